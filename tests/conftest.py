@@ -1,0 +1,48 @@
+"""Shared fixtures: a strict CLI runner, the repository's paths, no network."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED_POLICY = REPO / "policies" / "act-premium-support-scope.json"
+SEED = REPO.parent / "shared" / "seeds" / "act-premium-support-scope.fr.txt"
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never reach the network: any attempt to connect fails loudly."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("tests must not use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+class Cli:
+    """Runs ``support-scope`` in-process; exceptions propagate (no silent tracebacks)."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        from support_scope.cli.main import cli
+
+        return self.runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def run_cli() -> Iterator[Cli]:
+    yield Cli()
+
+
+@pytest.fixture
+def shipped_policy() -> Path:
+    return SHIPPED_POLICY

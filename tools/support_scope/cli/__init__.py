@@ -1,0 +1,1 @@
+"""The ``support-scope`` command line: thin click commands over the core modules."""

@@ -1,0 +1,61 @@
+"""Entry point of ``support-scope``.
+
+Each command lives in its own module and is imported only when it runs, so that
+``support-scope find`` does not pay for openpyxl, deepdiff or jsonschema.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from support_scope import __version__
+
+# name -> (module under support_scope.cli, attribute, one-line summary for the command list)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "validate": ("validate_cmd", "validate", "Check policy documents against the schema and for meaning."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attribute, _ = COMMANDS[cmd_name]
+        module = importlib.import_module(f"support_scope.cli.{module_name}")
+        command: click.Command = getattr(module, attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Listing the commands must not import them all: use the summaries kept here.
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
+@click.version_option(__version__, prog_name="support-scope")
+def cli() -> None:
+    """The support scope of Act! Premium, kept as policy-as-data.
+
+    Policies are JSON documents (policies/*.json) checked by a JSON Schema. Validate them,
+    diff two versions, review them in Excel, compile a release that services load, and ask
+    whether a request is in scope.
+
+    Exit codes: 0 success; 1 the input is wrong or the check failed; 2 usage error.
+    Run `support-scope COMMAND --help` for each command.
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Run the command line (the console script's entry point)."""
+    return cli.main(args=argv, prog_name="support-scope")

@@ -1,0 +1,44 @@
+"""Where the package's data lives: schemas, shipped policies, shipped releases.
+
+In a wheel they are package data under ``support_scope/data``; in a source checkout run
+without installing, they are the checkout's ``schema/``, ``policies/`` and ``releases/``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+POLICY_SCHEMA = "support-scope.schema.json"
+SHIPPED_POLICY_ID = "act-premium-support-scope"
+
+
+def data_dir(kind: str) -> Path:
+    """The directory holding the package's ``schema``, ``policies`` or ``releases``."""
+    packaged = Path(str(resources.files("support_scope"))) / "data" / kind
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / kind
+    return checkout
+
+
+@cache
+def load_schema(name: str = POLICY_SCHEMA) -> dict[str, Any]:
+    """A JSON Schema shipped with the package, parsed (cached: schemas never change at run time)."""
+    path = data_dir("schema") / name
+    with path.open("rb") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema
+
+
+def shipped_policies() -> list[Path]:
+    """Every policy document shipped with the package, sorted by file name."""
+    return sorted(data_dir("policies").glob("*.json"))
+
+
+def shipped_policy(policy_id: str = SHIPPED_POLICY_ID) -> Path:
+    """The shipped policy document with this id."""
+    return data_dir("policies") / f"{policy_id}.json"
