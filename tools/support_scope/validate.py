@@ -17,7 +17,7 @@ from typing import Any
 
 from support_scope.errors import InputError
 from support_scope.files import parse_json, read_text
-from support_scope.locate import JsonPath, locate_all
+from support_scope.locate import JsonPath, locate_all, render_path
 from support_scope.resources import POLICY_SCHEMA, load_schema
 from support_scope.result import FileResult, Problem, ValidationReport
 
@@ -65,10 +65,27 @@ def schema_findings(document: Any) -> list[Finding]:
         return []
     except fastjsonschema.JsonSchemaValueException:
         pass
-    findings = []
+    findings: dict[tuple[JsonPath, str], Finding] = {}
     for error in _full_validator().iter_errors(document):
-        findings.append(Finding(tuple(error.absolute_path), _schema_message(error), "schema"))
-    return sorted(findings, key=lambda f: (_path_key(f.path), f.message))
+        path, message = _schema_location(error), _schema_message(error)
+        # A language tag matches both `properties` and `patternProperties`: report it once.
+        findings.setdefault((path, message), Finding(path, message, "schema"))
+    return sorted(findings.values(), key=lambda f: (_path_key(f.path), f.message))
+
+
+def _schema_location(error: Any) -> JsonPath:
+    path = tuple(error.absolute_path)
+    forbidden = _forbidden_property(error)
+    return (*path, forbidden) if forbidden else path
+
+
+def _forbidden_property(error: Any) -> str | None:
+    """The property a ``not: {required: [p]}`` forbids, when the instance has it."""
+    if error.validator == "not" and isinstance(error.validator_value, dict):
+        required = error.validator_value.get("required")
+        if isinstance(required, list) and len(required) == 1 and isinstance(error.instance, dict):
+            return str(required[0]) if required[0] in error.instance else None
+    return None
 
 
 def _schema_message(error: Any) -> str:
@@ -79,13 +96,21 @@ def _schema_message(error: Any) -> str:
         best = best_match(error.context)
         if best is not None:
             return f"matches none of the allowed forms; closest: {best.message}"
+    forbidden = _forbidden_property(error)
+    if forbidden:
+        return f"{forbidden!r} is not allowed here"
     if error.validator == "pattern":
         for marker, meaning in _PATTERN_MEANINGS:
             if marker in str(error.validator_value):
                 return f"{error.instance!r} {meaning}"
     if error.validator == "additionalProperties":
         return str(error.message).replace("Additional properties are not allowed", "unknown property")
-    return str(error.message)
+    return _shorten(str(error.message))
+
+
+def _shorten(message: str, limit: int = 300) -> str:
+    """jsonschema quotes whole instances; a message names the place, it need not copy it."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 _PATTERN_MEANINGS = (
@@ -181,7 +206,7 @@ class _MeaningCheck:
             if entry_id in seen:
                 self.add(
                     (*parent, key, index, "id"),
-                    f"duplicate {kind} id {entry_id!r} (first at {key}[{seen[entry_id]}])",
+                    f"duplicate {kind} id {entry_id!r} (first at {render_path((*parent, key, seen[entry_id], 'id'))})",
                     "duplicate-id",
                 )
             else:
@@ -233,7 +258,7 @@ class _MeaningCheck:
         value = expression.get("value")
         actual = "boolean" if isinstance(value, bool) else "integer" if isinstance(value, int) else "string"
         if declared and actual != declared:
-            self.add((*path, "value"), f"fact {fact!r} is {declared}, compared with a {actual}", "fact-type")
+            self.add((*path, "value"), f"fact {fact!r} is {declared}, compared with {'an' if actual == 'integer' else 'a'} {actual}", "fact-type")
         elif expression.get("op") in _COMPARISONS_NEEDING_ORDER and declared != "integer":
             self.add(
                 (*path, "op"),
@@ -257,8 +282,6 @@ class _MeaningCheck:
                     if not isinstance(entry_id, str):
                         continue
                     if entry_id in unique[kind]:
-                        from support_scope.locate import render_path
-
                         first = render_path(unique[kind][entry_id])
                         self.add(
                             (*c_path, key, index, "id"),
@@ -301,7 +324,7 @@ class _MeaningCheck:
                     else:
                         seen_texts[key] = index
             if isinstance(category.get("id"), str):
-                items_by_category[category["id"]] = items
+                items_by_category.setdefault(category["id"], items)
         for c_index, category in _dicts(self.doc, "categories"):
             for index, item in _dicts(category, "items"):
                 see = item.get("see")
@@ -377,7 +400,8 @@ class _MeaningCheck:
         if not isinstance(language_map, dict):
             return
         for language in self.languages:
-            if language not in language_map:
+            # French is required by the schema, which reports its absence already.
+            if language != "fr" and language not in language_map:
                 self.add(
                     path,
                     f"missing the {language!r} text (the document declares {self.languages})",
@@ -393,7 +417,7 @@ class _MeaningCheck:
             self.add(path, "text has leading or trailing white space", "text-whitespace")
         if not unicodedata.is_normalized("NFC", text):
             self.add(path, "text is not in Unicode NFC (normalise it: precomposed accents)", "text-not-nfc")
-        if not text.isprintable():
+        if not text.isascii():
             bad = next((ch for ch in text if _xml_illegal(ch)), None)
             if bad is not None:
                 self.add(
@@ -432,10 +456,9 @@ def _billing(path: JsonPath, entry: dict[str, Any]) -> Iterator[tuple[JsonPath, 
 
 
 def _xml_illegal(ch: str) -> bool:
-    code = ord(ch)
-    if code in (0x9, 0xA, 0xD):
-        return False
-    return code < 0x20 or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF)
+    # Control characters and U+FFFE/U+FFFF are refused by the schema's pattern; lone
+    # surrogates (which JSON can spell as \ud800) cannot be expressed there portably.
+    return 0xD800 <= ord(ch) <= 0xDFFF
 
 
 def _reachable(start: str, edges: dict[str, list[str]]) -> set[str]:
@@ -468,11 +491,11 @@ def validate_text(text: str, display: str) -> FileResult:
     findings = document_findings(document)
     if findings:
         positions = locate_all(text, (f.path for f in findings))
-        for finding in findings:
-            line, column = positions[finding.path]
-            result.problems.append(
-                Problem(display, finding.message, finding.rule, finding.path, line=line, column=column)
-            )
+        located = [
+            Problem(display, f.message, f.rule, f.path, line=positions[f.path][0], column=positions[f.path][1])
+            for f in findings
+        ]
+        result.problems.extend(sorted(located, key=lambda p: (p.line or 0, p.column or 0)))
     return result
 
 
