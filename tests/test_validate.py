@@ -78,7 +78,9 @@ def test_location_points_at_the_offending_value() -> None:
 
 def test_json_format(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(CORPUS)
-    result = run_cli("validate", "--format", "json", "negative/meaning-unknown-tier.json", "positive/minimal.json")
+    result = run_cli(
+        "validate", "--format", "json", "negative/meaning-unknown-tier.json", "positive/minimal.json"
+    )
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert report["ok"] is False
@@ -139,5 +141,7 @@ def test_usage_error_exits_2(run_cli) -> None:
 
 
 def test_meaning_checks_survive_a_document_that_fails_the_schema() -> None:
-    findings = document_findings({"categories": [{"items": [{"tier": 3, "text": "x", "see": []}]}], "tiers": "x"})
+    findings = document_findings(
+        {"categories": [{"items": [{"tier": 3, "text": "x", "see": []}]}], "tiers": "x"}
+    )
     assert findings and all(f.rule == "schema" for f in findings)

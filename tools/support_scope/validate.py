@@ -258,7 +258,11 @@ class _MeaningCheck:
         value = expression.get("value")
         actual = "boolean" if isinstance(value, bool) else "integer" if isinstance(value, int) else "string"
         if declared and actual != declared:
-            self.add((*path, "value"), f"fact {fact!r} is {declared}, compared with {'an' if actual == 'integer' else 'a'} {actual}", "fact-type")
+            self.add(
+                (*path, "value"),
+                f"fact {fact!r} is {declared}, compared with {'an' if actual == 'integer' else 'a'} {actual}",
+                "fact-type",
+            )
         elif expression.get("op") in _COMPARISONS_NEEDING_ORDER and declared != "integer":
             self.add(
                 (*path, "op"),
@@ -492,7 +496,9 @@ def validate_text(text: str, display: str) -> FileResult:
     if findings:
         positions = locate_all(text, (f.path for f in findings))
         located = [
-            Problem(display, f.message, f.rule, f.path, line=positions[f.path][0], column=positions[f.path][1])
+            Problem(
+                display, f.message, f.rule, f.path, line=positions[f.path][0], column=positions[f.path][1]
+            )
             for f in findings
         ]
         result.problems.extend(sorted(located, key=lambda p: (p.line or 0, p.column or 0)))
