@@ -145,3 +145,29 @@ def test_meaning_checks_survive_a_document_that_fails_the_schema() -> None:
         {"categories": [{"items": [{"tier": 3, "text": "x", "see": []}]}], "tiers": "x"}
     )
     assert findings and all(f.rule == "schema" for f in findings)
+
+
+def _language_map_paths(node: object, path: tuple = ()) -> set[tuple]:
+    """Every dict that looks like a language map ({"fr": ..., "en": ...}), found generically."""
+    found: set[tuple] = set()
+    if isinstance(node, dict):
+        if "fr" in node and all(isinstance(k, str) and len(k) in (2, 3) for k in node):
+            found.add(path)
+        for key, value in node.items():
+            found |= _language_map_paths(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found |= _language_map_paths(value, (*path, index))
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", [*POSITIVE, Path(__file__).parents[1] / "policies" / "act-premium-support-scope.json"]
+)
+def test_text_checks_visit_every_language_map(path: Path) -> None:
+    """The meaning check walks known places for speed; it must not miss one the schema allows."""
+    from support_scope.validate import _MeaningCheck
+
+    document = json.loads(path.read_text(encoding="utf-8"))
+    visited = {p for p, value in _MeaningCheck(document)._language_maps() if isinstance(value, dict)}
+    assert visited == _language_map_paths(document)

@@ -388,7 +388,7 @@ class _MeaningCheck:
                 yield from _fields(("tiers", index, "grants", g_index), grant, ("text", "source_note"))
         eligibility = doc.get("eligibility")
         if isinstance(eligibility, dict):
-            yield ("eligibility", "text"), eligibility.get("text")
+            yield from _fields(("eligibility",), eligibility, ("text", "source_note"))
             for index, condition in _dicts(eligibility, "conditions"):
                 yield from _fields(("eligibility", "conditions", index), condition, ("text", "source_note"))
         for c_index, category in _dicts(doc, "categories"):
@@ -439,8 +439,8 @@ class _MeaningCheck:
 
 _TOP_LEVEL_TEXTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("products", ("name", "source_note")),
-    ("tiers", ("label",)),
-    ("plans", ("name",)),
+    ("tiers", ("label", "source_note")),
+    ("plans", ("name", "source_note")),
     ("facts", ("description",)),
     ("referrals", ("name",)),
     ("general_terms", ("text", "source_note")),
