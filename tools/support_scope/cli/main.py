@@ -16,6 +16,34 @@ from support_scope import __version__
 # name -> (module under support_scope.cli, attribute, one-line summary for the command list)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "validate": ("validate_cmd", "validate", "Check policy documents against the schema and for meaning."),
+    "diff": ("diff_cmd", "diff", "Show what changed between two policy versions and its effect on coverage."),
+    "export-xlsx": (
+        "workbook_cmd",
+        "export_xlsx",
+        "Write a policy as a workbook for legal review (Excel, Calc).",
+    ),
+    "import-xlsx": (
+        "workbook_cmd",
+        "import_xlsx",
+        "Apply a reviewed workbook to its policy: diff first, conflicts refused.",
+    ),
+    "release": (
+        "release_cmd",
+        "release",
+        "Bump a policy's version as its changes require, compile it, draft the CHANGELOG.",
+    ),
+    "check": (
+        "check_cmd",
+        "check",
+        "The CI gate: valid policies, intact releases, versions bumped as required.",
+    ),
+    "compile": (
+        "compile_cmd",
+        "compile",
+        "Compile a policy into a release: the resolved ruleset services load.",
+    ),
+    "decide": ("decide_cmd", "decide", "Decide whether a support request is in scope for a customer."),
+    "find": ("find_cmd", "find", "Find the lines of the support matrix that mention a text."),
 }
 
 

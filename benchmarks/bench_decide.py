@@ -1,0 +1,178 @@
+"""Deciding on a loaded release, loading a release, and `support-scope find` as a whole command.
+
+Rows:
+
+- ``decide``: 1,000,000 calls of ``Ruleset.decide`` (no context) cycling over every
+  (plan, category, item) of the shipped policy, then over 100,000 random ones of each synthetic
+  policy; budget 1 s (1 µs a decision). The loop itself is counted. Every question has been
+  asked once before the timing: a repeated question is a dictionary lookup, which is what a
+  service asking thousands of times a second gets. ``decide, first time`` times the first
+  asking (the decision built), ``decide with context`` the path that evaluates conditions.
+- ``load_release``: reading, verifying the digest and indexing a release; budget 1 s at 10,000.
+- ``find command, cold``: ``support-scope find`` in a fresh process on the shipped policy's
+  release, best of several; budget 0.1 s. ``python -c pass`` is given beside it for scale.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from generate import DATA_DIR, policy_path
+from support_scope.compile import compile_file
+from support_scope.resources import shipped_policy
+from support_scope.ruleset import Ruleset, load_release
+
+CALLS = 1_000_000
+SAMPLE = 100_000
+DECIDE_BUDGET = 1.0
+LOAD_BUDGETS = {10000: 1.0}
+FIND_BUDGET = 0.1
+
+
+def best_of(function: Callable[[], Any], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        started = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _row(
+    name: str, size: int | str, seconds: float, budget: float | None = None, note: str = ""
+) -> dict[str, Any]:
+    return {"benchmark": name, "size": size, "seconds": seconds, "budget": budget, "note": note}
+
+
+def release_for(policy: Path, name: str) -> Path:
+    """The policy's release under benchmarks/.data, compiled again only when the policy is newer."""
+    path = DATA_DIR / f"{name}.release.json"
+    if not path.is_file() or path.stat().st_mtime < policy.stat().st_mtime:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(compile_file(policy))
+    return path
+
+
+def _questions(ruleset: Ruleset, sample: int | None) -> list[tuple[str, str, str]]:
+    pairs = list(ruleset.rules())
+    if sample is not None and len(pairs) > sample:
+        pairs = random.Random(0).sample(pairs, sample)
+    return [(plan, category, item) for category, item in pairs for plan in ruleset.plans][: sample or None]
+
+
+def _decide_rows(ruleset: Ruleset, size: int | str, sample: int | None) -> list[dict[str, Any]]:
+    questions = _questions(ruleset, sample)
+    decide = ruleset.decide
+    rounds = max(1, CALLS // len(questions))
+    calls = rounds * len(questions)
+
+    def first_time() -> None:
+        ruleset._decisions.clear()  # the cache, emptied so that each decision is built
+        for plan, category, item in questions:
+            decide(plan=plan, category=category, item=item)
+
+    def repeated() -> None:
+        for _ in range(rounds):
+            for plan, category, item in questions:
+                decide(plan=plan, category=category, item=item)
+
+    built = best_of(first_time, 1)
+    seconds = best_of(repeated, 3)
+    rows = [
+        _row(
+            "decide",
+            size,
+            seconds * CALLS / calls,
+            DECIDE_BUDGET,
+            f"per 1,000,000 decisions: {seconds / calls * 1e6:.3f} µs each, {len(questions):,} distinct questions",
+        ),
+        _row(
+            "  decide, first time",
+            size,
+            built,
+            note=f"{len(questions):,} decisions built: {built / len(questions) * 1e6:.2f} µs each",
+        ),
+    ]
+    conditioned = next((c["id"] for c in ruleset.categories.values() if c["conditions"]), None)
+    if conditioned is not None:
+        item = ruleset.categories[conditioned]["rules"][0]["item"]
+        contexts = [
+            {
+                "active_subscription": True,
+                "supported_platform": True,
+                "new_customer": True,
+                "days_since_first_invoice": d,
+            }
+            for d in range(0, 60)
+        ]
+        count = 100_000
+
+        def with_context() -> None:
+            for index in range(count):
+                decide(plan="standard", category=conditioned, item=item, context=contexts[index % 60])
+
+        seconds = best_of(with_context, 3)
+        rows.append(
+            _row(
+                "  decide with context",
+                size,
+                seconds * CALLS / count,
+                note=f"per 1,000,000: 4 facts checked, conditions evaluated: {seconds / count * 1e6:.2f} µs each",
+            )
+        )
+    return rows
+
+
+def _find_rows(release: Path) -> list[dict[str, Any]]:
+    script = Path(sys.executable).parent / "support-scope"
+    command = [str(script)] if script.exists() else [shutil.which("support-scope") or "support-scope"]
+
+    def run(arguments: list[str]) -> None:
+        subprocess.run(arguments, check=True, stdout=subprocess.DEVNULL)
+
+    find = [*command, "find", "boîte de dialogue", "--plan", "standard", "--release", str(release)]
+    baseline = best_of(lambda: run([sys.executable, "-c", "pass"]), 5)
+    seconds = best_of(lambda: run(find), 7)
+    return [
+        _row(
+            "find command, cold",
+            "shipped",
+            seconds,
+            FIND_BUDGET,
+            "support-scope find ... --plan standard, best of 7",
+        ),
+        _row("  python -c pass", "shipped", baseline, note="the interpreter alone, for scale"),
+    ]
+
+
+def run(sizes: list[int]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    shipped = release_for(shipped_policy(), "shipped")
+    rows.extend(_decide_rows(load_release(shipped), "shipped", None))
+    rows.extend(_find_rows(shipped))
+    for size in sizes:
+        release = release_for(policy_path(size), f"synthetic-{size}")
+        megabytes = release.stat().st_size / 1e6
+        holder: list[Ruleset] = []
+        best = float("inf")
+        for _ in range(3):
+            holder.clear()  # freeing the previous ruleset is not part of loading the next one
+            gc.collect()
+            started = time.perf_counter()
+            holder.append(load_release(release))
+            best = min(best, time.perf_counter() - started)
+        rows.append(
+            _row("load_release", size, best, LOAD_BUDGETS.get(size), f"{megabytes:.1f} MB release, best of 3")
+        )
+        rows.extend(_decide_rows(holder[-1], size, SAMPLE))
+        holder.clear()
+    return rows

@@ -1,0 +1,214 @@
+"""The Excel round-trip: ``export-xlsx`` and ``import-xlsx`` on the synthetic policies.
+
+Rows, for each size up to 1,000 categories (budget 2 s each at 1,000):
+
+- ``export-xlsx``: ``export_workbook`` on the parsed policy (validation, rows, snapshot, zip);
+- ``import-xlsx (no edits)``: ``import_workbook`` of that export, a dry run: the archive checks,
+  every cell read, every row's checksum; the round-trip law's path;
+- ``import-xlsx (1% rows edited)``: a workbook where 1% of the matrix rows were edited (French
+  and English texts, tiers): the three-way merge and the validation of the result run too;
+- peers, same document, same run: ``flattentool`` flatten (JSON to xlsx) and unflatten (xlsx to
+  JSON), with whether its round trip gave the document back.
+
+At 10,000 categories (about 170,000 rows): export and import each in a subprocess, with their
+peak memory (``ru_maxrss``), which must stay under 1 GiB; time has no budget there.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+import zipfile
+from collections.abc import Callable
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from generate import policy_path, synthetic_policy
+from support_scope.files import dump_json, write_atomic
+from support_scope.workbook import export_workbook
+from support_scope.workbook_import import import_workbook
+
+BUDGETS = {1000: 2.0}
+MEMORY_BUDGET_MIB = 1024
+EDITED_ROWS = 0.01
+LARGE = 10000
+META_PART = "xl/worksheets/sheet7.xml"  # Lisez-moi, Matrice, Catégories, Conditions, Termes, Listes, Meta
+
+
+def best_of(function: Callable[[], Any], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        started = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _row(name: str, size: int, seconds: float, budget: float | None = None, note: str = "") -> dict[str, Any]:
+    return {"benchmark": name, "size": size, "seconds": seconds, "budget": budget, "note": note}
+
+
+def edited_workbook(document: dict[str, Any], exported: bytes, target: Path, seed: int = 1) -> int:
+    """A workbook as a reviewer returns it: 1% of the matrix rows edited, the export's metadata kept.
+
+    Made by exporting an edited copy of the policy and putting back the original export's
+    hidden metadata sheet, so the import sees edits made on the exported version.
+    """
+    rng = random.Random(seed)
+    edited = copy.deepcopy(document)
+    items = [item for category in edited["categories"] for item in category["items"]]
+    chosen = rng.sample(items, max(1, int(len(items) * EDITED_ROWS)))
+    for number, item in enumerate(chosen):
+        if number % 3 == 0:
+            item["text"]["fr"] += " (révisé)"
+        elif number % 3 == 1:
+            item["text"]["en"] = "Revised: " + item["text"]["en"]
+        elif item["status"] == "included":
+            item["tier"] = "extended" if item["tier"] != "extended" else "standard"
+    data, _ = export_workbook(edited)
+    with zipfile.ZipFile(BytesIO(exported)) as original:
+        meta = original.read(META_PART)
+    with zipfile.ZipFile(BytesIO(data)) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            out.writestr(info, meta if info.filename == META_PART else source.read(info))
+    return len(chosen)
+
+
+def run(sizes: list[int]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        for size in sizes:
+            if size >= LARGE:
+                rows += _memory_rows(size, folder)
+                continue
+            document = synthetic_policy(size)
+            policy = folder / f"policy-{size}.json"
+            write_atomic(policy, dump_json(document).encode("utf-8"))
+            data, summary = export_workbook(document)
+            matrix = summary.rows["Matrice"]
+            seconds = best_of(lambda document=document: export_workbook(document), 3)
+            note = f"{matrix} matrix rows, {len(data) / 1e6:.1f} MB workbook; best of 3"
+            rows.append(_row("export-xlsx", size, seconds, BUDGETS.get(size), note))
+            workbook = folder / f"review-{size}.xlsx"
+            workbook.write_bytes(data)
+            result = import_workbook(workbook, policy, dry_run=True)
+            assert result.ok and not result.changed, result.problems[:3]
+            seconds = best_of(lambda w=workbook, p=policy: import_workbook(w, p, dry_run=True), 3)
+            rows.append(
+                _row(
+                    "import-xlsx (no edits)",
+                    size,
+                    seconds,
+                    BUDGETS.get(size),
+                    "dry run; policy unchanged; best of 3",
+                )
+            )
+            edited = folder / f"edited-{size}.xlsx"
+            count = edited_workbook(document, data, edited)
+            result = import_workbook(edited, policy, dry_run=True)
+            assert result.ok and result.changed, (result.problems[:3], result.conflicts[:3])
+            seconds = best_of(lambda w=edited, p=policy: import_workbook(w, p, dry_run=True), 3)
+            note = f"{count} rows edited: merge and validation of the result; dry run; best of 3"
+            rows.append(_row("import-xlsx (1% rows edited)", size, seconds, BUDGETS.get(size), note))
+            rows += _peer_rows(size, document, folder)
+    return rows
+
+
+def _peer_rows(size: int, document: dict[str, Any], folder: Path) -> list[dict[str, Any]]:
+    """flattentool on the same document: JSON to a workbook and back."""
+    try:
+        import flattentool
+    except ImportError:
+        return [
+            _row(
+                "peer: flattentool",
+                size,
+                float("nan"),
+                note="skipped: flattentool not installed (pip install '.[bench]')",
+            )
+        ]
+    source = folder / f"peer-{size}.json"
+    source.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    flat, back = folder / f"peer-{size}.xlsx", folder / f"peer-back-{size}.json"
+    options = {"root_list_path": "categories", "id_name": "id"}
+
+    def flatten() -> None:
+        flattentool.flatten(
+            str(source), output_name=str(flat), output_format="xlsx", main_sheet_name="categories", **options
+        )
+
+    def unflatten() -> None:
+        flattentool.unflatten(str(flat), output_name=str(back), input_format="xlsx", **options)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # flattentool warns about what it cannot carry
+        flat_seconds = best_of(flatten, 1)
+        back_seconds = best_of(unflatten, 1)
+    returned = json.loads(back.read_text(encoding="utf-8"))
+    lossless = returned.get("categories") == document["categories"]
+    note = f"same document; round trip gives it back: {'yes' if lossless else 'no'}; best of 1"
+    return [
+        _row("peer: flattentool flatten", size, flat_seconds, note=note),
+        _row("peer: flattentool unflatten", size, back_seconds, note=note),
+    ]
+
+
+_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from support_scope.files import read_json
+from support_scope.workbook import export_workbook
+from support_scope.workbook_import import import_workbook
+step, policy, workbook = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+started = time.perf_counter()
+if step == "export":
+    data, _ = export_workbook(read_json(policy))
+    workbook.write_bytes(data)
+    ok = True
+else:
+    result = import_workbook(workbook, policy, dry_run=True)
+    ok = result.ok and not result.changed
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+print(json.dumps({"seconds": seconds, "peak_mib": peak / 1024, "ok": ok}))
+"""
+
+
+def _memory_rows(size: int, folder: Path) -> list[dict[str, Any]]:
+    policy = policy_path(size)
+    workbook = folder / f"review-{size}.xlsx"
+    rows = []
+    for step in ("export", "import"):
+        completed = subprocess.run(
+            [sys.executable, "-c", _CHILD, step, str(policy), str(workbook)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(f"{step} at {size}: {completed.stderr.strip()[-500:]}")
+        figures = json.loads(completed.stdout.strip().splitlines()[-1])
+        verdict = "under" if figures["peak_mib"] < MEMORY_BUDGET_MIB else "OVER"
+        note = (
+            f"peak memory {figures['peak_mib']:.0f} MiB ({verdict} the {MEMORY_BUDGET_MIB} MiB budget); "
+            f"subprocess, reading the file included{'' if figures['ok'] else '; UNEXPECTED RESULT'}"
+        )
+        name = "export-xlsx" if step == "export" else "import-xlsx (no edits)"
+        rows.append(_row(f"{name} memory", size, figures["seconds"], None, note))
+    return rows
+
+
+if __name__ == "__main__":  # pragma: no cover - a convenience: python benchmarks/bench_workbook.py 100
+    sizes = [int(arg) for arg in sys.argv[1:]] or [100, 1000]
+    for row in run(sizes):
+        print(row)

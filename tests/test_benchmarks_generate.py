@@ -1,0 +1,144 @@
+"""The benchmarks' synthetic policies: valid, deterministic, shaped like the shipped policy. Nothing is timed."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support_scope.files import read_json
+from support_scope.validate import document_findings, schema_findings
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def generate() -> Any:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import generate
+
+        yield generate
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+@pytest.fixture(scope="module")
+def policy(generate: Any) -> dict[str, Any]:
+    document: dict[str, Any] = generate.synthetic_policy(20)
+    return document
+
+
+def test_synthetic_policy_is_schema_and_meaning_valid(policy: dict[str, Any]) -> None:
+    assert document_findings(policy) == []
+
+
+def test_same_seed_same_document_other_seed_other_document(generate: Any, policy: dict[str, Any]) -> None:
+    assert generate.synthetic_policy(20) == policy
+    assert generate.synthetic_policy(20, seed=0) == policy
+    other = generate.synthetic_policy(20, seed=1)
+    assert other != policy
+    assert document_findings(other) == []
+
+
+def test_shape_follows_the_shipped_policy(policy: dict[str, Any], shipped_policy: Path) -> None:
+    shipped = read_json(shipped_policy)
+    for part in ("products", "eligibility", "tiers", "plans", "facts", "referrals", "general_terms"):
+        assert policy[part] == shipped[part]
+    categories = policy["categories"]
+    assert len(categories) == 20
+    items = [item for category in categories for item in category["items"]]
+    assert 15 <= len(items) / len(categories) <= 19
+    kinds = Counter(item.get("tier", item["status"]) for item in items)
+    assert set(kinds) == {"self-service", "standard", "extended", "excluded"}
+    assert any("groups" in category for category in categories)
+    assert any("group" in item for item in items)
+    assert any("referrals" in item for item in items)
+    assert any("billing" in item for item in items)
+    assert all("provenance" in item for item in items)
+
+
+def test_ids_unique_across_the_document(policy: dict[str, Any]) -> None:
+    ids = [category["id"] for category in policy["categories"]]
+    for category in policy["categories"]:
+        for key in ("items", "groups", "notes", "conditions"):
+            ids.extend(entry["id"] for entry in category.get(key, []))
+    assert len(ids) == len(set(ids))
+
+
+def test_french_texts_carry_accents_and_apostrophes(policy: dict[str, Any]) -> None:
+    french = " ".join(item["text"]["fr"] for category in policy["categories"] for item in category["items"])
+    for character in "éèàçô’":
+        assert character in french
+    assert all(item["text"]["en"] for category in policy["categories"] for item in category["items"])
+
+
+def test_larger_policies_have_conditions_and_references(generate: Any) -> None:
+    document = generate.synthetic_policy(200)
+    assert any("conditions" in category for category in document["categories"])
+    assert any("see" in item for category in document["categories"] for item in category["items"])
+    assert document_findings(document) == []
+
+
+def test_no_category_is_refused(generate: Any) -> None:
+    with pytest.raises(ValueError, match="at least one category"):
+        generate.synthetic_policy(0)
+
+
+def test_policy_path_writes_once_and_reuses_the_file(
+    generate: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(generate, "DATA_DIR", tmp_path)
+    path = generate.policy_path(3)
+    assert path == tmp_path / "synthetic-3.json"
+    assert read_json(path) == generate.synthetic_policy(3)
+    written = path.stat().st_mtime_ns
+    assert generate.policy_path(3) == path
+    assert path.stat().st_mtime_ns == written
+
+
+def _item(policy: dict[str, Any], status: str) -> dict[str, Any]:
+    item: dict[str, Any] = next(i for c in policy["categories"] for i in c["items"] if i["status"] == status)
+    return item
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "included-without-tier",
+        "excluded-with-tier",
+        "status-missing",
+        "status-unknown",
+        "unknown-language",
+        "english-not-a-string",
+        "french-missing",
+    ],
+)
+def test_fast_schema_path_agrees_with_jsonschema(policy: dict[str, Any], change: str) -> None:
+    """validate's fast path runs a rewritten copy of the schema; on every change it judges as jsonschema does."""
+    from jsonschema import Draft202012Validator
+
+    from support_scope.resources import load_schema
+
+    document = copy.deepcopy(policy)
+    included, excluded = _item(document, "included"), _item(document, "excluded")
+    if change == "included-without-tier":
+        del included["tier"]
+    elif change == "excluded-with-tier":
+        excluded["tier"] = "standard"
+    elif change == "status-missing":
+        del excluded["status"]
+    elif change == "status-unknown":
+        included["status"] = "maybe"
+    elif change == "unknown-language":
+        included["text"]["Français"] = "x"
+    elif change == "english-not-a-string":
+        included["text"]["en"] = 3
+    else:
+        del included["text"]["fr"]
+    assert not Draft202012Validator(load_schema()).is_valid(document)
+    assert schema_findings(document) != []

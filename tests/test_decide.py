@@ -1,0 +1,523 @@
+"""The consumer API and `support-scope decide`: outcomes, conditions, unknown ids, tampered releases."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support_scope import Decision, Ruleset, load_release
+from support_scope.compile import compile_file, compile_policy, release_bytes
+from support_scope.errors import InputError, ReleaseError, UnknownIdError
+from support_scope.files import dump_json, read_json
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED = REPO / "policies" / "act-premium-support-scope.json"
+POLICY = read_json(SHIPPED)
+FULL_CONTEXT = {"active_subscription": True, "supported_platform": True}
+HEAVY = ("click", "jsonschema", "fastjsonschema", "deepdiff", "openpyxl")
+
+
+@pytest.fixture(scope="module")
+def release_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("release") / "act-premium-support-scope-1.0.0.json"
+    path.write_bytes(compile_file(SHIPPED))
+    return path
+
+
+@pytest.fixture(scope="module")
+def ruleset(release_path: Path) -> Ruleset:
+    return load_release(release_path)
+
+
+def _expected_rows() -> list[tuple[str, str, str | None, str]]:
+    """(category, item, tier or None, status) for every line, read from the policy itself."""
+    rows = []
+    items = {item["id"]: item for category in POLICY["categories"] for item in category["items"]}
+    for category in POLICY["categories"]:
+        for item in category["items"]:
+            rows.append((category["id"], item["id"], item.get("tier"), item["status"]))
+            for referred in item.get("see", {}).get("items", []):
+                rows.append((category["id"], referred, item["tier"], items[referred]["status"]))
+    return rows
+
+
+ROWS = _expected_rows()
+PLAN_TIERS = {"standard": {"self-service", "standard"}, "extended": {"self-service", "standard", "extended"}}
+PLAN_TIERS["pro"] = PLAN_TIERS["extended"]
+
+
+# --------------------------------------------------------------------------- every line of the source
+
+
+@pytest.mark.parametrize("plan", ["standard", "extended", "pro"])
+@pytest.mark.parametrize(("category", "item", "tier", "status"), ROWS, ids=[f"{r[0]}/{r[1]}" for r in ROWS])
+def test_every_line_decides_as_the_policy_says(
+    ruleset: Ruleset, plan: str, category: str, item: str, tier: str | None, status: str
+) -> None:
+    context = dict(FULL_CONTEXT)
+    if category == "cloud-onboarding":
+        context.update(new_customer=True, booked_through_sales=True)
+    decision = ruleset.decide(plan=plan, category=category, item=item, product="act-premium", context=context)
+    if status == "excluded":
+        assert decision.outcome == "excluded"
+    elif tier in PLAN_TIERS[plan]:
+        assert decision.outcome == "included"
+    else:
+        assert decision.outcome == "upgrade"
+        assert decision.tier == tier
+        assert "pro" in decision.plans and "standard" not in decision.plans
+    assert decision.pending == ()
+    assert decision.citation.category == category and decision.citation.item == item
+    assert decision.citation.text is not None and decision.citation.text.fr
+    assert decision.reason.fr and decision.reason.en
+
+
+def test_each_category_has_every_outcome_it_can_give(ruleset: Ruleset) -> None:
+    """An item of each category, by hand: what a support agent would read in the source."""
+    cases = [
+        ("desktop-setup", "desktop-setup-kb-pages", "standard", "included"),
+        ("desktop-setup", "desktop-setup-install-config-assistance", "standard", "upgrade"),
+        ("desktop-setup", "desktop-setup-install-config-assistance", "pro", "included"),
+        ("desktop-setup", "desktop-setup-version-migration", "extended", "excluded"),
+        ("cloud-onboarding", "cloud-onboarding-go-live", "standard", "included"),
+        ("cloud-onboarding", "cloud-onboarding-data-preparation", "extended", "excluded"),
+        ("hardware-os-platforms", "hardware-os-platforms-os-problems", "pro", "excluded"),
+        ("new-install-upgrades", "new-install-upgrades-dialog-errors", "standard", "included"),
+        ("new-install-upgrades", "desktop-setup-database-upgrade-guidelines", "standard", "upgrade"),
+        ("new-install-upgrades", "desktop-setup-database-upgrade-guidelines", "extended", "included"),
+        ("network-connectivity", "network-connectivity-unsupported-networks", "extended", "excluded"),
+        ("contact-management", "contact-management-product-training", "pro", "excluded"),
+        ("remote-sync", "remote-sync-non-dialog-errors", "standard", "upgrade"),
+        ("database-customization", "database-customization-field-definition-errors", "standard", "included"),
+        ("reports-templates", "reports-templates-custom-report-errors", "extended", "included"),
+        ("custom-tables", "custom-tables-data-import", "standard", "upgrade"),
+        ("data-import-export", "data-import-export-mapping-files", "standard", "excluded"),
+        ("marketing-automation", "marketing-automation-ama-dialog-errors", "standard", "included"),
+        ("companion-app", "companion-app-app-store-download", "standard", "excluded"),
+        ("third-party-hosting", "third-party-hosting-server-backups", "extended", "excluded"),
+        ("web-api-connect-link", "web-api-connect-link-web-server-security", "pro", "excluded"),
+        ("sdk-third-party-plugins", "sdk-third-party-plugins-sdk-message-errors", "standard", "included"),
+    ]
+    assert {c[0] for c in cases} == {c["id"] for c in POLICY["categories"]}
+    for category, item, plan, outcome in cases:
+        assert ruleset.decide(plan=plan, category=category, item=item).outcome == outcome, (
+            category,
+            item,
+            plan,
+        )
+
+
+def test_excluded_carries_referral_and_billing(ruleset: Ruleset) -> None:
+    app_store = ruleset.decide(plan="pro", category="companion-app", item="companion-app-app-store-download")
+    assert [r.id for r in app_store.referrals] == ["app-store-provider"]
+    assert app_store.referrals[0].name.fr == "Fournisseur de l'App store"
+    assert "Fournisseur de l'App store" in app_store.reason.fr
+    security = ruleset.decide(
+        plan="pro", category="web-api-connect-link", item="web-api-connect-link-web-server-security"
+    )
+    assert [r.id for r in security.referrals] == ["certified-consultant", "it-professional"]
+    billed = ruleset.decide(
+        plan="standard", category="desktop-setup", item="desktop-setup-internal-network-file-sharing"
+    )
+    assert billed.outcome == "excluded"
+    assert billed.billing is not None and billed.billing.kind == "billed-separately"
+    assert "facturée séparément" in billed.billing.text.fr
+
+
+def test_referred_item_cites_the_referring_row(ruleset: Ruleset) -> None:
+    decision = ruleset.decide(
+        plan="extended", category="new-install-upgrades", item="desktop-setup-non-dialog-errors"
+    )
+    assert decision.outcome == "included"
+    assert decision.citation.via == "new-install-upgrades-extended-as-desktop-setup"
+    assert decision.citation.via_category == "desktop-setup"
+    row = ruleset.decide(
+        plan="standard",
+        category="new-install-upgrades",
+        item="new-install-upgrades-extended-as-desktop-setup",
+    )
+    assert row.outcome == "upgrade" and row.tier == "extended"
+
+
+def test_products(ruleset: Ruleset) -> None:
+    for product in ("act-crm-classic-essentials", "act-crm-classic-standard", "act-crm-classic-expert"):
+        decision = ruleset.decide(
+            plan="pro", category="desktop-setup", item="desktop-setup-kb-pages", product=product
+        )
+        assert decision.outcome == "ineligible"
+        assert "n'est pas couvert" in decision.reason.fr
+    growth = ruleset.decide(
+        plan="pro", category="desktop-setup", item="desktop-setup-kb-pages", product="act-growth-suite"
+    )
+    assert growth.outcome == "included"
+
+
+def test_unlisted_request_names_the_hourly_service(ruleset: Ruleset) -> None:
+    decision = ruleset.decide(plan="standard", category="remote-sync", item=None)
+    assert decision.outcome == "unlisted"
+    assert decision.citation.item is None
+    assert decision.billing is not None and decision.billing.kind == "hourly-rate"
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def _pending(decision: Decision) -> list[str]:
+    return [c.id for c in decision.pending]
+
+
+def test_without_context_every_condition_is_left_to_check(ruleset: Ruleset) -> None:
+    decision = ruleset.decide(plan="standard", category="cloud-onboarding", item="cloud-onboarding-go-live")
+    assert decision.outcome == "included"
+    assert not decision.in_scope
+    assert _pending(decision) == [
+        "eligibility-active-subscription",
+        "eligibility-supported-platform",
+        "cloud-onboarding-new-customers-only",
+        "cloud-onboarding-booking-window",
+    ]
+    window = decision.pending[-1]
+    assert window.missing == ("booked_through_sales", "days_since_first_invoice")
+
+
+def test_context_settles_or_leaves_conditions(ruleset: Ruleset) -> None:
+    ask = {"plan": "standard", "category": "cloud-onboarding", "item": "cloud-onboarding-go-live"}
+    # 45 days, booking unknown: "booked through sales OR within 30 days" stays open, and says on what.
+    decision = ruleset.decide(
+        **ask, context={**FULL_CONTEXT, "new_customer": True, "days_since_first_invoice": 45}
+    )
+    assert decision.outcome == "included"
+    assert _pending(decision) == ["cloud-onboarding-booking-window"]
+    assert decision.pending[0].missing == ("booked_through_sales",)
+    # Day 30 is within "dans les 30 jours".
+    decision = ruleset.decide(
+        **ask, context={**FULL_CONTEXT, "new_customer": True, "days_since_first_invoice": 30}
+    )
+    assert decision.in_scope
+    # Contradicted: ineligible, naming the condition.
+    decision = ruleset.decide(**ask, context={**FULL_CONTEXT, "new_customer": False})
+    assert decision.outcome == "ineligible"
+    assert "Uniquement pour les nouveaux clients." in decision.reason.fr
+    states = {c.id: c.state for c in decision.conditions}
+    assert states["cloud-onboarding-new-customers-only"] == "unmet"
+    decision = ruleset.decide(
+        **ask,
+        context={
+            **FULL_CONTEXT,
+            "new_customer": True,
+            "booked_through_sales": False,
+            "days_since_first_invoice": 31,
+        },
+    )
+    assert decision.outcome == "ineligible"
+
+
+def test_eligibility_applies_to_every_decision(ruleset: Ruleset) -> None:
+    lapsed = {"active_subscription": False}
+    for item, category in (
+        ("desktop-setup-kb-pages", "desktop-setup"),
+        ("desktop-setup-version-migration", "desktop-setup"),
+        (None, "desktop-setup"),
+    ):
+        decision = ruleset.decide(plan="pro", category=category, item=item, context=lapsed)
+        assert decision.outcome == "ineligible", item
+        assert _pending(decision) == ["eligibility-supported-platform"]
+    decision = ruleset.decide(
+        plan="pro",
+        category="desktop-setup",
+        item="desktop-setup-kb-pages",
+        context={"supported_platform": False},
+    )
+    assert decision.outcome == "ineligible"
+    assert "plateformes recommandées" in decision.reason.fr
+
+
+def test_context_values_are_checked_against_fact_types(ruleset: Ruleset) -> None:
+    ask = {"plan": "standard", "category": "cloud-onboarding", "item": "cloud-onboarding-go-live"}
+    with pytest.raises(UnknownIdError, match="unknown fact 'is_vip'"):
+        ruleset.decide(**ask, context={"is_vip": True})
+    with pytest.raises(InputError, match="fact 'days_since_first_invoice' is an integer, not '12'"):
+        ruleset.decide(**ask, context={"days_since_first_invoice": "12"})
+    with pytest.raises(InputError, match="fact 'days_since_first_invoice' is an integer, not True"):
+        ruleset.decide(**ask, context={"days_since_first_invoice": True})
+    with pytest.raises(InputError, match="fact 'new_customer' is a boolean"):
+        ruleset.decide(**ask, context={"new_customer": 1})
+    # None says "not known", like leaving the fact out.
+    decision = ruleset.decide(**ask, context={"new_customer": None})
+    assert "cloud-onboarding-new-customers-only" in _pending(decision)
+
+
+def test_parse_context(ruleset: Ruleset) -> None:
+    context = ruleset.parse_context(
+        ["new_customer=oui", "booked_through_sales=No", "days_since_first_invoice=12"]
+    )
+    assert context == {"new_customer": True, "booked_through_sales": False, "days_since_first_invoice": 12}
+    with pytest.raises(InputError, match="'days_since_first_invoice' is an integer: 'douze'"):
+        ruleset.parse_context(["days_since_first_invoice=douze"])
+    with pytest.raises(InputError, match="not KEY=VALUE"):
+        ruleset.parse_context(["new_customer"])
+
+
+# --------------------------------------------------------------------------- unknown ids, immutability
+
+
+@pytest.mark.parametrize(
+    ("ask", "message"),
+    [
+        (
+            {"plan": "gold", "category": "desktop-setup", "item": "desktop-setup-kb-pages"},
+            "unknown plan 'gold'",
+        ),
+        (
+            {"plan": "standard", "category": "nowhere", "item": "desktop-setup-kb-pages"},
+            "unknown category 'nowhere'",
+        ),
+        ({"plan": "standard", "category": "desktop-setup", "item": "nothing"}, "unknown item 'nothing'"),
+        (
+            {"plan": "standard", "category": "remote-sync", "item": "desktop-setup-kb-pages"},
+            "is not listed in category 'remote-sync' (it is in desktop-setup)",
+        ),
+        (
+            {
+                "plan": "standard",
+                "category": "desktop-setup",
+                "item": "desktop-setup-kb-pages",
+                "product": "act-x",
+            },
+            "unknown product 'act-x'",
+        ),
+    ],
+)
+def test_unknown_ids_are_errors(ruleset: Ruleset, ask: dict[str, Any], message: str) -> None:
+    with pytest.raises(UnknownIdError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        ruleset.decide(**ask)
+
+
+def test_decision_is_immutable_and_reused(ruleset: Ruleset) -> None:
+    ask = {"plan": "standard", "category": "desktop-setup", "item": "desktop-setup-kb-pages"}
+    decision = ruleset.decide(**ask)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        decision.outcome = "excluded"  # type: ignore[misc]
+    assert ruleset.decide(**ask) is decision
+    assert hash(decision) == hash(ruleset.decide(**ask))
+    assert json.loads(json.dumps(decision.to_json()))["outcome"] == "included"
+
+
+# --------------------------------------------------------------------------- loading and verifying
+
+
+def test_tampered_release_is_refused(release_path: Path, tmp_path: Path) -> None:
+    raw = release_path.read_bytes()
+    tampered = tmp_path / "tampered.json"
+    tampered.write_bytes(raw.replace(b'"status":"excluded"', b'"status":"included"', 1))
+    with pytest.raises(ReleaseError, match="digest mismatch"):
+        load_release(tampered)
+    # Tampering with the embedded policy is caught as well.
+    tampered.write_bytes(raw.replace(b"Fournisseur de l'App store", b"Fournisseur de l'App Store", 1))
+    with pytest.raises(ReleaseError, match="digest mismatch"):
+        load_release(tampered)
+
+
+def test_truncated_release_is_refused(release_path: Path, tmp_path: Path) -> None:
+    raw = release_path.read_bytes()
+    for length in (0, 100, len(raw) // 2, len(raw) - 2):
+        truncated = tmp_path / f"truncated-{length}.json"
+        truncated.write_bytes(raw[:length])
+        with pytest.raises(ReleaseError, match=r"malformed JSON|truncated"):
+            load_release(truncated)
+
+
+def test_reformatted_release_still_verifies(release_path: Path, tmp_path: Path) -> None:
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text(json.dumps(json.loads(release_path.read_bytes()), indent=2), encoding="utf-8")
+    ruleset = load_release(pretty)
+    assert (
+        ruleset.decide(plan="pro", category="companion-app", item="companion-app-feature-usage").outcome
+        == "included"
+    )
+    assert ruleset.policy == POLICY
+
+
+def test_lazy_policy_matches_the_source(ruleset: Ruleset) -> None:
+    assert ruleset.policy == POLICY
+    assert ruleset.policy_id == "act-premium-support-scope"
+    assert ruleset.digest.startswith("sha256:")
+
+
+def test_other_files_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ReleaseError, match="no such release file"):
+        load_release(tmp_path / "missing.json")
+    policy_file = tmp_path / "policy.json"
+    policy_file.write_bytes(SHIPPED.read_bytes())
+    with pytest.raises(ReleaseError, match="not a compiled release"):
+        load_release(policy_file)
+    release = compile_policy(read_json(SHIPPED), SHIPPED.read_bytes())
+    release["manifest"]["format"] = 99
+    future = tmp_path / "future.json"
+    future.write_bytes(release_bytes(release))
+    with pytest.raises(ReleaseError, match="format 99"):
+        load_release(future)
+
+
+def test_default_release_is_the_highest_version(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import support_scope.resources as resources
+
+    monkeypatch.setattr(resources, "data_dir", lambda kind: tmp_path / kind)
+    with pytest.raises(ReleaseError, match="no release shipped for 'act-premium-support-scope'"):
+        load_release()
+    directory = tmp_path / "releases" / "act-premium-support-scope"
+    directory.mkdir(parents=True)
+    document = read_json(SHIPPED)
+    for version in ("1.9.0", "1.10.0", "1.10.0-rc.1", "1.2.0"):
+        document["version"] = version
+        (directory / f"{version}.json").write_bytes(release_bytes(compile_policy(document, b"")))
+    (directory / "notes.json").write_text("{}", encoding="utf-8")  # not a version: ignored
+    assert load_release().policy_version == "1.10.0"
+
+
+def test_shipped_release_when_there_is_one() -> None:
+    from support_scope.resources import data_dir
+
+    directory = data_dir("releases") / "act-premium-support-scope"
+    if not any(directory.glob("*.json")):
+        pytest.skip("no release shipped yet")
+    ruleset = load_release()
+    # The shipped release is what the compiler gives for the policy it embeds.
+    shipped = directory / f"{ruleset.policy_version}.json"
+    assert release_bytes(compile_policy(ruleset.policy, b"")) == shipped.read_bytes()
+
+
+def test_consumer_api_imports_no_heavy_module(release_path: Path) -> None:
+    code = (
+        "import sys; from support_scope import load_release; "
+        f"r = load_release({str(release_path)!r}); "
+        "r.decide(plan='standard', category='desktop-setup', item='desktop-setup-kb-pages'); r.find('erreur'); "
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("command", ["decide", "find"])
+def test_cli_decide_and_find_import_no_heavy_module(release_path: Path, command: str) -> None:
+    args = (
+        ["decide", "--plan", "standard", "--category", "desktop-setup", "--item", "desktop-setup-kb-pages"]
+        if command == "decide"
+        else ["find", "erreur", "--plan", "standard"]
+    )
+    code = (
+        "import sys\nfrom support_scope.cli.main import main\n"
+        f"try:\n    main({[*args, '--release', str(release_path)]!r})\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {HEAVY[1:]!r} if m in sys.modules], file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_cli_decide_text(run_cli, release_path: Path) -> None:
+    result = run_cli(
+        "decide", "--plan", "standard", "--category", "desktop-setup",
+        "--item", "desktop-setup-install-config-assistance", "--release", str(release_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("NIVEAU SUPÉRIEUR REQUIS: Non inclus dans l'offre « Assistance standard »")
+    assert "Assistance d'installation et de configuration" in lines[1]
+    assert lines[2].startswith("  Source: p. 2, l. ")
+    assert "abonnement actif" in result.output  # left to check
+
+
+def test_cli_decide_context_and_english(run_cli, release_path: Path) -> None:
+    result = run_cli(
+        "decide", "--plan", "extended", "--category", "cloud-onboarding", "--item", "cloud-onboarding-go-live",
+        "--context", "new_customer=non", "--context", "active_subscription=yes", "--lang", "en",
+        "--release", str(release_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("INELIGIBLE: Condition not met: New customers only.")
+
+
+def test_cli_decide_json(run_cli, release_path: Path) -> None:
+    result = run_cli(
+        "decide", "--plan", "pro", "--category", "companion-app", "--item", "companion-app-mobile-network-access",
+        "--product", "act-premium", "--context", "days_since_first_invoice=3",
+        "--format", "json", "--release", str(release_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["context"] == {"days_since_first_invoice": 3}
+    assert data["decision"]["outcome"] == "excluded"
+    assert [r["id"] for r in data["decision"]["referrals"]] == ["mobile-carrier"]
+    assert data["decision"]["pending"] == [
+        "eligibility-active-subscription",
+        "eligibility-supported-platform",
+    ]
+    assert data["release"]["policy_id"] == "act-premium-support-scope"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--context", "days_since_first_invoice=beaucoup"], "fact 'days_since_first_invoice' is an integer"),
+        (["--context", "vip=oui"], "unknown fact 'vip'"),
+        (["--plan", "gold"], "unknown plan 'gold'"),
+    ],
+)
+def test_cli_decide_bad_input_exits_1(run_cli, release_path: Path, args: list[str], message: str) -> None:
+    base = ["decide", "--plan", "standard", "--category", "desktop-setup", "--item", "desktop-setup-kb-pages"]
+    result = run_cli(*base, *args, "--release", str(release_path))
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_cli_decide_tampered_release_exits_1(run_cli, release_path: Path, tmp_path: Path) -> None:
+    tampered = tmp_path / "t.json"
+    tampered.write_bytes(release_path.read_bytes().replace(b'"tier":"extended"', b'"tier":"standard"', 1))
+    result = run_cli(
+        "decide", "--plan", "standard", "--category", "desktop-setup", "--item", "desktop-setup-kb-pages",
+        "--release", str(tampered),
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "digest mismatch" in result.output
+
+
+def test_cli_decide_usage_error_exits_2(run_cli) -> None:
+    assert run_cli("decide", "--category", "desktop-setup").exit_code == 2
+
+
+def test_small_policy_release(tmp_path: Path) -> None:
+    """The API on a policy built here (not the shipped one): a `see` and a two-fact condition."""
+    from test_compile import small_policy
+
+    document = small_policy()
+    path = tmp_path / "small.json"
+    path.write_text(dump_json(document), encoding="utf-8")
+    release = tmp_path / "release.json"
+    release.write_bytes(compile_file(path))
+    ruleset = load_release(release)
+    assert ruleset.decide(plan="standard", category="onboarding", item="setup-errors").outcome == "upgrade"
+    assert ruleset.decide(plan="extended", category="onboarding", item="setup-errors").outcome == "included"
+    decision = ruleset.decide(
+        plan="extended", category="onboarding", item="setup-errors", context={"new_customer": True}
+    )
+    assert [(c.id, c.missing) for c in decision.pending] == [
+        ("active", ("active_subscription",)),
+        ("onboarding-new", ("days_since_first_invoice",)),
+    ]
+    decision = ruleset.decide(
+        plan="extended", category="onboarding", item="setup-errors", context={"days_since_first_invoice": 31}
+    )
+    assert decision.outcome == "ineligible"  # all(..., False) is false whatever the other fact
+    assert (
+        ruleset.decide(plan="standard", category="setup", item="setup-kb", product="old-product").outcome
+        == "ineligible"
+    )

@@ -1,0 +1,269 @@
+"""A reviewer's edits, made with openpyxl, land exactly; stale exports merge; conflicts and problems are located."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from support_scope.files import dump_json, read_json
+from support_scope.workbook import SHEET_CATEGORIES, SHEET_CONDITIONS, SHEET_MATRIX, SHEET_TERMS
+from test_workbook_fixtures import edit, export_to, find_row, header_column, run_import, small_policy
+
+
+def _set(book: Any, sheet: str, key: str, header: str, value: Any, key_column: int = 2) -> None:
+    ws = book[sheet]
+    ws.cell(find_row(ws, key, key_column), header_column(ws, header)).value = value
+
+
+def test_edits_land_exactly(tmp_path: Path) -> None:
+    doc = small_policy()
+    policy, workbook = export_to(tmp_path, doc)
+
+    def change(book: Any) -> None:
+        _set(book, SHEET_MATRIX, "setup-kb", "Texte (fr)", "Base de connaissances Act!")
+        _set(book, SHEET_MATRIX, "setup-kb", "Text (en)", "Act! knowledge base")
+        _set(book, SHEET_MATRIX, "setup-procedure", "Niveau", "extended")
+        _set(book, SHEET_MATRIX, "setup-network", "Statut", "included")
+        _set(book, SHEET_MATRIX, "setup-network", "Niveau", "extended")
+        _set(book, SHEET_MATRIX, "setup-network", "Heures min.", None)
+        _set(book, SHEET_MATRIX, "setup-network", "Facturation", "hourly-rate")
+        _set(book, SHEET_MATRIX, "setup-network", "Heures min.", 3)
+        _set(book, SHEET_MATRIX, "onboarding-web", "Renvois", "it-professional")
+        _set(book, SHEET_MATRIX, "onboarding-upgrade", "Voir", "setup: setup-procedure, setup-kb")
+        _set(book, SHEET_MATRIX, "onboarding-session", "Note de source (fr)", "Lu comme une séance.")
+        _set(book, SHEET_MATRIX, "onboarding-session", "Source note (en)", "Read as a session.")
+        _set(book, SHEET_CATEGORIES, "onboarding", "Titre (fr)", "Intégration cloud", key_column=1)
+        _set(
+            book,
+            SHEET_CONDITIONS,
+            "onboarding-window",
+            "Test",
+            "any(new_customer = true, days_since_first_invoice <= 45)",
+        )
+        _set(book, SHEET_TERMS, "call-limit", "Minutes max.", 90, key_column=1)
+        _set(book, SHEET_TERMS, "consulting", "Texte (fr)", "Conseil facturé à l'heure.", key_column=1)
+
+    edit(workbook, change)
+    result = run_import(workbook, policy)
+    assert result.ok, (result.problems, result.conflicts)
+    expected = copy.deepcopy(doc)
+    setup, onboarding = expected["categories"]
+    setup["items"][0]["text"] = {"fr": "Base de connaissances Act!", "en": "Act! knowledge base"}
+    setup["items"][1]["tier"] = "extended"
+    network = setup["items"][2]
+    network["status"] = "included"
+    network["billing"]["kind"] = "hourly-rate"
+    network["billing"]["minimum_hours"] = 3
+    network = (
+        {key: network[key] for key in ("id", "status")}
+        | {"tier": "extended"}
+        | {key: network[key] for key in network if key not in ("id", "status")}
+    )
+    setup["items"][2] = network
+    onboarding["items"][2]["referrals"] = ["it-professional"]
+    onboarding["items"][1]["see"]["items"] = ["setup-procedure", "setup-kb"]
+    onboarding["items"][0]["source_note"] = {"fr": "Lu comme une séance.", "en": "Read as a session."}
+    onboarding["title"]["fr"] = "Intégration cloud"
+    onboarding["conditions"][0]["test"]["any"][1]["value"] = 45
+    expected["general_terms"][0]["limits"]["max_minutes"] = 90
+    expected["general_terms"][1]["text"]["fr"] = "Conseil facturé à l'heure."
+    assert result.written
+    assert policy.read_text(encoding="utf-8") == dump_json(expected)  # exact, key order included
+    assert result.diff() is not None
+
+
+def test_new_deleted_and_moved_rows(tmp_path: Path) -> None:
+    doc = small_policy()
+    policy, workbook = export_to(tmp_path, doc)
+
+    def change(book: Any) -> None:
+        ws = book[SHEET_MATRIX]
+        row = find_row(ws, "setup-kb")
+        ws.insert_rows(row + 1)
+        for header, value in (
+            ("Catégorie", "setup"),
+            ("Statut", "included"),
+            ("Niveau", "standard"),
+            ("Texte (fr)", "Mise à jour des pilotes « ODBC »"),
+            ("Text (en)", "Updating ODBC drivers"),
+        ):
+            ws.cell(row + 1, header_column(ws, header)).value = value
+        _set(book, SHEET_MATRIX, "setup-network", "Statut", "deleted")
+        ws.delete_rows(find_row(ws, "onboarding-web"))
+        _set(book, SHEET_MATRIX, "onboarding-session", "Catégorie", "setup")
+
+    edit(workbook, change)
+    result = run_import(workbook, policy, dry_run=True)
+    assert result.ok, (result.problems, result.conflicts)
+    assert not result.written and policy.read_text(encoding="utf-8") == dump_json(doc)
+    assert result.new is not None
+    setup, onboarding = result.new["categories"]
+    assert [i["id"] for i in setup["items"]] == [
+        "setup-kb",
+        "setup-mise-a-jour-des-pilotes-odbc",
+        "setup-procedure",
+        "onboarding-session",
+    ]
+    assert setup["items"][1] == {
+        "id": "setup-mise-a-jour-des-pilotes-odbc",
+        "status": "included",
+        "tier": "standard",
+        "text": {"fr": "Mise à jour des pilotes « ODBC »", "en": "Updating ODBC drivers"},
+        "provenance": {"page": 1, "line": 10, "column": "included"},
+    }
+    assert [i["id"] for i in onboarding["items"]] == ["onboarding-upgrade"]
+    assert any("setup-mise-a-jour-des-pilotes-odbc" in n for n in result.notices)
+    severities = {c.rule: c.severity for c in result.diff().changes}
+    assert "breaking" in severities.values()  # moving an included item out of its category narrows it
+
+
+def test_stale_export_merges_untouched_and_one_sided_rows(tmp_path: Path) -> None:
+    doc = small_policy()
+    policy, workbook = export_to(tmp_path, doc)
+    now = copy.deepcopy(doc)
+    now["version"] = "1.1.0"
+    now["categories"][0]["items"][0]["text"]["en"] = "Knowledge base (now)"
+    now["categories"][1]["items"].append(
+        {
+            "id": "onboarding-extra",
+            "status": "excluded",
+            "text": {"fr": "Ajout récent", "en": "Recent addition"},
+            "provenance": {"page": 1, "line": 24, "column": "excluded"},
+        }
+    )
+    policy.write_text(dump_json(now), encoding="utf-8")
+
+    edit(workbook, lambda book: _set(book, SHEET_MATRIX, "setup-procedure", "Text (en)", "Setup procedure"))
+    result = run_import(workbook, policy)
+    assert result.ok, (result.problems, result.conflicts)
+    assert result.stale and result.exported_version == "1.0.0"
+    expected = copy.deepcopy(now)
+    expected["categories"][0]["items"][1]["text"]["en"] = "Setup procedure"
+    assert read_json(policy) == expected
+
+
+def test_conflicts_are_listed_cell_by_cell(tmp_path: Path) -> None:
+    doc = small_policy()
+    policy, workbook = export_to(tmp_path, doc)
+    now = copy.deepcopy(doc)
+    now["categories"][0]["items"][0]["text"]["en"] = "KB (maintainer)"
+    now["categories"][1]["items"][2]["referrals"] = ["certified-consultant"]
+    policy.write_text(dump_json(now), encoding="utf-8")
+    before = policy.read_bytes()
+
+    def change(book: Any) -> None:
+        _set(book, SHEET_MATRIX, "setup-kb", "Text (en)", "KB (reviewer)")
+        _set(book, SHEET_MATRIX, "onboarding-web", "Statut", "deleted")
+
+    edit(workbook, change)
+    result = run_import(workbook, policy)
+    assert not result.ok and not result.written and policy.read_bytes() == before
+    by_key = {c.key: c for c in result.conflicts}
+    kb = by_key["setup-kb"]
+    assert kb.cell == "Matrice!F2"
+    assert (kb.exported, kb.current, kb.reviewer) == ("Knowledge base", "KB (maintainer)", "KB (reviewer)")
+    web = by_key["onboarding-web"]
+    assert web.current == ["certified-consultant"] and web.exported == [
+        "certified-consultant",
+        "it-professional",
+    ]
+
+
+def test_every_problem_reported_at_once_with_its_cell(tmp_path: Path) -> None:
+    doc = small_policy()
+    policy, workbook = export_to(tmp_path, doc)
+    before = policy.read_bytes()
+
+    def change(book: Any) -> None:
+        ws = book[SHEET_MATRIX]
+        ws.protection.sheet = False
+        _set(book, SHEET_MATRIX, "setup-kb", "Statut", "maybe")  # row 2
+        _set(book, SHEET_MATRIX, "setup-procedure", "Niveau", "gold")  # row 3
+        _set(book, SHEET_MATRIX, "setup-network", "Texte (fr)", None)  # row 4
+        ws.cell(
+            find_row(ws, "onboarding-session"), header_column(ws, "Text (en)")
+        ).value = '=HYPERLINK("http://x","y")'
+        ws.cell(find_row(ws, "onboarding-upgrade"), 2).value = "onboarding-renamed"  # row 6
+        ws.cell(find_row(ws, "onboarding-web"), 2).value = "setup-kb"  # row 7: duplicate
+        ws.merge_cells("E10:F10")
+        ws["E10"] = "fusion"
+
+    edit(workbook, change)
+    result = run_import(workbook, policy)
+    assert not result.ok and policy.read_bytes() == before
+    found = {(p.cell, p.rule) for p in result.problems}
+    assert ("Matrice!C2", "unknown-statuses") in found
+    assert ("Matrice!D3", "unknown-tiers") in found
+    assert ("Matrice!F5", "formula") in found
+    assert ("Matrice!B6", "unknown-id") in found
+    assert ("Matrice!B7", "duplicate-id") in found
+    assert ("Matrice!E10:F10", "merged-cell") in found
+    assert all(p.cell for p in result.problems)
+
+
+def test_missing_french_text_is_located(tmp_path: Path) -> None:
+    policy, workbook = export_to(tmp_path, small_policy())
+    edit(workbook, lambda book: _set(book, SHEET_MATRIX, "setup-network", "Texte (fr)", None))
+    result = run_import(workbook, policy)
+    assert not result.ok
+    assert [(p.cell, p.rule) for p in result.problems] == [("Matrice!E4", "schema")]
+    assert "fr" in result.problems[0].message
+
+
+def test_reviewer_comments_are_reported_not_stored(tmp_path: Path) -> None:
+    doc = small_policy()
+    policy, workbook = export_to(tmp_path, doc)
+    before = policy.read_bytes()
+    edit(
+        workbook,
+        lambda book: _set(book, SHEET_MATRIX, "setup-kb", "Commentaire", "À revoir avec le juridique"),
+    )
+    result = run_import(workbook, policy)
+    assert result.ok and not result.changed and policy.read_bytes() == before
+    assert [(c.cell, c.key, c.text) for c in result.comments] == [
+        ("Matrice!Q2", "setup-kb", "À revoir avec le juridique")
+    ]
+
+
+def test_cli_dry_run_then_import(tmp_path: Path, run_cli: Any, monkeypatch: Any) -> None:
+    doc = small_policy()
+    policy, workbook = export_to(tmp_path, doc)
+    edit(
+        workbook,
+        lambda book: _set(book, SHEET_MATRIX, "setup-kb", "Texte (fr)", "Base de connaissances en ligne"),
+    )
+    before = policy.read_bytes()
+    result = run_cli("import-xlsx", str(workbook), "--into", str(policy), "--dry-run", "--no-color")
+    assert result.exit_code == 0, result.output
+    assert "text-changed" in result.output and "dry run: nothing written" in result.output
+    assert policy.read_bytes() == before
+    result = run_cli("import-xlsx", str(workbook), "--into", str(policy), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["written"] and data["diff"]["severity"] == "editorial"
+    assert read_json(policy)["categories"][0]["items"][0]["text"]["fr"] == "Base de connaissances en ligne"
+    result = run_cli("import-xlsx", str(workbook), "--into", str(policy), "--format", "markdown")
+    # stale now, but both sides hold the same value: no conflict, nothing to change
+    assert result.exit_code == 0 and "No changes" in result.output
+    # default --into: policies/<id>.json in the current directory
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("import-xlsx", str(workbook))
+    assert result.exit_code == 2 and "--into" in result.output
+
+
+def test_cli_export(tmp_path: Path, run_cli: Any) -> None:
+    policy = tmp_path / "p.json"
+    policy.write_text(dump_json(small_policy()), encoding="utf-8")
+    out = tmp_path / "r.xlsx"
+    result = run_cli("export-xlsx", str(policy), "-o", str(out))
+    assert result.exit_code == 0 and out.is_file() and "demo-scope 1.0.0" in result.output
+    assert run_cli("export-xlsx", str(policy), "-o", str(tmp_path / "r.xlsm")).exit_code == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"id": "x"}', encoding="utf-8")
+    result = run_cli("export-xlsx", str(bad), "-o", str(tmp_path / "b.xlsx"))
+    assert result.exit_code == 1 and "not a valid policy" in result.output
+    assert not (tmp_path / "b.xlsx").exists()
+    assert "Example" in run_cli("export-xlsx", "--help").output
+    assert "Exit 0" in run_cli("import-xlsx", "--help").output

@@ -1,0 +1,278 @@
+"""The round-trip law: export then import with no edits leaves the policy file byte-identical."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+import unicodedata
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from support_scope.files import dump_json, read_json
+from support_scope.validate import document_findings
+from support_scope.workbook import (
+    SHEET_LISTS,
+    SHEET_MATRIX,
+    SHEET_META,
+    export_workbook,
+    format_expression,
+    parse_expression,
+)
+from test_workbook_fixtures import edit, export_to, find_row, header_column, run_import, small_policy
+
+
+def test_unedited_export_imports_to_identical_bytes(tmp_path: Path) -> None:
+    policy, workbook = export_to(tmp_path, small_policy())
+    before = policy.read_bytes()
+    result = run_import(workbook, policy)
+    assert result.ok, (result.problems, result.conflicts)
+    assert not result.changed and not result.written
+    assert policy.read_bytes() == before
+
+
+def test_shipped_policy_round_trips(tmp_path: Path, shipped_policy: Path) -> None:
+    if not shipped_policy.is_file():
+        pytest.skip("the shipped policy is not written yet")
+    policy = tmp_path / "policy.json"
+    shutil.copyfile(shipped_policy, policy)
+    data, summary = export_workbook(read_json(policy))
+    workbook = tmp_path / "review.xlsx"
+    workbook.write_bytes(data)
+    assert summary.rows[SHEET_MATRIX] == sum(len(c["items"]) for c in read_json(policy)["categories"])
+    result = run_import(workbook, policy)
+    assert result.ok and not result.changed
+    assert policy.read_bytes() == shipped_policy.read_bytes()
+
+
+def test_export_is_deterministic() -> None:
+    first, _ = export_workbook(small_policy())
+    second, _ = export_workbook(small_policy())
+    assert first == second  # same policy, same bytes (fixed dates in the archive and the properties)
+
+
+def test_workbook_layout_for_a_lawyer(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    _, workbook = export_to(tmp_path, small_policy())
+    book = load_workbook(workbook)
+    assert book.sheetnames[0] == "Lisez-moi"
+    assert book[SHEET_LISTS].sheet_state == "hidden" and book[SHEET_META].sheet_state == "hidden"
+    matrix = book[SHEET_MATRIX]
+    assert matrix.freeze_panes == "C2" and matrix.auto_filter.ref
+    assert matrix.protection.sheet and not matrix.protection.password
+    row = find_row(matrix, "setup-kb")
+    assert matrix.cell(row, 2).protection.locked
+    assert not matrix.cell(row, header_column(matrix, "Texte (fr)")).protection.locked
+    assert matrix.cell(row, header_column(matrix, "Texte (fr)")).alignment.wrap_text
+    lists = {str(dv.sqref).split(":")[0][0]: dv for dv in matrix.data_validations.dataValidation}
+    assert lists["C"].formula1.startswith("Listes!") and lists["C"].showErrorMessage
+    readme = " ".join(str(c.value) for r in book["Lisez-moi"].iter_rows() for c in r if c.value)
+    assert "Supprimer" in readme and "Remove" in readme and "deleted" in readme
+
+
+def test_texts_that_look_like_formulas_are_written_as_text(tmp_path: Path) -> None:
+    doc = small_policy()
+    risky = ["=SUM(A1:A2)", "+33 1 23", "-moins", "@cmd", "#N/A"]
+    for item, text in zip(doc["categories"][0]["items"], risky, strict=False):
+        item["text"]["fr"] = text
+    doc["categories"][1]["items"][0]["text"]["en"] = risky[3]
+    doc["categories"][1]["items"][1]["text"]["en"] = risky[4]
+    doc["categories"][1]["items"][2]["text"]["fr"] = "_x0041_ & <b>\r\nligne\rsuite"  # XML and Excel escapes
+    assert document_findings(doc) == []
+    policy, workbook = export_to(tmp_path, doc)
+    with zipfile.ZipFile(workbook) as archive:
+        sheets = b"".join(archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
+    assert b"<f>" not in sheets and b't="e"' not in sheets
+    from openpyxl import load_workbook
+
+    matrix = load_workbook(workbook)[SHEET_MATRIX]
+    cell = matrix.cell(find_row(matrix, "setup-kb"), header_column(matrix, "Texte (fr)"))
+    assert cell.data_type == "s" and cell.quotePrefix
+    before = policy.read_bytes()
+    result = run_import(workbook, policy)
+    assert result.ok and not result.changed and policy.read_bytes() == before
+
+
+def test_too_long_or_unsafe_text_is_refused_at_export() -> None:
+    from support_scope.errors import InputError
+
+    doc = small_policy()
+    doc["categories"][0]["items"][0]["text"]["fr"] = "x" * 32768
+    with pytest.raises(InputError, match="32767"):
+        export_workbook(doc)
+    doc = small_policy()
+    doc["categories"][0]["items"][0]["text"]["fr"] = "bad\x01char"
+    with pytest.raises(InputError, match="not a valid policy"):
+        export_workbook(doc)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        {"fact": "new_customer", "op": "eq", "value": True},
+        {
+            "any": [
+                {"fact": "a", "op": "le", "value": -30},
+                {"not": {"fact": "b", "op": "ne", "value": 'x "y", z'}},
+            ]
+        },
+        {"all": [{"fact": "all", "op": "gt", "value": 0}]},
+    ],
+)
+def test_expression_syntax_round_trips(expression: dict[str, Any]) -> None:
+    assert parse_expression(format_expression(expression)) == expression
+
+
+# --------------------------------------------------------------------------- property
+
+_alphabet = st.characters(
+    codec="utf-8",
+    exclude_categories=("Cs", "Cc", "Zl", "Zp"),
+    exclude_characters="\ufffe\uffff",
+) | st.sampled_from(list("\néàçÉœ’«» =+-@#"))
+
+_texts = st.builds(
+    lambda head, body: unicodedata.normalize("NFC", (head + body)).strip(),
+    st.sampled_from(["", "=", "+", "-", "@", "#N/A ", "Conseils "]),
+    st.text(_alphabet, min_size=1, max_size=40),
+).filter(lambda t: bool(t) and not t.isspace())
+_long_texts = st.integers(min_value=30000, max_value=32767).map(lambda n: "é" * n)
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> dict[str, Any]:
+    doc = small_policy()
+    items = [item for category in doc["categories"] for item in category["items"]]
+    used: set[str] = set()
+    english_declared = draw(st.booleans())
+    for item in items:
+        text = draw(_texts)
+        if text.casefold() in used:
+            text = f"{text} {item['id']}"
+        used.add(" ".join(text.split()).casefold())
+        item["text"]["fr"] = text
+        english = draw(_texts if english_declared else st.none() | _texts)
+        if english is None:
+            item["text"].pop("en")
+        else:
+            item["text"]["en"] = english
+        if draw(st.booleans()):
+            item["source_note"] = {"fr": draw(_texts)}
+            if english_declared:
+                item["source_note"]["en"] = draw(_texts)
+    if not english_declared:
+        doc["languages"] = ["fr"]  # English optional: empty optional fields must survive
+    if draw(st.booleans()):
+        doc["categories"][0]["items"][0]["text"]["fr"] = draw(_long_texts)
+    doc["general_terms"][0]["text"]["fr"] = draw(_texts)
+    doc["categories"][1]["title"]["fr"] = draw(_texts)
+    return doc
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(doc=policies())
+def test_any_valid_policy_round_trips(tmp_path: Path, doc: dict[str, Any]) -> None:
+    assume(not document_findings(doc))  # the strategy may draw a repeated text
+    policy, workbook = export_to(tmp_path, doc)
+    before = policy.read_bytes()
+    result = run_import(workbook, policy)
+    assert result.ok, (result.problems, result.conflicts)
+    assert not result.changed
+    assert policy.read_bytes() == before
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_texts, nfd=st.booleans(), crlf=st.booleans())
+def test_reviewer_text_lands_normalised(tmp_path: Path, text: str, nfd: bool, crlf: bool) -> None:
+    doc = small_policy()
+    policy, workbook = export_to(tmp_path, doc)
+    typed = unicodedata.normalize("NFD", text) if nfd else text
+    if crlf:
+        typed = typed.replace("\n", "\r\n")
+    typed = f"  {typed} \n"
+
+    def change(book: Any) -> None:
+        sheet = book[SHEET_MATRIX]
+        sheet.cell(find_row(sheet, "setup-kb"), header_column(sheet, "Text (en)")).value = typed
+
+    edit(workbook, change)
+    result = run_import(workbook, policy, dry_run=True)
+    expected = copy.deepcopy(doc)
+    expected["categories"][0]["items"][0]["text"]["en"] = text
+    if not document_findings(expected):
+        assert result.ok, (result.problems, result.conflicts)
+        assert result.new == expected
+
+
+# --------------------------------------------------------------------------- LibreOffice
+
+
+def _soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(_soffice() is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_resave_keeps_the_law(tmp_path: Path) -> None:
+    doc = small_policy()
+    doc["categories"][0]["items"][0]["text"]["fr"] = "=ligne 1\nligne 2 « é »"
+    policy, workbook = export_to(tmp_path, doc)
+    before = policy.read_bytes()
+    out = tmp_path / "calc"
+    subprocess.run(
+        [
+            str(_soffice()),
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(workbook),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    resaved = out / workbook.name
+    assert resaved.read_bytes() != workbook.read_bytes()
+    result = run_import(resaved, policy)
+    assert result.ok, (result.problems, result.conflicts)
+    assert not result.changed and policy.read_bytes() == before
+    # and an edit made before the re-save lands
+    edit(
+        workbook,
+        lambda book: (
+            book[SHEET_MATRIX]
+            .cell(find_row(book[SHEET_MATRIX], "setup-kb"), header_column(book[SHEET_MATRIX], "Text (en)"))
+            .__setattr__("value", "KB, edited")
+        ),
+    )
+    subprocess.run(
+        [
+            str(_soffice()),
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(workbook),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    result = run_import(resaved, policy)
+    assert result.ok and result.written
+    assert read_json(policy)["categories"][0]["items"][0]["text"]["en"] == "KB, edited"
+    assert dump_json(read_json(policy)) == policy.read_text(encoding="utf-8")

@@ -1,0 +1,87 @@
+"""``support-scope diff``."""
+
+from __future__ import annotations
+
+import click
+
+from support_scope.cli.common import EXIT_FAILED, EXIT_OK, color_enabled, emit_json, format_option, run_core
+
+
+@click.command()
+@click.argument("old", required=False)
+@click.argument("new", required=False)
+@format_option("text", "markdown", "json")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["breaking", "additive", "editorial"]),
+    default=None,
+    help="Exit 1 when a change of this severity or higher exists (editorial < additive < breaking).",
+)
+@click.option(
+    "--color/--no-color",
+    "color",
+    default=None,
+    help="Colour the text output (default: when standard output is a terminal).",
+)
+@click.option(
+    "--rules", "list_rules", is_flag=True, help="List every rule (id, severity, description) and exit."
+)
+def diff(
+    old: str | None,
+    new: str | None,
+    output_format: str,
+    fail_on: str | None,
+    color: bool | None,
+    list_rules: bool,
+) -> None:
+    """Show what changed between two versions of a policy, and what it does to coverage.
+
+    OLD and NEW are each a policy file, a compiled release (releases/<id>/<version>.json,
+    its digest verified), or a file at a git revision, REV:path (read with `git show` in the
+    current directory's repository; the path is from the repository's root).
+
+    Records are matched by their ids, never by position: reordering is editorial. Every change
+    has a rule id (see --rules) and a severity by its effect on coverage: breaking (some
+    customers lose coverage), additive (coverage widened), editorial (wording, translation,
+    notes, order). The required version bump follows: major, minor, patch. French text
+    changes are marked word by word and flagged for legal review.
+
+    --format text (coloured on a terminal, [-removed-]{+added+}), markdown (to paste in a
+    pull request, ~~removed~~ **added**), or json (schema/diff.schema.json).
+
+    Exit 0, or 1 when --fail-on finds a change at or above its level, or a side cannot be
+    read (never taken as "no changes"). Usage errors exit 2.
+
+    \b
+    Examples:
+      support-scope diff releases/act-premium-support-scope/1.0.0.json policies/act-premium-support-scope.json
+      support-scope diff v1.0.0:policies/act-premium-support-scope.json policies/act-premium-support-scope.json --format markdown
+      support-scope diff OLD.json NEW.json --fail-on breaking
+      support-scope diff --rules
+    """
+    from support_scope import diff as core
+
+    if list_rules:
+        if output_format == "json":
+            emit_json([rule.to_json() for rule in core.RULES.values()])
+        else:
+            click.echo(core.render_rules_text(), nl=False)
+        raise SystemExit(EXIT_OK)
+    if old is None or new is None:
+        raise click.UsageError("diff needs OLD and NEW (or --rules)")
+    from support_scope.sides import load_side
+
+    old_side = run_core(load_side, old)
+    new_side = run_core(load_side, new)
+    result = core.diff_documents(old_side.document, new_side.document)
+    if output_format == "json":
+        data = result.to_json()
+        data["old"]["source"], data["new"]["source"] = old, new
+        emit_json(data)
+    elif output_format == "markdown":
+        click.echo(core.render_markdown(result), nl=False)
+    else:
+        click.echo(core.render_text(result, color=color_enabled(color)), nl=False, color=color_enabled(color))
+    if fail_on is not None and result.at_least(fail_on):
+        raise SystemExit(EXIT_FAILED)
+    raise SystemExit(EXIT_OK)

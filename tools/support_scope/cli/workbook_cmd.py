@@ -1,0 +1,224 @@
+"""``support-scope export-xlsx`` and ``support-scope import-xlsx``: the Excel round-trip for review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from support_scope.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    color_enabled,
+    emit_json,
+    existing_path,
+    fail,
+    format_option,
+    run_core,
+)
+from support_scope.resources import SHIPPED_POLICY_ID, shipped_policy
+
+
+def _default_policy() -> Path:
+    local = Path("policies") / f"{SHIPPED_POLICY_ID}.json"
+    return local if local.is_file() else shipped_policy()
+
+
+@click.command("export-xlsx")
+@click.argument("policy", required=False, type=existing_path())
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The workbook to write (.xlsx); replaced atomically if it exists.",
+)
+def export_xlsx(policy: Path | None, output: Path) -> None:
+    """Write a policy as a workbook for legal review in Excel or LibreOffice Calc.
+
+    POLICY defaults to policies/act-premium-support-scope.json in the current directory, or the
+    shipped policy. The workbook has a bilingual "Lisez-moi" (read me) sheet that explains how
+    to edit it; a "Matrice" sheet with one row per item (category, id, status, tier, texts,
+    group, category conditions, referrals, see, billing, source notes, a reviewer comment);
+    "Catégories", "Conditions" and "Termes" sheets (titles, condition texts and tests, general
+    terms); dropdowns for status, tier and kinds; the id columns locked (sheet protection
+    without a password). A hidden "Meta" sheet records the policy id, version, digest, a
+    checksum per row and the exported policy itself, so `import-xlsx` knows what the reviewer
+    started from.
+
+    Texts that a spreadsheet would take for a formula (=, +, -, @) are written as text. The
+    policy must be valid: a text longer than a cell holds (32,767 characters) or holding a
+    character XML cannot carry is refused, never cut.
+
+    Exit 0 when written, 1 when the policy is unreadable or invalid, 2 on a usage error.
+
+    \b
+    Example:
+      support-scope export-xlsx -o review.xlsx
+      support-scope export-xlsx policies/act-premium-support-scope.json -o review.xlsx
+    """
+    from support_scope.files import read_json, write_atomic
+    from support_scope.workbook import export_workbook
+
+    if output.suffix.lower() != ".xlsx":
+        raise click.BadParameter("the workbook must be an .xlsx file", param_hint="'-o'")
+    source = policy or _default_policy()
+    document = run_core(read_json, source)
+    if not isinstance(document, dict):
+        fail(f"{source}: not a policy document (a JSON object)")
+    data, summary = run_core(export_workbook, document, str(source))
+    run_core(write_atomic, output, data)
+    counts = ", ".join(f"{count} {name}" for name, count in summary.rows.items())
+    click.echo(f"wrote {output}: {document['id']} {document['version']} ({counts} rows)")
+    raise SystemExit(EXIT_OK)
+
+
+@click.command("import-xlsx")
+@click.argument("workbook", type=existing_path())
+@click.option(
+    "--into",
+    "policy",
+    type=existing_path(),
+    default=None,
+    help="The policy to update (default: policies/<the workbook's policy id>.json in the current directory).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@format_option("text", "markdown", "json")
+@click.option("--color/--no-color", "color", default=None, help="Colour the diff (default: on a terminal).")
+def import_xlsx(
+    workbook: Path, policy: Path | None, dry_run: bool, output_format: str, color: bool | None
+) -> None:
+    """Apply a reviewed workbook (from export-xlsx) to its policy.
+
+    Reads the reviewer's edits: texts, status and tier, conditions, referrals, billing, new
+    rows (an id is made from the category and the French text), deleted rows (status
+    "deleted", or the row removed), moved rows (category changed), edited categories, conditions
+    and terms. Shows the classified diff (as `support-scope diff`) before writing; --dry-run
+    writes nothing. Importing an unedited export changes nothing: the file stays byte-identical.
+
+    If the policy changed since the export, what the reviewer did not touch stays as it is now,
+    and what only the reviewer changed is applied; a cell changed on both sides is a conflict:
+    nothing is written and each conflict is listed with its cell, the value at export, the
+    value now and the reviewer's value.
+
+    Every problem in the workbook is reported at once with its Sheet!cell (unknown status or
+    tier, an id edited or duplicated, a missing French text, a formula, merged cells). Unsafe
+    files are refused before they are loaded: not a workbook, macros (.xlsm), external links,
+    XML entity or zip bombs, sheets with too many rows. The policy is written atomically, only
+    after the result validated. Reviewer comments are listed, not stored in the policy.
+
+    Exit 0 when imported (or nothing to change, or a clean dry run), 1 when anything was
+    refused (problems, conflicts, an unsafe or unreadable file), 2 on a usage error.
+
+    \b
+    Examples:
+      support-scope import-xlsx review.xlsx --dry-run
+      support-scope import-xlsx review.xlsx --into policies/act-premium-support-scope.json
+      support-scope import-xlsx review.xlsx --format json
+    """
+    from support_scope.workbook_import import import_workbook
+
+    target = policy or _target_policy(workbook)
+    result = run_core(import_workbook, workbook, target, dry_run=dry_run)
+    if output_format == "json":
+        emit_json(result.to_json())
+    elif output_format == "markdown":
+        click.echo(_markdown(result), nl=False)
+    else:
+        use_color = color_enabled(color)
+        click.echo(_text(result, use_color), nl=False, color=use_color)
+    raise SystemExit(EXIT_OK if result.ok else EXIT_FAILED)
+
+
+def _target_policy(workbook: Path) -> Path:
+    """policies/<policy id>.json, the id read from the workbook's metadata (cheaply, after the safety checks)."""
+    from support_scope.workbook_import import workbook_policy_id
+
+    policy_id = run_core(workbook_policy_id, workbook)
+    local = Path("policies") / f"{policy_id}.json"
+    if not local.is_file():
+        raise click.UsageError(f"no {local} here; say which policy to update with --into")
+    return local
+
+
+def _text(result: Any, color: bool) -> str:
+    lines = [f"import {result.workbook} into {result.policy}"]
+    if result.stale:
+        lines.append(
+            f"note: the policy changed since the export (exported version {result.exported_version}); edits merged onto it"
+        )
+    for problem in result.problems:
+        lines.append(f"error: {problem}")
+    for conflict in result.conflicts:
+        lines.append(f"conflict: {conflict}")
+    for notice in result.notices:
+        lines.append(f"note: {notice}")
+    for comment in result.comments:
+        lines.append(f"comment: {comment.cell}{f' ({comment.key})' if comment.key else ''}: {comment.text}")
+    if not result.ok:
+        lines.append(
+            f"refused: {len(result.problems)} problem(s), {len(result.conflicts)} conflict(s); nothing written"
+        )
+        return "\n".join(lines) + "\n"
+    diff = result.diff()
+    if diff is not None and result.changed:
+        from support_scope.diff import render_text
+
+        lines.append(render_text(diff, color=color).rstrip("\n"))
+    if not result.changed:
+        lines.append("no changes: the policy is left as it is")
+    elif result.written:
+        lines.append(f"wrote {result.policy}")
+    else:
+        lines.append("dry run: nothing written")
+    return "\n".join(lines) + "\n"
+
+
+def _markdown(result: Any) -> str:
+    lines = [f"## Import of `{result.workbook}` into `{result.policy}`", ""]
+    if result.stale:
+        lines.append(
+            f"The policy changed since the export (exported version {result.exported_version}); edits were merged onto it.\n"
+        )
+    if result.problems:
+        lines += ["### Problems", "", "| where | problem |", "| --- | --- |"]
+        lines += [f"| `{p.cell or p.where}` | {_md(p.message)} |" for p in result.problems]
+        lines.append("")
+    if result.conflicts:
+        lines += [
+            "### Conflicts",
+            "",
+            "| cell | id | at export | now | reviewer |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for c in result.conflicts:
+            lines.append(
+                f"| `{c.cell}` | `{c.key}` | {_md(c.exported)} | {_md(c.current)} | {_md(c.reviewer)} |"
+            )
+        lines.append("")
+    if result.notices:
+        lines += ["### Notes", "", *[f"- {n}" for n in result.notices], ""]
+    if result.comments:
+        lines += ["### Reviewer comments", "", *[f"- `{c.cell}`: {c.text}" for c in result.comments], ""]
+    diff = result.diff()
+    if diff is not None and result.changed:
+        from support_scope.diff import render_markdown
+
+        lines.append(render_markdown(diff))
+    if not result.ok:
+        lines.append("**Refused: nothing written.**")
+    elif not result.changed:
+        lines.append("No changes: the policy is left as it is.")
+    elif result.written:
+        lines.append(f"Written to `{result.policy}`.")
+    else:
+        lines.append("Dry run: nothing written.")
+    return "\n".join(lines) + "\n"
+
+
+def _md(value: Any) -> str:
+    from support_scope.workbook_import import show_value
+
+    text = value if isinstance(value, str) else show_value(value)
+    return text.replace("|", "\\|").replace("\n", " ")

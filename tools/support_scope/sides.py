@@ -1,0 +1,101 @@
+"""The two sides of a diff: a policy file, a compiled release, or a policy at a git revision.
+
+A side is named the way people name it on the command line:
+
+- ``policies/act-premium-support-scope.json``: a policy file;
+- ``releases/act-premium-support-scope/1.0.0.json``: a compiled release (its digest is
+  verified, and the policy embedded in it is the side);
+- ``v1.0.0:policies/act-premium-support-scope.json``: the file at a git revision, read with
+  ``git show`` in the current directory's repository (a policy or a release).
+
+A side that cannot be read is an :class:`InputError` naming it and the reason; it is never
+taken for an empty policy.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from support_scope.errors import InputError, PolicyError, ReleaseError
+from support_scope.files import parse_json, read_text
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: the policy document and where it came from."""
+
+    label: str
+    document: dict[str, Any]
+    kind: str  # "policy" or "release"
+
+
+def verify_release(release: dict[str, Any], display: str) -> None:
+    """Raise :class:`ReleaseError` unless the release's manifest digest matches its content."""
+    from support_scope.compile import release_digest
+
+    manifest = release.get("manifest")
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("digest"), str):
+        raise ReleaseError(f"{display}: not a release: no manifest digest")
+    try:
+        actual = release_digest(release)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ReleaseError(f"{display}: not a release: {e}") from e
+    if actual != manifest["digest"]:
+        raise ReleaseError(
+            f"{display}: the release was modified after it was compiled (manifest digest {manifest['digest']}, content {actual})"
+        )
+
+
+def is_release(document: Any) -> bool:
+    """A compiled release has a manifest and embeds its policy."""
+    return isinstance(document, dict) and "manifest" in document and "policy" in document
+
+
+def side_from_text(text: str, label: str) -> Side:
+    """A side from the text of a policy or a release; a release's digest is verified."""
+    document = parse_json(text, label)
+    if not isinstance(document, dict):
+        raise PolicyError(f"{label}: a policy is a JSON object, not {type(document).__name__}")
+    if is_release(document):
+        verify_release(document, label)
+        policy = document["policy"]
+        if not isinstance(policy, dict):
+            raise ReleaseError(f"{label}: the release's embedded policy is not a JSON object")
+        return Side(label, policy, "release")
+    return Side(label, document, "policy")
+
+
+def git_show(revision: str, path: str, cwd: Path | None = None) -> str:
+    """The text of ``path`` at ``revision`` in the repository of ``cwd`` (``git show REV:path``)."""
+    spec = f"{revision}:{path}"
+    try:
+        completed = subprocess.run(
+            ["git", "show", spec],
+            cwd=cwd,
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError as e:
+        raise InputError(f"{spec}: cannot read a git revision: git is not installed") from e
+    if completed.returncode != 0:
+        reason = completed.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise InputError(f"{spec}: git cannot show it: {reason[-1] if reason else 'unknown error'}")
+    try:
+        return completed.stdout.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise PolicyError(f"{spec}: not UTF-8 text") from e
+
+
+def load_side(spec: str, cwd: Path | None = None) -> Side:
+    """Load a side named by a path, or by ``REV:path`` when no such file exists."""
+    base = cwd or Path()
+    path = base / spec
+    if path.exists() or ":" not in spec:
+        return side_from_text(read_text(path, spec), spec)
+    revision, _, inner = spec.partition(":")
+    if not revision or not inner:
+        raise InputError(f"{spec}: neither a file nor REV:path")
+    return side_from_text(git_show(revision, inner, cwd), spec)

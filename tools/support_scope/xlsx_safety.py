@@ -1,0 +1,479 @@
+"""A workbook's raw archive, checked and then read cell by cell, safely.
+
+An .xlsx file is a zip of XML parts. A hostile one can hide macros or external links, declare
+gigabytes behind a few kilobytes (a zip bomb), carry an XML entity bomb, or swell a sheet to
+millions of rows. :func:`check_archive` reads only what the archive declares and streams the
+sheet parts with bounded buffers, so nothing large is built in memory. Only an archive that
+passed is read, by :func:`iter_rows`: the standard library's C parser over
+each sheet, streamed row by row, once expat has checked that the part declares no DTD.
+
+Why not openpyxl's reader: its read-only mode first parses a whole sheet to learn its size
+when the sheet does not declare it, then builds a Python object per cell, about 7 s for a
+1,000-category matrix; reading the cells directly takes a fraction of that. openpyxl still
+writes the workbook (see :mod:`support_scope.workbook`).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from support_scope.errors import WorkbookError
+
+MAX_TOTAL_UNCOMPRESSED = 2 * 1024**3  # a 10,000-category export is a few hundred MB of XML
+MAX_PART_RATIO = 250  # XML sheets compress 10-40x; far beyond is a bomb
+RATIO_FLOOR = 1024 * 1024  # small parts (styles, empty sheets) may compress better, harmlessly
+MAX_ROWS = 1_000_000  # per sheet: Excel's own limit is 1,048,576
+MAX_PARTS = 10_000
+
+# Parts a workbook saved by this tool, Excel or LibreOffice Calc may contain.
+_ALLOWED = re.compile(
+    r"""^(?:
+        \[Content_Types\]\.xml
+      | _rels/\.rels
+      | docProps/[^/]+\.xml
+      | customXml/.+
+      | xl/workbook\.xml
+      | xl/_rels/workbook\.xml\.rels
+      | xl/worksheets/sheet[0-9]+\.xml
+      | xl/worksheets/_rels/sheet[0-9]+\.xml\.rels
+      | xl/styles\.xml
+      | xl/sharedStrings\.xml
+      | xl/theme/theme[0-9]+\.xml
+      | xl/calcChain\.xml
+      | xl/metadata\.xml
+      | xl/printerSettings/printerSettings[0-9]+\.bin
+      | xl/comments[0-9]*\.xml
+      | xl/drawings/.+
+      | xl/threadedComments/.+
+      | xl/persons/.+
+      | xl/tables/.+
+    )$""",
+    re.VERBOSE,
+)
+# Parts refused with a specific reason.
+_DANGEROUS = (
+    (re.compile(r"vbaProject|\.bin$", re.IGNORECASE), "macros (a VBA project)"),
+    (re.compile(r"^xl/externalLinks/"), "external links to other files"),
+    (re.compile(r"^xl/connections\.xml$"), "external data connections"),
+    (re.compile(r"^xl/(activeX|embeddings|ctrlProps)/"), "embedded objects or controls"),
+    (re.compile(r"^xl/(macrosheets|dialogsheets)/"), "macro sheets"),
+)
+_MACRO_CONTENT_TYPE = b"macroEnabled"
+_DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+_SHEET = re.compile(
+    rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"|<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"'
+)
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_ATTRIBUTE = re.compile(rb'(\w+)="([^"]*)"')
+_CHUNK = 1 << 20
+_TAIL = 128
+
+
+@dataclass
+class ArchiveReport:
+    """What the checks learnt on the way: rows per sheet, and merged ranges."""
+
+    sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> part name
+    rows: dict[str, int] = field(default_factory=dict)
+    merged: dict[str, list[str]] = field(default_factory=dict)
+    strings: list[str] = field(default_factory=list)  # the shared strings, once read
+
+
+def check_archive(path: Path, display: str, max_rows: int = MAX_ROWS) -> ArchiveReport:
+    """Refuse, with a :class:`WorkbookError` naming the reason, a file that is not a safe workbook."""
+    if path.suffix.lower() in (".xlsm", ".xltm", ".xlsb", ".xlam"):
+        raise WorkbookError(
+            f"{display}: a macro-enabled or binary workbook ({path.suffix}) is refused; save it as .xlsx"
+        )
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as e:
+        raise WorkbookError(
+            f"{display}: not a workbook (.xlsx files are zip archives; this is not one)"
+        ) from e
+    except OSError as e:
+        raise WorkbookError(f"{display}: cannot read: {e.strerror or e}") from e
+    with archive:
+        infos = archive.infolist()
+        _check_parts(infos, display)
+        if "xl/workbook.xml" not in {info.filename for info in infos}:
+            raise WorkbookError(f"{display}: not a workbook (no xl/workbook.xml in the archive)")
+        content_types = _read_small(archive, "[Content_Types].xml", display)
+        if _MACRO_CONTENT_TYPE in content_types:
+            raise WorkbookError(f"{display}: the workbook is macro-enabled; macros are refused")
+        for info in infos:
+            if info.filename.endswith((".xml", ".rels", ".vml")):
+                with archive.open(info) as handle:
+                    if _DOCTYPE.search(handle.read(4096)):
+                        raise WorkbookError(
+                            f"{display}: {info.filename} declares a DTD or entities (an XML entity bomb?); refused"
+                        )
+        report = ArchiveReport(sheet_parts=_sheet_parts(archive, display))
+        for name, part in report.sheet_parts.items():
+            rows, merged = _scan_sheet(archive, part, display, name, max_rows)
+            report.rows[name] = rows
+            report.merged[name] = merged
+        return report
+
+
+def _check_parts(infos: list[zipfile.ZipInfo], display: str) -> None:
+    if len(infos) > MAX_PARTS:
+        raise WorkbookError(f"{display}: the archive holds {len(infos)} parts; refused")
+    total = 0
+    for info in infos:
+        name = info.filename
+        for pattern, what in _DANGEROUS:
+            if pattern.search(name) and not name.startswith("xl/printerSettings/"):
+                raise WorkbookError(f"{display}: the workbook contains {what} ({name}); refused")
+        if not _ALLOWED.match(name) and not name.endswith("/"):
+            raise WorkbookError(f"{display}: unexpected part {name!r} in the workbook; refused")
+        if info.flag_bits & 0x1:
+            raise WorkbookError(f"{display}: {name} is encrypted; refused")
+        total += info.file_size
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_PART_RATIO * max(info.compress_size, 1):
+            raise WorkbookError(
+                f"{display}: {name} expands {info.file_size // max(info.compress_size, 1)}x "
+                f"({info.file_size:,} bytes from {info.compress_size:,}): a zip bomb? refused"
+            )
+    if total > MAX_TOTAL_UNCOMPRESSED:
+        raise WorkbookError(
+            f"{display}: the archive declares {total:,} bytes uncompressed (limit {MAX_TOTAL_UNCOMPRESSED:,}); refused"
+        )
+
+
+def _read_small(archive: zipfile.ZipFile, name: str, display: str, limit: int = 16 * 1024 * 1024) -> bytes:
+    try:
+        info = archive.getinfo(name)
+    except KeyError as e:
+        raise WorkbookError(f"{display}: not a workbook (no {name} in the archive)") from e
+    if info.file_size > limit:
+        raise WorkbookError(f"{display}: {name} is {info.file_size:,} bytes; refused")
+    try:
+        return archive.read(info)
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise WorkbookError(f"{display}: {name} cannot be read ({e}); the archive is damaged") from e
+
+
+def _sheet_parts(archive: zipfile.ZipFile, display: str) -> dict[str, str]:
+    """Sheet name -> part name, from xl/workbook.xml and its relationships."""
+    workbook = _read_small(archive, "xl/workbook.xml", display)
+    rels = _read_small(archive, "xl/_rels/workbook.xml.rels", display)
+    targets: dict[str, str] = {}
+    for match in _RELATIONSHIP.finditer(rels):
+        attributes = {
+            key.decode(): value.decode("utf-8") for key, value in _ATTRIBUTE.findall(match.group(0))
+        }
+        if "Id" in attributes and "Target" in attributes:
+            target = attributes["Target"]
+            resolved = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+            targets[attributes["Id"]] = resolved
+    parts: dict[str, str] = {}
+    for match in _SHEET.finditer(workbook):
+        name = match.group(1) or match.group(4)
+        rel = match.group(2) or match.group(3)
+        if rel.decode() in targets:
+            parts[_unescape(name.decode("utf-8"))] = targets[rel.decode()]
+    return parts
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
+
+
+def _scan_sheet(
+    archive: zipfile.ZipFile, part: str, display: str, name: str, max_rows: int
+) -> tuple[int, list[str]]:
+    """Count the sheet's rows and collect its merged ranges, streaming, with bounded memory."""
+    try:
+        handle = archive.open(part)
+    except KeyError as e:
+        raise WorkbookError(f"{display}: sheet {name!r} has no part {part}; the archive is damaged") from e
+    rows = 0
+    merged: list[str] = []
+    tail = b""
+    try:
+        with handle:
+            while True:
+                chunk = handle.read(_CHUNK)
+                if not chunk:
+                    break
+                buffer = tail + chunk
+                # A match ending inside the tail was counted with the previous chunk.
+                rows += sum(1 for m in _ROW.finditer(buffer) if m.end() > len(tail))
+                merged.extend(m.group(1).decode() for m in _MERGE.finditer(buffer) if m.end() > len(tail))
+                if rows > max_rows:
+                    raise WorkbookError(
+                        f"{display}: sheet {name!r} holds more than {max_rows:,} rows; refused before loading it"
+                    )
+                tail = buffer[-_TAIL:]
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise WorkbookError(f"{display}: sheet {name!r} cannot be read ({e}); the archive is damaged") from e
+    return rows, merged
+
+
+# --------------------------------------------------------------------------- reading cells
+
+_MAIN_NAMESPACES = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",  # "strict" Open XML
+)
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_COLUMNS: dict[str, int] = {}
+
+
+def _tags(local: str) -> frozenset[str]:
+    return frozenset({local, *(f"{{{ns}}}{local}" for ns in _MAIN_NAMESPACES)})
+
+
+_ROW_TAGS, _CELL_TAGS = _tags("row"), _tags("c")
+_V_TAGS, _F_TAGS, _IS_TAGS = _tags("v"), _tags("f"), _tags("is")
+_T_TAGS, _R_TAGS, _SI_TAGS = _tags("t"), _tags("r"), _tags("si")
+
+
+def _unescape_excel(text: str) -> str:
+    """Excel writes characters XML cannot hold as ``_xHHHH_`` (and a literal ``_x`` as ``_x005F_x``)."""
+    if "_x" not in text:
+        return text
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _rich_text(element: Any) -> str:
+    """The text of an ``<is>`` or ``<si>``: its ``<t>``, or its runs' ``<t>`` (phonetic runs left out)."""
+    parts = []
+    for child in element:
+        if child.tag in _T_TAGS:
+            parts.append(child.text or "")
+        elif child.tag in _R_TAGS:
+            for grandchild in child:
+                if grandchild.tag in _T_TAGS:
+                    parts.append(grandchild.text or "")
+    return _unescape_excel("".join(parts))
+
+
+def column_index(reference: str) -> int:
+    """1-based column of a cell reference (``AB12`` -> 28)."""
+    letters = reference.rstrip("0123456789")
+    index = _COLUMNS.get(letters)
+    if index is None:
+        index = 0
+        for letter in letters:
+            index = index * 26 + (ord(letter) - 64)
+        _COLUMNS[letters] = index
+    return index
+
+
+class _RootReached(Exception):
+    """The prolog is over: the root element starts."""
+
+
+class _Doctype(Exception):
+    """The part declares a DTD."""
+
+
+def _guard_prolog(archive: zipfile.ZipFile, part: str, display: str) -> None:
+    """Refuse a part whose prolog declares a DTD, read with expat up to its root element.
+
+    A DTD (and so any entity declaration) can only stand before the root element; without one,
+    an XML document has only the five predefined entities, so neither an entity bomb nor an
+    external entity is possible in the rest, which the fast C parser then reads. This is the
+    protection defusedxml gives, at the cost of reading the prolog only.
+    """
+    import pyexpat
+
+    parser = pyexpat.ParserCreate()
+
+    def doctype(*args: Any) -> None:
+        raise _Doctype
+
+    def root(*args: Any) -> None:
+        raise _RootReached
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    parser.StartElementHandler = root
+    with archive.open(part) as handle:
+        try:
+            while chunk := handle.read(65536):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+        except _RootReached:
+            return
+        except _Doctype as e:
+            raise WorkbookError(
+                f"{display}: {part} declares a DTD or entities (an XML entity bomb?); refused"
+            ) from e
+        except pyexpat.ExpatError as e:
+            raise WorkbookError(
+                f"{display}: {part} is not well-formed XML ({e}); the workbook is damaged"
+            ) from e
+
+
+_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)(?:\s[^>]*)?>")
+_BLOCK = 4 * 1024 * 1024
+
+
+def _elements(archive: zipfile.ZipFile, part: str, display: str, container: str, item: str) -> Iterator[Any]:
+    """The ``item`` elements (rows, shared strings) inside ``container``, parsed a block at a time.
+
+    The part is read in blocks of a few MB cut after the last complete item; each block is
+    parsed in one call of the C parser, under a copy of the root's start tag (which carries the
+    namespace declarations). Parsing element by element through ``iterparse`` costs about three
+    times as much. The prolog was checked first, so no block can refer to a DTD.
+    """
+    from xml.etree.ElementTree import ParseError, fromstring
+
+    _guard_prolog(archive, part, display)
+    root_tag = b""
+    root_name = ""
+    closing = b""
+    buffer = b""
+    started = False
+    with archive.open(part) as handle:
+        while True:
+            chunk = handle.read(_BLOCK)
+            buffer += chunk
+            if not started:
+                root = _ROOT.search(buffer)
+                if root is None or buffer.find(b">", root.end() - 1) < 0:
+                    if not chunk:
+                        return
+                    continue
+                root_tag, root_name = root.group(0), root.group(1).decode()
+                prefix = root_name.rpartition(":")[0]
+                prefix = f"{prefix}:" if prefix else ""
+                start: re.Match[bytes] | None = root
+                if root_name.rpartition(":")[2] != container:
+                    start = re.compile(rf"<{prefix}{container}\b[^>]*>".encode()).search(buffer, root.end())
+                if start is None:
+                    if not chunk:
+                        return
+                    continue
+                if root_tag.endswith(b"/>") or start.group(0).endswith(b"/>"):
+                    return  # an empty container
+                closing = f"</{prefix}{item}>".encode()
+                buffer = buffer[start.end() :]
+                started = True
+            cut = buffer.rfind(closing)
+            if chunk and cut < 0:
+                continue
+            if chunk:
+                block, buffer = buffer[: cut + len(closing)], buffer[cut + len(closing) :]
+            else:
+                end = buffer.find(
+                    f"</{root_name.rpartition(':')[0] + ':' if ':' in root_name else ''}{container}>".encode()
+                )
+                block, buffer = (buffer[:end] if end >= 0 else buffer), b""
+            wrapped = root_tag[:-2] + b">" if root_tag.endswith(b"/>") else root_tag
+            try:
+                tree = fromstring(wrapped + block + f"</{root_name}>".encode())
+            except ParseError as e:
+                raise WorkbookError(
+                    f"{display}: {part} is not well-formed XML ({e}); the workbook is damaged"
+                ) from e
+            yield from tree
+            if not chunk:
+                return
+
+
+def shared_strings(archive: zipfile.ZipFile, display: str) -> list[str]:
+    """The workbook's shared strings (Excel and Calc write texts there; this tool writes them inline)."""
+    names = set(archive.namelist())
+    name = "xl/sharedStrings.xml"
+    if name not in names:
+        return []
+    return [
+        _rich_text(element)
+        for element in _elements(archive, name, display, "sst", "si")
+        if element.tag in _SI_TAGS
+    ]
+
+
+Cell = tuple[int, str, Any]  # column (1-based), kind, value
+
+
+def iter_rows(
+    archive: zipfile.ZipFile, part: str, strings: list[str], display: str
+) -> Iterator[tuple[int, list[Cell]]]:
+    """The non-empty rows of a sheet part: (row number, [(column, kind, value), ...]).
+
+    Kinds: ``s`` text, ``n`` number (int or float), ``f`` formula (the value is its text),
+    ``b`` TRUE/FALSE, ``e`` an error value, ``d`` a date.
+    """
+    number = 0
+    for element in _elements(archive, part, display, "sheetData", "row"):
+        if element.tag not in _ROW_TAGS:
+            continue
+        given = element.get("r")
+        number = int(given) if given else number + 1
+        cells: list[Cell] = []
+        column = 0
+        for cell in element:
+            reference = cell.get("r")
+            if reference:
+                if not len(cell):
+                    continue  # an empty cell kept only for its style: nothing to read
+                column = column_index(reference)
+            else:
+                column += 1
+            if cell.tag not in _CELL_TAGS:
+                continue
+            kind = cell.get("t")
+            first = cell[0] if len(cell) == 1 else None
+            if kind == "inlineStr" and first is not None and first.tag in _IS_TAGS:
+                # The common case, this tool's own cells: one <is><t>text</t></is>.
+                inner = first[0] if len(first) == 1 else None
+                text = inner.text or "" if inner is not None and inner.tag in _T_TAGS else _rich_text(first)
+                if text:
+                    cells.append((column, "s", _unescape_excel(text)))
+                continue
+            found_kind, value = _cell(cell, strings, display, part)
+            if value is not None and value != "":
+                cells.append((column, found_kind, value))
+        if cells:
+            yield number, cells
+
+
+def _cell(cell: Any, strings: list[str], display: str, part: str) -> tuple[str, Any]:
+    kind = cell.get("t", "n")
+    raw: str | None = None
+    for child in cell:
+        tag = child.tag
+        if tag in _F_TAGS:
+            return "f", "=" + (child.text or "")
+        if tag in _V_TAGS:
+            raw = child.text
+        elif tag in _IS_TAGS:
+            return "s", _rich_text(child)
+    if raw is None:
+        return kind, None
+    if kind == "s":
+        try:
+            return "s", strings[int(raw)]
+        except (ValueError, IndexError) as e:
+            raise WorkbookError(
+                f"{display}: {part}: a cell refers to shared string {raw!r}, which does not exist"
+            ) from e
+    if kind in ("str", "inlineStr"):
+        return "s", _unescape_excel(raw)
+    if kind == "n":
+        try:
+            number = float(raw)
+        except ValueError as e:
+            raise WorkbookError(f"{display}: {part}: {raw!r} is not a number") from e
+        return "n", int(
+            number
+        ) if number.is_integer() and "e" not in raw.lower() and "." not in raw else number
+    return kind, raw
