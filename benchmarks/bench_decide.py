@@ -15,13 +15,8 @@ Rows:
 
 from __future__ import annotations
 
-import gc
 import random
-import shutil
-import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,28 +24,13 @@ from generate import DATA_DIR, policy_path
 from support_scope.compile import compile_file
 from support_scope.resources import shipped_policy
 from support_scope.ruleset import Ruleset, load_release
+from timing import best_of, row, run_command, support_scope_command
 
 CALLS = 1_000_000
 SAMPLE = 100_000
 DECIDE_BUDGET = 1.0
 LOAD_BUDGETS = {10000: 1.0}
 FIND_BUDGET = 0.1
-
-
-def best_of(function: Callable[[], Any], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        started = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-def _row(
-    name: str, size: int | str, seconds: float, budget: float | None = None, note: str = ""
-) -> dict[str, Any]:
-    return {"benchmark": name, "size": size, "seconds": seconds, "budget": budget, "note": note}
 
 
 def release_for(policy: Path, name: str) -> Path:
@@ -85,17 +65,17 @@ def _decide_rows(ruleset: Ruleset, size: int | str, sample: int | None) -> list[
             for plan, category, item in questions:
                 decide(plan=plan, category=category, item=item)
 
-    built = best_of(first_time, 1)
-    seconds = best_of(repeated, 3)
+    built = best_of(first_time, 1, pause_gc=False)
+    seconds = best_of(repeated, 3, pause_gc=False)
     rows = [
-        _row(
+        row(
             "decide",
             size,
             seconds * CALLS / calls,
             DECIDE_BUDGET,
             f"per 1,000,000 decisions: {seconds / calls * 1e6:.3f} µs each, {len(questions):,} distinct questions",
         ),
-        _row(
+        row(
             "  decide, first time",
             size,
             built,
@@ -120,9 +100,9 @@ def _decide_rows(ruleset: Ruleset, size: int | str, sample: int | None) -> list[
             for index in range(count):
                 decide(plan="standard", category=conditioned, item=item, context=contexts[index % 60])
 
-        seconds = best_of(with_context, 3)
+        seconds = best_of(with_context, 3, pause_gc=False)
         rows.append(
-            _row(
+            row(
                 "  decide with context",
                 size,
                 seconds * CALLS / count,
@@ -133,24 +113,26 @@ def _decide_rows(ruleset: Ruleset, size: int | str, sample: int | None) -> list[
 
 
 def _find_rows(release: Path) -> list[dict[str, Any]]:
-    script = Path(sys.executable).parent / "support-scope"
-    command = [str(script)] if script.exists() else [shutil.which("support-scope") or "support-scope"]
-
-    def run(arguments: list[str]) -> None:
-        subprocess.run(arguments, check=True, stdout=subprocess.DEVNULL)
-
-    find = [*command, "find", "boîte de dialogue", "--plan", "standard", "--release", str(release)]
-    baseline = best_of(lambda: run([sys.executable, "-c", "pass"]), 5)
-    seconds = best_of(lambda: run(find), 7)
+    find = [
+        *support_scope_command(),
+        "find",
+        "boîte de dialogue",
+        "--plan",
+        "standard",
+        "--release",
+        str(release),
+    ]
+    baseline = best_of(lambda: run_command([sys.executable, "-c", "pass"]), 5)
+    seconds = best_of(lambda: run_command(find), 7)
     return [
-        _row(
+        row(
             "find command, cold",
             "shipped",
             seconds,
             FIND_BUDGET,
             "support-scope find ... --plan standard, best of 7",
         ),
-        _row("  python -c pass", "shipped", baseline, note="the interpreter alone, for scale"),
+        row("  python -c pass", "shipped", baseline, note="the interpreter alone, for scale"),
     ]
 
 
@@ -159,19 +141,19 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
     shipped = release_for(shipped_policy(), "shipped")
     rows.extend(_decide_rows(load_release(shipped), "shipped", None))
     rows.extend(_find_rows(shipped))
+    holder: list[Ruleset] = []  # the ruleset last loaded
     for size in sizes:
         release = release_for(policy_path(size), f"synthetic-{size}")
         megabytes = release.stat().st_size / 1e6
-        holder: list[Ruleset] = []
-        best = float("inf")
-        for _ in range(3):
-            holder.clear()  # freeing the previous ruleset is not part of loading the next one
-            gc.collect()
-            started = time.perf_counter()
-            holder.append(load_release(release))
-            best = min(best, time.perf_counter() - started)
+        # Freeing the previous ruleset (setup, untimed) is not part of loading the next one.
+        best = best_of(
+            lambda release=release: holder.append(load_release(release)),
+            3,
+            pause_gc=False,
+            setup=holder.clear,
+        )
         rows.append(
-            _row("load_release", size, best, LOAD_BUDGETS.get(size), f"{megabytes:.1f} MB release, best of 3")
+            row("load_release", size, best, LOAD_BUDGETS.get(size), f"{megabytes:.1f} MB release, best of 3")
         )
         rows.extend(_decide_rows(holder[-1], size, SAMPLE))
         holder.clear()

@@ -16,38 +16,21 @@ excluded) and about 1% of its categories moved. Rows:
 from __future__ import annotations
 
 import copy
-import gc
 import random
-import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from generate import DATA_DIR, synthetic_policy
 from support_scope.diff import diff_documents
 from support_scope.files import dump_json, write_atomic
+from timing import best_of, row, run_command, support_scope_command
 
 BUDGETS = {10000: 0.5}
 COMMAND_BUDGETS = {10000: 3.0}
 PEER_SIZE = 100
 CHANGED_ITEMS = 0.02
 MOVED_CATEGORIES = 0.01
-
-
-def best_of(function: Callable[[], Any], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        gc.disable()
-        try:
-            started = time.perf_counter()
-            function()
-            best = min(best, time.perf_counter() - started)
-        finally:
-            gc.enable()
-    return best
 
 
 def edited(document: dict[str, Any], seed: int = 1) -> dict[str, Any]:
@@ -88,21 +71,6 @@ def _pair_files(size: int, old: dict[str, Any], new: dict[str, Any]) -> tuple[Pa
     return old_path, new_path
 
 
-def _command(old_path: Path, new_path: Path) -> None:
-    script = Path(sys.executable).with_name("support-scope")
-    completed = subprocess.run(
-        [str(script), "diff", str(old_path), str(new_path), "--format", "json"],
-        capture_output=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(completed.stderr.decode())
-
-
-def _row(name: str, size: int, seconds: float, budget: float | None = None, note: str = "") -> dict[str, Any]:
-    return {"benchmark": name, "size": size, "seconds": seconds, "budget": budget, "note": note}
-
-
 def run(sizes: list[int]) -> list[dict[str, Any]]:
     rows = []
     for size in sizes:
@@ -113,11 +81,12 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
         repeat = 3 if size <= 1000 else 2
         seconds = best_of(lambda old=old, new=new: diff_documents(old, new), repeat)
         note = f"parsed documents; {len(result.changes)} changes ({counts}); best of {repeat}"
-        rows.append(_row("diff", size, seconds, BUDGETS.get(size), note))
+        rows.append(row("diff", size, seconds, BUDGETS.get(size), note))
         old_path, new_path = _pair_files(size, old, new)
-        seconds = best_of(lambda a=old_path, b=new_path: _command(a, b), 2)
+        command = [*support_scope_command(), "diff", str(old_path), str(new_path), "--format", "json"]
+        seconds = best_of(lambda command=command: run_command(command), 2)
         note = "support-scope diff OLD NEW --format json, subprocess: start-up, reading, output"
-        rows.append(_row("diff command", size, seconds, COMMAND_BUDGETS.get(size), note))
+        rows.append(row("diff command", size, seconds, COMMAND_BUDGETS.get(size), note))
     rows += _peers()
     return rows
 
@@ -128,7 +97,7 @@ def _peers() -> list[dict[str, Any]]:
     old = synthetic_policy(PEER_SIZE)
     new = edited(old)
     ours = best_of(lambda: diff_documents(old, new), 3)
-    rows = [_row("peer: diff (ours, same pair)", PEER_SIZE, ours, note="baseline for the two rows below")]
+    rows = [row("peer: diff (ours, same pair)", PEER_SIZE, ours, note="baseline for the two rows below")]
     peers = (
         ("DeepDiff(old, new)", {}, "lists matched by position: moved categories and items show as changes"),
         (
@@ -146,10 +115,10 @@ def _peers() -> list[dict[str, Any]]:
         seconds = best_of(compare, 1)
         reported = sum(len(v) for v in found["delta"].values())
         note = f"peer; {reported} differences, unclassified; {how}; {seconds / ours:.0f}x ours"
-        rows.append(_row(f"peer: {name}", PEER_SIZE, seconds, note=note))
+        rows.append(row(f"peer: {name}", PEER_SIZE, seconds, note=note))
     return rows
 
 
 if __name__ == "__main__":
-    for row in run([int(arg) for arg in sys.argv[1:]] or [100, 1000, 10000]):
-        print(f"{row['benchmark']:45} {row['size']!s:>6} {row['seconds']:8.3f}s  {row['note']}")
+    for line in run([int(arg) for arg in sys.argv[1:]] or [100, 1000, 10000]):
+        print(f"{line['benchmark']:45} {line['size']!s:>6} {line['seconds']:8.3f}s  {line['note']}")

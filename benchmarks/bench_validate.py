@@ -11,10 +11,7 @@ through ``validate_text``: parsing, every error found and located by line and co
 from __future__ import annotations
 
 import copy
-import gc
 import json
-import time
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -22,6 +19,7 @@ from generate import policy_path
 from support_scope.files import dump_json, parse_json
 from support_scope.resources import load_schema
 from support_scope.validate import document_findings, validate_text
+from timing import best_of, row
 
 BUDGETS = {1000: 0.3, 10000: 3.0}
 # jsonschema takes some 4 s a run on 1,000 categories, ten times that on 10,000: beyond 1,000 it is left out.
@@ -29,28 +27,9 @@ JSONSCHEMA_UP_TO = 1000
 INVALID_SIZE = 1000
 
 
-def best_of(function: Callable[[], Any], repeat: int) -> float:
-    """The fastest of ``repeat`` runs, in seconds, with the garbage collector out of the way."""
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        gc.disable()
-        try:
-            started = time.perf_counter()
-            function()
-            best = min(best, time.perf_counter() - started)
-        finally:
-            gc.enable()
-    return best
-
-
 def _repeat(size: int) -> int:
     # Other work on a shared machine slows single runs down; the best of several is the figure that holds.
     return 5 if size <= 1000 else 3
-
-
-def _row(name: str, size: int, seconds: float, budget: float | None = None, note: str = "") -> dict[str, Any]:
-    return {"benchmark": name, "size": size, "seconds": seconds, "budget": budget, "note": note}
 
 
 def run(sizes: list[int]) -> list[dict[str, Any]]:
@@ -71,19 +50,19 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
         findings = document_findings(document)  # warms the compiled validators up, outside the timing
         note = f"schema + meaning, {len(findings)} findings, best of {repeat}"
         seconds = best_of(partial(document_findings, document), repeat)
-        rows.append(_row("validate", size, seconds, BUDGETS.get(size), note))
+        rows.append(row("validate", size, seconds, BUDGETS.get(size), note))
         if size <= JSONSCHEMA_UP_TO:
             # Seconds a run: one run says enough, several would double the whole benchmark.
             runs = 1 if size >= 1000 else repeat
             seconds = best_of(partial(_every_error, full, document), runs)
             note = f"schema only, every error, best of {runs}"
-            rows.append(_row("  jsonschema Draft202012Validator", size, seconds, note=note))
+            rows.append(row("  jsonschema Draft202012Validator", size, seconds, note=note))
         else:
             note = "skipped: ~10 times the 1,000 run; validate runs it only on invalid documents"
-            rows.append(_row("  jsonschema Draft202012Validator", size, float("nan"), note=note))
+            rows.append(row("  jsonschema Draft202012Validator", size, float("nan"), note=note))
         seconds = best_of(partial(fast, document), repeat)
         rows.append(
-            _row(
+            row(
                 "  fastjsonschema alone",
                 size,
                 seconds,
@@ -92,11 +71,11 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
         )
         seconds = best_of(partial(json.loads, text), repeat)
         rows.append(
-            _row("  json.loads", size, seconds, note=f"parsing the {len(text.encode()) / 1e6:.1f} MB file")
+            row("  json.loads", size, seconds, note=f"parsing the {len(text.encode()) / 1e6:.1f} MB file")
         )
         seconds = best_of(partial(parse_json, text, path.name), repeat)
         rows.append(
-            _row("  files.parse_json", size, seconds, note="parsing, refusing repeated keys (file reading)")
+            row("  files.parse_json", size, seconds, note="parsing, refusing repeated keys (file reading)")
         )
         del document, text
     if sizes:
@@ -105,7 +84,7 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
         count = len(validate_text(text, "invalid.json").problems)
         seconds = best_of(partial(validate_text, text, "invalid.json"), _repeat(size))
         rows.append(
-            _row(
+            row(
                 "validate, invalid",
                 size,
                 seconds,

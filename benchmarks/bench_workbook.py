@@ -17,16 +17,12 @@ peak memory (``ru_maxrss``), which must stay under 1 GiB; time has no budget the
 from __future__ import annotations
 
 import copy
-import gc
 import json
 import random
-import subprocess
 import sys
 import tempfile
-import time
 import warnings
 import zipfile
-from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -35,26 +31,13 @@ from generate import policy_path, synthetic_policy
 from support_scope.files import dump_json, write_atomic
 from support_scope.workbook import export_workbook
 from support_scope.workbook_import import import_workbook
+from timing import PEAK_MIB, best_of, row, run_child
 
 BUDGETS = {1000: 2.0}
 MEMORY_BUDGET_MIB = 1024
 EDITED_ROWS = 0.01
 LARGE = 10000
 META_PART = "xl/worksheets/sheet7.xml"  # Lisez-moi, Matrice, Catégories, Conditions, Termes, Listes, Meta
-
-
-def best_of(function: Callable[[], Any], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        started = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-def _row(name: str, size: int, seconds: float, budget: float | None = None, note: str = "") -> dict[str, Any]:
-    return {"benchmark": name, "size": size, "seconds": seconds, "budget": budget, "note": note}
 
 
 def edited_workbook(document: dict[str, Any], exported: bytes, target: Path, seed: int = 1) -> int:
@@ -96,16 +79,18 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
             write_atomic(policy, dump_json(document).encode("utf-8"))
             data, summary = export_workbook(document)
             matrix = summary.rows["Matrice"]
-            seconds = best_of(lambda document=document: export_workbook(document), 3)
+            seconds = best_of(lambda document=document: export_workbook(document), 3, pause_gc=False)
             note = f"{matrix} matrix rows, {len(data) / 1e6:.1f} MB workbook; best of 3"
-            rows.append(_row("export-xlsx", size, seconds, BUDGETS.get(size), note))
+            rows.append(row("export-xlsx", size, seconds, BUDGETS.get(size), note))
             workbook = folder / f"review-{size}.xlsx"
             workbook.write_bytes(data)
             result = import_workbook(workbook, policy, dry_run=True)
             assert result.ok and not result.changed, result.problems[:3]
-            seconds = best_of(lambda w=workbook, p=policy: import_workbook(w, p, dry_run=True), 3)
+            seconds = best_of(
+                lambda w=workbook, p=policy: import_workbook(w, p, dry_run=True), 3, pause_gc=False
+            )
             rows.append(
-                _row(
+                row(
                     "import-xlsx (no edits)",
                     size,
                     seconds,
@@ -117,9 +102,11 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
             count = edited_workbook(document, data, edited)
             result = import_workbook(edited, policy, dry_run=True)
             assert result.ok and result.changed, (result.problems[:3], result.conflicts[:3])
-            seconds = best_of(lambda w=edited, p=policy: import_workbook(w, p, dry_run=True), 3)
+            seconds = best_of(
+                lambda w=edited, p=policy: import_workbook(w, p, dry_run=True), 3, pause_gc=False
+            )
             note = f"{count} rows edited: merge and validation of the result; dry run; best of 3"
-            rows.append(_row("import-xlsx (1% rows edited)", size, seconds, BUDGETS.get(size), note))
+            rows.append(row("import-xlsx (1% rows edited)", size, seconds, BUDGETS.get(size), note))
             rows += _peer_rows(size, document, folder)
     return rows
 
@@ -130,7 +117,7 @@ def _peer_rows(size: int, document: dict[str, Any], folder: Path) -> list[dict[s
         import flattentool
     except ImportError:
         return [
-            _row(
+            row(
                 "peer: flattentool",
                 size,
                 float("nan"),
@@ -152,18 +139,18 @@ def _peer_rows(size: int, document: dict[str, Any], folder: Path) -> list[dict[s
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # flattentool warns about what it cannot carry
-        flat_seconds = best_of(flatten, 1)
-        back_seconds = best_of(unflatten, 1)
+        flat_seconds = best_of(flatten, 1, pause_gc=False)
+        back_seconds = best_of(unflatten, 1, pause_gc=False)
     returned = json.loads(back.read_text(encoding="utf-8"))
     lossless = returned.get("categories") == document["categories"]
     note = f"same document; round trip gives it back: {'yes' if lossless else 'no'}; best of 1"
     return [
-        _row("peer: flattentool flatten", size, flat_seconds, note=note),
-        _row("peer: flattentool unflatten", size, back_seconds, note=note),
+        row("peer: flattentool flatten", size, flat_seconds, note=note),
+        row("peer: flattentool unflatten", size, back_seconds, note=note),
     ]
 
 
-_CHILD = """
+_CHILD = f"""
 import json, resource, sys, time
 from pathlib import Path
 from support_scope.files import read_json
@@ -179,8 +166,7 @@ else:
     result = import_workbook(workbook, policy, dry_run=True)
     ok = result.ok and not result.changed
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-print(json.dumps({"seconds": seconds, "peak_mib": peak / 1024, "ok": ok}))
+print(json.dumps({{"seconds": seconds, "peak_mib": {PEAK_MIB}, "ok": ok}}))
 """
 
 
@@ -189,26 +175,21 @@ def _memory_rows(size: int, folder: Path) -> list[dict[str, Any]]:
     workbook = folder / f"review-{size}.xlsx"
     rows = []
     for step in ("export", "import"):
-        completed = subprocess.run(
-            [sys.executable, "-c", _CHILD, step, str(policy), str(workbook)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if completed.returncode != 0:
-            raise RuntimeError(f"{step} at {size}: {completed.stderr.strip()[-500:]}")
-        figures = json.loads(completed.stdout.strip().splitlines()[-1])
+        try:
+            figures = run_child(_CHILD, step, str(policy), str(workbook))
+        except RuntimeError as e:
+            raise RuntimeError(f"{step} at {size}: {e}") from e
         verdict = "under" if figures["peak_mib"] < MEMORY_BUDGET_MIB else "OVER"
         note = (
             f"peak memory {figures['peak_mib']:.0f} MiB ({verdict} the {MEMORY_BUDGET_MIB} MiB budget); "
             f"subprocess, reading the file included{'' if figures['ok'] else '; UNEXPECTED RESULT'}"
         )
         name = "export-xlsx" if step == "export" else "import-xlsx (no edits)"
-        rows.append(_row(f"{name} memory", size, figures["seconds"], None, note))
+        rows.append(row(f"{name} memory", size, figures["seconds"], None, note))
     return rows
 
 
 if __name__ == "__main__":  # pragma: no cover - a convenience: python benchmarks/bench_workbook.py 100
     sizes = [int(arg) for arg in sys.argv[1:]] or [100, 1000]
-    for row in run(sizes):
-        print(row)
+    for line in run(sizes):
+        print(line)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner, Result
+
+if TYPE_CHECKING:
+    from support_scope import Ruleset
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_POLICY = REPO / "policies" / "act-premium-support-scope.json"
@@ -46,3 +49,19 @@ def run_cli() -> Iterator[Cli]:
 @pytest.fixture
 def shipped_policy() -> Path:
     return SHIPPED_POLICY
+
+
+@pytest.fixture(scope="session")
+def release_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped policy's release, compiled once for the session; read it, never change it."""
+    from builders import compile_release
+
+    return compile_release(tmp_path_factory.mktemp("release"))
+
+
+@pytest.fixture(scope="session")
+def ruleset(release_path: Path) -> Ruleset:
+    """The shipped release, loaded (``release_path``)."""
+    from support_scope import load_release
+
+    return load_release(release_path)

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import copy
-import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from builders import benchmark_module, first_item
 from support_scope.files import read_json
 from support_scope.validate import document_findings, schema_findings
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
 
 @pytest.fixture(scope="module")
-def generate() -> Any:
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import generate
-
-        yield generate
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+def generate() -> Iterator[Any]:
+    with benchmark_module("generate") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")
@@ -101,11 +95,6 @@ def test_policy_path_writes_once_and_reuses_the_file(
     assert path.stat().st_mtime_ns == written
 
 
-def _item(policy: dict[str, Any], status: str) -> dict[str, Any]:
-    item: dict[str, Any] = next(i for c in policy["categories"] for i in c["items"] if i["status"] == status)
-    return item
-
-
 @pytest.mark.parametrize(
     "change",
     [
@@ -125,7 +114,7 @@ def test_fast_schema_path_agrees_with_jsonschema(policy: dict[str, Any], change:
     from support_scope.resources import load_schema
 
     document = copy.deepcopy(policy)
-    included, excluded = _item(document, "included"), _item(document, "excluded")
+    included, excluded = first_item(document, "included"), first_item(document, "excluded")
     if change == "included-without-tier":
         del included["tier"]
     elif change == "excluded-with-tier":

@@ -10,196 +10,14 @@ from typing import Any
 
 import pytest
 
-from support_scope.compile import compile_file, compile_policy, release_bytes, release_schema_problems
+from builders import SHIPPED_POLICY as SHIPPED
+from builders import compiled, small_policy, write_policy
+from support_scope.compile import compile_file, release_bytes, release_schema_problems
 from support_scope.errors import PolicyError
-from support_scope.files import canonical_json, dump_json
+from support_scope.files import canonical_json
 from support_scope.resources import load_schema
-from support_scope.validate import document_findings
 
-REPO = Path(__file__).resolve().parents[1]
-SHIPPED = REPO / "policies" / "act-premium-support-scope.json"
 RUN_CLI = "import sys; from support_scope.cli.main import main; main(sys.argv[1:])"
-
-
-def small_policy() -> dict[str, Any]:
-    """A small valid policy: three tiers, two plans, a condition, a referral, a billing note, a `see`."""
-
-    def text(fr: str) -> dict[str, str]:
-        return {"fr": fr, "en": f"{fr} (en)"}
-
-    def prov(line: int, column: str = "included") -> dict[str, Any]:
-        return {"page": 1, "line": line, "column": column}
-
-    document = {
-        "id": "small-policy",
-        "version": "1.2.3",
-        "title": text("Petite politique"),
-        "languages": ["fr", "en"],
-        "products": [
-            {
-                "id": "act-premium",
-                "name": text("Act! Premium"),
-                "eligible": True,
-                "provenance": prov(1, "intro"),
-            },
-            {
-                "id": "old-product",
-                "name": text("Ancien produit"),
-                "eligible": False,
-                "provenance": prov(1, "intro"),
-            },
-        ],
-        "eligibility": {
-            "text": text("Abonnement actif requis."),
-            "conditions": [
-                {
-                    "id": "active",
-                    "text": text("Abonnement actif"),
-                    "test": {"fact": "active_subscription", "op": "eq", "value": True},
-                    "provenance": prov(2, "intro"),
-                }
-            ],
-            "provenance": prov(2, "intro"),
-        },
-        "tiers": [
-            {
-                "id": "self-service",
-                "label": text("Base de connaissances"),
-                "includes": [],
-                "provenance": prov(3),
-            },
-            {
-                "id": "standard",
-                "label": text("Assistance standard"),
-                "includes": ["self-service"],
-                "provenance": prov(4),
-            },
-            {
-                "id": "extended",
-                "label": text("Assistance approfondie"),
-                "includes": ["standard"],
-                "provenance": prov(5),
-            },
-        ],
-        "plans": [
-            {"id": "standard", "name": text("Offre standard"), "tier": "standard"},
-            {"id": "extended", "name": text("Offre approfondie"), "tier": "extended"},
-        ],
-        "facts": [
-            {"id": "active_subscription", "type": "boolean", "description": text("Abonnement actif")},
-            {"id": "new_customer", "type": "boolean", "description": text("Nouveau client")},
-            {
-                "id": "days_since_first_invoice",
-                "type": "integer",
-                "description": text("Jours depuis la facture"),
-            },
-        ],
-        "referrals": [{"id": "vendor", "name": text("Fournisseur tiers")}],
-        "general_terms": [
-            {
-                "id": "hourly",
-                "kind": "billable-service",
-                "text": text("Service technique à tarif horaire."),
-                "billing": {
-                    "kind": "hourly-rate",
-                    "minimum_hours": 1,
-                    "text": text("Tarif horaire, minimum une heure."),
-                },
-                "provenance": prov(6, "intro"),
-            }
-        ],
-        "categories": [
-            {
-                "id": "setup",
-                "title": text("Installation"),
-                "items": [
-                    {
-                        "id": "setup-kb",
-                        "status": "included",
-                        "tier": "self-service",
-                        "text": text("Pages d’aide"),
-                        "provenance": prov(10),
-                    },
-                    {
-                        "id": "setup-errors",
-                        "status": "included",
-                        "tier": "standard",
-                        "text": text("Erreurs affichées"),
-                        "provenance": prov(11),
-                    },
-                    {
-                        "id": "setup-advice",
-                        "status": "included",
-                        "tier": "extended",
-                        "text": text("Conseils d’installation"),
-                        "provenance": prov(12),
-                    },
-                    {
-                        "id": "setup-plugin",
-                        "status": "excluded",
-                        "text": text("Greffons tiers"),
-                        "referrals": ["vendor"],
-                        "provenance": prov(13, "excluded"),
-                    },
-                    {
-                        "id": "setup-network",
-                        "status": "excluded",
-                        "text": text("Option réseau facturée séparément"),
-                        "billing": {"kind": "billed-separately", "text": text("Facturée séparément.")},
-                        "provenance": prov(14, "excluded"),
-                    },
-                ],
-                "provenance": prov(9, "category"),
-            },
-            {
-                "id": "onboarding",
-                "title": text("Prise en main"),
-                "conditions": [
-                    {
-                        "id": "onboarding-new",
-                        "text": text("Nouveaux clients, dans les 30 jours"),
-                        "test": {
-                            "all": [
-                                {"fact": "new_customer", "op": "eq", "value": True},
-                                {"fact": "days_since_first_invoice", "op": "le", "value": 30},
-                            ]
-                        },
-                        "provenance": prov(20, "category"),
-                    }
-                ],
-                "items": [
-                    {
-                        "id": "onboarding-go-live",
-                        "status": "included",
-                        "tier": "standard",
-                        "text": text("Mise en service"),
-                        "provenance": prov(21),
-                    },
-                    {
-                        "id": "onboarding-as-setup",
-                        "status": "included",
-                        "tier": "extended",
-                        "text": text("Comme pour l’installation"),
-                        "see": {"category": "setup", "items": ["setup-advice", "setup-errors"]},
-                        "provenance": prov(22),
-                    },
-                    {
-                        "id": "onboarding-data",
-                        "status": "excluded",
-                        "text": text("Préparation des données"),
-                        "provenance": prov(23, "excluded"),
-                    },
-                ],
-                "provenance": prov(20, "category"),
-            },
-        ],
-    }
-    assert document_findings(document) == []
-    return document
-
-
-def compiled(document: dict[str, Any]) -> dict[str, Any]:
-    return compile_policy(document, dump_json(document).encode("utf-8"))
 
 
 # --------------------------------------------------------------------------- the contract
@@ -367,8 +185,7 @@ def test_invalid_policy_is_refused_with_every_problem_located(tmp_path: Path) ->
     document = small_policy()
     document["categories"][0]["items"][1]["tier"] = "gold"
     document["plans"][0]["tier"] = "silver"
-    path = tmp_path / "bad.json"
-    path.write_text(dump_json(document), encoding="utf-8")
+    path = write_policy(tmp_path / "bad.json", document)
     with pytest.raises(PolicyError) as caught:
         compile_file(path)
     message = str(caught.value)
@@ -379,9 +196,8 @@ def test_invalid_policy_is_refused_with_every_problem_located(tmp_path: Path) ->
 
 
 def test_cli_compile_to_stdout_and_to_file(run_cli, tmp_path: Path) -> None:
-    policy = tmp_path / "small.json"
-    policy.write_text(dump_json(small_policy()), encoding="utf-8")
-    out = tmp_path / "out" / "release.json"
+    policy = write_policy(tmp_path / "small.json", small_policy())
+    out = tmp_path / "release.json"
     result = run_cli("compile", str(policy), "-o", str(out))
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == compile_file(policy)
@@ -400,8 +216,7 @@ def test_cli_compile_default_is_the_shipped_policy(run_cli) -> None:
 def test_cli_compile_invalid_policy_exits_1_and_writes_nothing(run_cli, tmp_path: Path) -> None:
     document = small_policy()
     document["categories"][0]["items"][0]["see"] = {"category": "nowhere", "items": ["x"]}
-    policy = tmp_path / "bad.json"
-    policy.write_text(dump_json(document), encoding="utf-8")
+    policy = write_policy(tmp_path / "bad.json", document)
     out = tmp_path / "release.json"
     out.write_bytes(b"previous")
     result = run_cli("compile", str(policy), "-o", str(out))
@@ -419,3 +234,11 @@ def test_cli_compile_unreadable_policy(run_cli, tmp_path: Path) -> None:
     result = run_cli("compile", str(tmp_path / "missing.json"))
     assert result.exit_code == 1
     assert "no such file" in result.output
+
+
+def test_cli_compile_does_not_create_a_mistyped_directory(run_cli, tmp_path: Path) -> None:
+    policy = write_policy(tmp_path / "small.json", small_policy())
+    result = run_cli("compile", str(policy), "-o", str(tmp_path / "no" / "such" / "release.json"))
+    assert result.exit_code == 1
+    assert f"directory {tmp_path / 'no' / 'such'} does not exist" in result.output
+    assert not (tmp_path / "no").exists()

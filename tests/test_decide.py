@@ -11,28 +11,16 @@ from typing import Any
 
 import pytest
 
+from builders import SHIPPED_POLICY as SHIPPED
+from builders import compile_release, small_policy, write_policy
 from support_scope import Decision, Ruleset, load_release
-from support_scope.compile import compile_file, compile_policy, release_bytes
+from support_scope.compile import compile_policy, release_bytes
 from support_scope.errors import InputError, ReleaseError, UnknownIdError
-from support_scope.files import dump_json, read_json
+from support_scope.files import read_json
 
-REPO = Path(__file__).resolve().parents[1]
-SHIPPED = REPO / "policies" / "act-premium-support-scope.json"
 POLICY = read_json(SHIPPED)
 FULL_CONTEXT = {"active_subscription": True, "supported_platform": True}
 HEAVY = ("click", "jsonschema", "fastjsonschema", "deepdiff", "openpyxl")
-
-
-@pytest.fixture(scope="module")
-def release_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("release") / "act-premium-support-scope-1.0.0.json"
-    path.write_bytes(compile_file(SHIPPED))
-    return path
-
-
-@pytest.fixture(scope="module")
-def ruleset(release_path: Path) -> Ruleset:
-    return load_release(release_path)
 
 
 def _expected_rows() -> list[tuple[str, str, str | None, str]]:
@@ -430,9 +418,9 @@ def test_cli_decide_text(run_cli, release_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("NIVEAU SUPÉRIEUR REQUIS: Non inclus dans l'offre « Assistance standard »")
+    assert lines[0].startswith("NIVEAU SUPÉRIEUR REQUIS : Non inclus dans l'offre « Assistance standard »")
     assert "Assistance d'installation et de configuration" in lines[1]
-    assert lines[2].startswith("  Source: p. 2, l. ")
+    assert lines[2].startswith("  Source : p. 2, l. ")
     assert "abonnement actif" in result.output  # left to check
 
 
@@ -496,14 +484,8 @@ def test_cli_decide_usage_error_exits_2(run_cli) -> None:
 
 def test_small_policy_release(tmp_path: Path) -> None:
     """The API on a policy built here (not the shipped one): a `see` and a two-fact condition."""
-    from test_compile import small_policy
-
-    document = small_policy()
-    path = tmp_path / "small.json"
-    path.write_text(dump_json(document), encoding="utf-8")
-    release = tmp_path / "release.json"
-    release.write_bytes(compile_file(path))
-    ruleset = load_release(release)
+    path = write_policy(tmp_path / "small.json", small_policy())
+    ruleset = load_release(compile_release(tmp_path, path))
     assert ruleset.decide(plan="standard", category="onboarding", item="setup-errors").outcome == "upgrade"
     assert ruleset.decide(plan="extended", category="onboarding", item="setup-errors").outcome == "included"
     decision = ruleset.decide(

@@ -824,6 +824,41 @@ def test_unreadable_side_is_an_error_not_no_changes(run_cli: Any, tmp_path: Path
         assert run_cli("diff", good, bad).exit_code == 1
 
 
+def test_a_side_that_is_not_a_policy_is_located(run_cli: Any, tmp_path: Path) -> None:
+    good = str(_write(tmp_path / "good.json", small_policy()))
+    doc = small_policy()
+    doc["categories"] = "abc"
+    odd = str(_write(tmp_path / "odd.json", doc))
+    (tmp_path / "other.json").write_text('{"name": "package"}', encoding="utf-8")
+    for bad, reason in (
+        (odd, '"categories" is a string, not an array'),
+        (str(tmp_path / "other.json"), 'no "id"'),
+    ):
+        for args in ((bad, good), (good, bad)):
+            result = run_cli("diff", *args)
+            assert result.exit_code == 1
+            assert reason in result.output and "Traceback" not in result.output
+    assert f"{odd}:" in run_cli("diff", odd, good).output  # file:line:column
+
+
+def test_odd_shapes_below_the_top_level_do_not_break_the_diff() -> None:
+    old, new = small_policy(), small_policy()
+    new["tiers"][1]["includes"] = 5
+    new["categories"][0]["items"][0]["tier"] = ["standard"]
+    new["eligibility"]["conditions"][0]["test"] = {"fact": ["x"], "op": "lt", "value": {}}
+    rules = {c.rule for c in diff_documents(old, new).changes}
+    assert {"tier-inclusion-removed", "item-tier-raised", "condition-tightened"} <= rules
+
+
+def test_eligibility_source_note_is_reported() -> None:
+    old, new = small_policy(), small_policy()
+    new["eligibility"]["source_note"] = "read from the second paragraph"
+    changes = diff_documents(old, new).changes
+    assert [(c.rule, c.message) for c in changes] == [
+        ("annotation-changed", "eligibility: source note changed")
+    ]
+
+
 def test_usage_errors(run_cli: Any) -> None:
     assert run_cli("diff").exit_code == 2
     assert run_cli("diff", "a.json", "b.json", "--fail-on", "everything").exit_code == 2

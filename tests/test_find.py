@@ -10,25 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from support_scope import Ruleset, load_release
-from support_scope.compile import compile_file
+from support_scope import Ruleset
 from support_scope.errors import UnknownIdError
 from support_scope.ruleset import normalize
 
-REPO = Path(__file__).resolve().parents[1]
-SHIPPED = REPO / "policies" / "act-premium-support-scope.json"
-
-
-@pytest.fixture(scope="module")
-def release_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("release") / "release.json"
-    path.write_bytes(compile_file(SHIPPED))
-    return path
-
-
-@pytest.fixture(scope="module")
-def ruleset(release_path: Path) -> Ruleset:
-    return load_release(release_path)
+# ``release_path`` and ``ruleset``, the shipped policy's release, are fixtures of conftest.py.
 
 
 def test_normalize_ignores_case_accents_and_typographic_apostrophes() -> None:
@@ -131,7 +117,7 @@ def test_cli_find_text_for_an_agent(run_cli, release_path: Path) -> None:
     assert "Configuration initiale et installation d'Act! Premium Desktop [desktop-setup]" in out
     assert "desktop-setup-dialog-errors (inclus, niveau Assistance standard)" in out
     assert "NIVEAU SUPÉRIEUR REQUIS" in out
-    assert "Pour toute demande, à vérifier:" in out
+    assert "Pour toute demande, à vérifier :" in out  # French typography: a space before the colon
     english = run_cli("find", "app store", "--lang", "en", "--release", str(release_path)).output
     assert "companion-app-app-store-download (excluded)" in english
     assert "Refer to: App Store provider" in english

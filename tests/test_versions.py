@@ -281,6 +281,24 @@ def test_gate_edited_release(released: Path, run_cli: Any) -> None:
     assert "git checkout -- releases/demo-scope/1.0.0.json" in problem["message"]
 
 
+def test_gate_damaged_release_is_not_reported_as_released(released: Path, run_cli: Any) -> None:
+    path = released / "releases" / "demo-scope" / "1.0.0.json"
+    data = bytearray(path.read_bytes())
+    data[data.index(b'"fr":"') + 7] ^= 1  # one byte changed
+    path.write_bytes(bytes(data))
+    assert check(released).policies[0].state == "unverified"
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert "same as its release" not in result.output
+    assert "latest release 1.0.0 is damaged" in result.output
+
+
+def test_gate_unreadable_changelog(released: Path) -> None:
+    (released / "CHANGELOG.md").write_bytes(b"\xff\xfe")
+    problem = next(p for p in check(released).problems if p.rule == "no-changelog")
+    assert "not UTF-8" in problem.message
+
+
 def test_gate_reformatted_release(released: Path) -> None:
     path = released / "releases" / "demo-scope" / "1.0.0.json"
     path.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8")), indent=2), encoding="utf-8")
@@ -319,6 +337,27 @@ def test_gate_root_option(
     result = run_cli("check", "--root", str(empty))
     assert result.exit_code == 1
     assert "no policy" in result.output
+
+
+def test_release_finds_the_policy_under_root(
+    released: Path, run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = small_policy()
+    doc["categories"][0]["title"]["en"] = "Setup, revised"
+    _write(released / POLICY, doc)
+    monkeypatch.chdir(tmp_path.parent)
+    result = run_cli("release", "--root", str(released), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would release demo-scope 1.0.1" in result.output
+
+
+def test_release_of_a_policy_whose_version_is_not_semver(released: Path, run_cli: Any) -> None:
+    doc = small_policy()
+    doc["version"] = "one"
+    _write(released / POLICY, doc)
+    result = run_cli("release", "--dry-run")
+    assert result.exit_code == 1
+    assert "$.version" in result.output and "not a semantic version" in result.output
 
 
 # --------------------------------------------------------------------------- the shipped release

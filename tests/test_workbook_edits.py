@@ -200,7 +200,29 @@ def test_every_problem_reported_at_once_with_its_cell(tmp_path: Path) -> None:
     assert ("Matrice!B6", "unknown-id") in found
     assert ("Matrice!B7", "duplicate-id") in found
     assert ("Matrice!E10:F10", "merged-cell") in found
+    # The emptied French text is reported with the rest, not only once they are fixed.
+    assert ("Matrice!E4", "schema") in found
     assert all(p.cell for p in result.problems)
+
+
+def test_an_incomplete_new_row_is_reported_with_the_other_problems(tmp_path: Path) -> None:
+    policy, workbook = export_to(tmp_path, small_policy())
+    before = policy.read_bytes()
+
+    def change(book: Any) -> None:
+        ws = book[SHEET_MATRIX]
+        _set(book, SHEET_MATRIX, "setup-procedure", "Niveau", "gold")  # row 3
+        new = ws.max_row + 1
+        ws.cell(new, header_column(ws, "Texte (fr)")).value = "Un nouveau service."  # no category, no status
+
+    edit(workbook, change)
+    result = run_import(workbook, policy)
+    assert not result.ok and policy.read_bytes() == before
+    found = {(p.cell, p.rule) for p in result.problems}
+    assert ("Matrice!D3", "unknown-tiers") in found
+    new_row = max(int(cell[len("Matrice!A") :]) for cell, _ in found if cell.startswith("Matrice!A"))
+    assert found >= {(f"Matrice!A{new_row}", "schema"), (f"Matrice!C{new_row}", "schema")}
+    assert len(result.problems) == 3
 
 
 def test_missing_french_text_is_located(tmp_path: Path) -> None:

@@ -76,6 +76,30 @@ def test_workbook_layout_for_a_lawyer(tmp_path: Path) -> None:
     assert "Supprimer" in readme and "Remove" in readme and "deleted" in readme
 
 
+def test_long_texts_get_tall_rows_and_the_read_me_explains_the_columns(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    doc = small_policy()
+    doc["categories"][0]["items"][0]["text"]["fr"] = (
+        "Un long texte. " * 20
+    ).strip()  # 299 characters, width 60
+    _, workbook = export_to(tmp_path, doc)
+    book = load_workbook(workbook)
+    matrix = book[SHEET_MATRIX]
+    # Neither Excel nor LibreOffice sizes rows on opening: without a height, one line shows.
+    assert matrix.row_dimensions[find_row(matrix, "setup-kb")].height == 5 * 15
+    assert matrix.row_dimensions[1].height  # the wrapped headers
+    assert matrix.print_title_rows == "$1:$1"  # the header row on every printed page
+    readme = book["Lisez-moi"]
+    french = " ".join(str(row[0].value) for row in readme.iter_rows() if row[0].value)
+    english = " ".join(str(row[1].value) for row in readme.iter_rows() if row[1].value)
+    for tier in doc["tiers"]:
+        assert f"{tier['id']} = {tier['label']['fr']}" in french
+        assert f"{tier['id']} = {tier['label']['en']}" in english
+    assert "Renvois" in french and "Referrals" in english and doc["title"]["en"] in english
+    assert readme.row_dimensions[3].height  # its first paragraph, over two lines
+
+
 def test_texts_that_look_like_formulas_are_written_as_text(tmp_path: Path) -> None:
     doc = small_policy()
     risky = ["=SUM(A1:A2)", "+33 1 23", "-moins", "@cmd", "#N/A"]

@@ -8,11 +8,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from support_scope.errors import (
+    InputError,
+    PolicyError,
+    ReleaseError,
+    SupportScopeError,
+    UnknownIdError,
+    WorkbookError,
+)
+
 if TYPE_CHECKING:
     from support_scope.ruleset import Decision, Ruleset, load_release
 
 __version__ = "0.1.0"
-__all__ = ["Decision", "Ruleset", "__version__", "load_release"]
+__all__ = [
+    "Decision",
+    "InputError",
+    "PolicyError",
+    "ReleaseError",
+    "Ruleset",
+    "SupportScopeError",
+    "UnknownIdError",
+    "WorkbookError",
+    "__version__",
+    "load_release",
+]
 
 _CONSUMER_API = ("Decision", "Ruleset", "load_release")
 

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from support_scope import __version__
-from support_scope.errors import InputError, PolicyError, ReleaseError
+from support_scope.errors import PolicyError, ReleaseError
 from support_scope.files import canonical_json, parse_json, read_text
+from support_scope.locate import render_path
 from support_scope.resources import load_schema
 
 FORMAT = 1
@@ -105,8 +106,6 @@ def release_schema_problems(release: Any) -> list[str]:
         pass
     from jsonschema import Draft202012Validator
 
-    from support_scope.locate import render_path
-
     validator = Draft202012Validator(load_schema(COMPILED_SCHEMA))
     return sorted(
         f"{render_path(tuple(e.absolute_path))}: {e.message}" for e in validator.iter_errors(release)
@@ -125,19 +124,13 @@ def _fast_release_validator() -> Callable[[Any], Any]:
 
 
 def _findings_message(findings: list[Any], source: bytes, display: str) -> str:
-    from support_scope.locate import locate_all, render_path
+    from support_scope.validate import locate_findings
 
     try:
-        positions = locate_all(source.decode("utf-8-sig"), (f.path for f in findings))
-    except (UnicodeDecodeError, ValueError, InputError):
-        positions = {}
-    lines = []
-    for finding in findings:
-        where = display
-        if finding.path in positions:
-            line, column = positions[finding.path]
-            where += f":{line}:{column}"
-        lines.append(f"{where} {render_path(finding.path)}: {finding.message}")
+        lines = [str(problem) for problem in locate_findings(findings, source.decode("utf-8-sig"), display)]
+    except (UnicodeDecodeError, ValueError):
+        # The source does not match the document (a caller's mistake): report without positions.
+        lines = [f"{display} {render_path(f.path)}: {f.message}" for f in findings]
     count = len(findings)
     return (
         f"{display}: not a valid policy ({count} problem{'s' if count != 1 else ''}); nothing compiled:\n"

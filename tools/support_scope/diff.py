@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,9 +239,12 @@ def _entries(container: Any, key: str) -> list[dict[str, Any]]:
     return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
 
 
-def _index(container: Any, key: str) -> dict[str, tuple[int, dict[str, Any]]]:
+_Entry = tuple[int, dict[str, Any]]  # a record and its position in its list
+
+
+def _index(container: Any, key: str) -> dict[str, _Entry]:
     """id -> (position, record) for the records of ``container[key]`` (first one wins on a repeat)."""
-    index: dict[str, tuple[int, dict[str, Any]]] = {}
+    index: dict[str, _Entry] = {}
     value = container.get(key) if isinstance(container, dict) else None
     if isinstance(value, list):
         for position, entry in enumerate(value):
@@ -305,7 +308,7 @@ class _Coverage:
 
     def __init__(self, document: dict[str, Any]) -> None:
         includes = {
-            t["id"]: [x for x in t.get("includes", []) if isinstance(x, str)]
+            t["id"]: _strings(t.get("includes"))
             for t in _entries(document, "tiers")
             if isinstance(t.get("id"), str)
         }
@@ -327,11 +330,13 @@ class _Coverage:
         if item is None or item.get("status") != "included":
             return set()
         tier = item.get("tier")
+        if not isinstance(tier, str):
+            return set()
         return {plan for plan, plan_tier in self.plans.items() if tier in self.reach.get(plan_tier, set())}
 
     def higher(self, a: Any, b: Any) -> bool:
         """True when tier ``a`` includes tier ``b`` (and is not it)."""
-        return a != b and b in self.reach.get(a, set())
+        return isinstance(a, str) and isinstance(b, str) and a != b and b in self.reach.get(a, set())
 
 
 def _plans(names: Iterable[str]) -> str:
@@ -369,7 +374,8 @@ def _evaluate(expression: Any, context: dict[str, Any]) -> bool:
         return any(_evaluate(e, context) for e in expression["any"])
     if "not" in expression:
         return not _evaluate(expression["not"], context)
-    actual: Any = context.get(expression.get("fact", ""))
+    fact = expression.get("fact")
+    actual: Any = context.get(fact) if isinstance(fact, str) else None
     value, op = expression.get("value"), expression.get("op")
     try:
         if op == "eq":
@@ -439,6 +445,55 @@ def compare_tests(old: list[Any], new: list[Any]) -> str:
 
 _TEXT_FIELDS = ("text", "title", "name", "label", "description")
 _ANNOTATION_FIELDS = ("provenance", "source_note")
+_RESTRICTING_TERMS = ("not-covered", "call-limit")
+
+
+@dataclass(frozen=True)
+class _Match:
+    """A record present in both versions, and where it stands in each."""
+
+    id: str
+    ids: dict[str, str]
+    old: dict[str, Any]
+    new: dict[str, Any]
+    old_path: JsonPath
+    new_path: JsonPath
+    where: str  # the label of the record holding the list ("" at the top level)
+    label: str  # this record's label in messages: "plan 'pro'", "category 'setup' note 'n1'"
+
+
+class _Fields(dict[str, Any]):
+    """A record's fields for a message template; a missing field reads as None."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class _Collection:
+    """A list of records matched by id (``products``, ``conditions``...) and the rules of its changes.
+
+    A record that appears or disappears is one change: ``added`` or ``removed`` holds its
+    (rule, message) pair, or two pairs when ``variant`` tells them apart by the record (the
+    first pair when it returns True). Messages are :meth:`str.format` templates over the
+    record's fields, with ``id``, ``where`` (the holder's label), ``text`` (the record's French
+    text) and ``plans`` (the plans concerned, in words). ``affects`` names those plans:
+    ``every`` plan of the new version, the plans ``given`` by the caller, the plan the record
+    ``is``, or ``none``; the rule's severity says whether they gain coverage (additive) or
+    lose it (breaking). A record kept on both sides goes through ``compare`` (the fields its
+    rules handle, listed in ``handled``), then every other field is compared generically.
+    """
+
+    key: str
+    name: str
+    label: str
+    added: tuple[tuple[str, str], ...]
+    removed: tuple[tuple[str, str], ...]
+    handled: tuple[str, ...] = ()
+    compare: Callable[[_Differ, _Match], None] | None = None
+    variant: Callable[[dict[str, Any]], bool] | None = None
+    affects: str = "none"
+    value: str | None = None  # the field reported as old/new when the record comes or goes; None: all of it
 
 
 class _Differ:
@@ -449,10 +504,85 @@ class _Differ:
         self.new_categories = _index(new, "categories")
         self.changes: list[Change] = []
 
-    def add(self, rule: str, ids: dict[str, str], message: str, **kwargs: Any) -> Change:
-        change = Change(rule, ids, message, **kwargs)
-        self.changes.append(change)
-        return change
+    def add(self, rule: str, ids: dict[str, str], message: str, **kwargs: Any) -> None:
+        self.changes.append(Change(rule, ids, message, **kwargs))
+
+    def field(self, rule: str, m: _Match, name: str, message: str, **kwargs: Any) -> None:
+        """A change of field ``name`` of a matched record (unless ``kwargs`` say what old and new were)."""
+        kwargs.setdefault("old", m.old.get(name))
+        kwargs.setdefault("new", m.new.get(name))
+        self.add(rule, m.ids, message, old_path=(*m.old_path, name), new_path=(*m.new_path, name), **kwargs)
+
+    # ---- id-keyed collections
+
+    def collection(
+        self,
+        spec: _Collection,
+        old: Any,
+        new: Any,
+        old_base: JsonPath = (),
+        new_base: JsonPath = (),
+        scope: dict[str, str] | None = None,
+        where: str = "",
+        plans: list[str] | None = None,
+    ) -> None:
+        """Every record of ``spec.key`` in the containers ``old`` and ``new``: new order first, then the removed ones."""
+        old_index, new_index = _index(old, spec.key), _index(new, spec.key)
+        scope = scope or {}
+        for rid, after in new_index.items():
+            before = old_index.get(rid)
+            if before is None:
+                self.came_or_went(spec, rid, after, True, new_base, scope, where, plans or [])
+                continue
+            if before[1] == after[1]:
+                continue
+            ids = {**scope, spec.name: rid}
+            m = _Match(
+                rid,
+                ids,
+                before[1],
+                after[1],
+                (*old_base, spec.key, before[0]),
+                (*new_base, spec.key, after[0]),
+                where,
+                spec.label.format(id=rid, where=where),
+            )
+            if spec.compare is not None:
+                spec.compare(self, m)
+            self.record(m.old, m.new, m.old_path, m.new_path, ids, spec.handled, m.label)
+        for rid, before in old_index.items():
+            if rid not in new_index:
+                self.came_or_went(spec, rid, before, False, old_base, scope, where, plans or [])
+
+    def came_or_went(
+        self,
+        spec: _Collection,
+        rid: str,
+        entry: _Entry,
+        added: bool,
+        base: JsonPath,
+        scope: dict[str, str],
+        where: str,
+        given: list[str],
+    ) -> None:
+        """One change for a record of ``spec`` that only the new (``added``) or the old version has."""
+        position, record = entry
+        pairs = spec.added if added else spec.removed
+        rule, template = pairs[0 if spec.variant is None or spec.variant(record) else 1]
+        plans = {"every": sorted(self.new_cov.plans), "given": given, "is": [rid]}.get(spec.affects, [])
+        fields = _Fields(record)
+        fields.update(id=rid, where=where, text=_french(record.get("text")), plans=_plans(plans))
+        value = record if spec.value is None else record.get(spec.value)
+        path = (*base, spec.key, position)
+        severity = RULES[rule].severity
+        self.add(
+            rule,
+            {**scope, spec.name: rid},
+            template.format_map(fields),
+            **({"new_path": path, "new": value} if added else {"old_path": path, "old": value}),
+            plans_gaining=plans if severity == "additive" else [],
+            plans_losing=plans if severity == "breaking" else [],
+        )
 
     # ---- generic field comparison of two matched records
 
@@ -562,18 +692,17 @@ class _Differ:
                 old=old.get("source"),
                 new=new.get("source"),
             )
-        self.products()
+        self.collection(_PRODUCTS, old, new)
         self.eligibility()
-        self.tiers()
-        self.plans()
-        self.facts()
-        self.referrals()
-        self.general_terms()
+        self.collection(_TIERS, old, new)
+        self.collection(_PLANS, old, new)
+        self.collection(_FACTS, old, new)
+        self.collection(_REFERRALS, old, new)
+        self.collection(_GENERAL_TERMS, old, new)
         self.categories()
 
     def languages(self) -> None:
-        before = [x for x in self.old.get("languages", []) if isinstance(x, str)]
-        after = [x for x in self.new.get("languages", []) if isinstance(x, str)]
+        before, after = _strings(self.old.get("languages")), _strings(self.new.get("languages"))
         for language in after:
             if language not in before:
                 self.add(
@@ -593,369 +722,117 @@ class _Differ:
                     old=language,
                 )
 
-    def matched(
-        self, old_container: Any, new_container: Any, key: str
-    ) -> Iterator[tuple[str, tuple[int, dict[str, Any]] | None, tuple[int, dict[str, Any]] | None]]:
-        """(id, old, new) for every record of ``key``: new order first, then the removed ones."""
-        old_index, new_index = _index(old_container, key), _index(new_container, key)
-        for record_id, entry in new_index.items():
-            yield record_id, old_index.get(record_id), entry
-        for record_id, entry in old_index.items():
-            if record_id not in new_index:
-                yield record_id, entry, None
-
-    def products(self) -> None:
-        for pid, old, new in self.matched(self.old, self.new, "products"):
-            ids = {"product": pid}
-            if old is None and new is not None:
-                eligible = new[1].get("eligible") is True
-                self.add(
-                    "product-added" if eligible else "product-listed",
-                    ids,
-                    f"product {pid!r} added, {'eligible: its subscribers gain support' if eligible else 'not covered by support'}",
-                    new_path=("products", new[0]),
-                    new=new[1],
-                )
-            elif new is None and old is not None:
-                eligible = old[1].get("eligible") is True
-                self.add(
-                    "product-removed" if eligible else "product-unlisted",
-                    ids,
-                    f"product {pid!r} removed{': its subscribers lose support' if eligible else ' (it was not covered)'}",
-                    old_path=("products", old[0]),
-                    old=old[1],
-                )
-            elif old is not None and new is not None:
-                o_path: JsonPath = ("products", old[0])
-                n_path: JsonPath = ("products", new[0])
-                before, after = old[1].get("eligible"), new[1].get("eligible")
-                if before != after:
-                    granted = after is True
-                    self.add(
-                        "product-eligibility-granted" if granted else "product-eligibility-withdrawn",
-                        ids,
-                        f"product {pid!r} {'is now eligible: its subscribers gain support' if granted else 'is dropped: its subscribers lose support'}",
-                        old_path=(*o_path, "eligible"),
-                        new_path=(*n_path, "eligible"),
-                        old=before,
-                        new=after,
-                    )
-                self.record(old[1], new[1], o_path, n_path, ids, ("eligible",), f"product {pid!r}")
-
     def eligibility(self) -> None:
         old, new = self.old.get("eligibility"), self.new.get("eligibility")
         if old == new or not isinstance(old, dict) or not isinstance(new, dict):
             return
-        self.texts(
-            old.get("text"),
-            new.get("text"),
-            ("eligibility", "text"),
-            ("eligibility", "text"),
-            {},
-            "eligibility",
-        )
-        if old.get("provenance") != new.get("provenance"):
-            self.add(
-                "annotation-changed",
-                {},
-                "eligibility: provenance changed",
-                old_path=("eligibility", "provenance"),
-                new_path=("eligibility", "provenance"),
-                old=old.get("provenance"),
-                new=new.get("provenance"),
+        where = "every request (eligibility)"
+        self.record(old, new, ("eligibility",), ("eligibility",), {}, ("conditions",), "eligibility")
+        self.collection(_CONDITIONS, old, new, ("eligibility",), ("eligibility",), {}, where)
+
+    # ---- what the rules say about a matched record of each collection
+
+    def product(self, m: _Match) -> None:
+        if m.old.get("eligible") != m.new.get("eligible"):
+            granted = m.new.get("eligible") is True
+            self.field(
+                "product-eligibility-granted" if granted else "product-eligibility-withdrawn",
+                m,
+                "eligible",
+                f"{m.label} {'is now eligible: its subscribers gain support' if granted else 'is dropped: its subscribers lose support'}",
             )
-        self.conditions(old, new, ("eligibility",), ("eligibility",), {}, "every request (eligibility)")
 
-    def conditions(
-        self,
-        old: dict[str, Any],
-        new: dict[str, Any],
-        old_base: JsonPath,
-        new_base: JsonPath,
-        scope: dict[str, str],
-        where: str,
-    ) -> None:
-        for cid, o, n in self.matched(old, new, "conditions"):
-            ids = {**scope, "condition": cid}
-            if o is None and n is not None:
-                self.add(
-                    "condition-added",
-                    ids,
-                    f"{where}: new condition {cid!r} «{_french(n[1].get('text'))}»; requests that do not meet it lose coverage on every plan",
-                    new_path=(*new_base, "conditions", n[0]),
-                    new=n[1].get("test"),
-                    plans_losing=sorted(self.new_cov.plans),
-                )
-            elif n is None and o is not None:
-                self.add(
-                    "condition-removed",
-                    ids,
-                    f"{where}: condition {cid!r} «{_french(o[1].get('text'))}» no longer applies; requests that did not meet it gain coverage on every plan",
-                    old_path=(*old_base, "conditions", o[0]),
-                    old=o[1].get("test"),
-                    plans_gaining=sorted(self.new_cov.plans),
-                )
-            elif o is not None and n is not None:
-                o_path: JsonPath = (*old_base, "conditions", o[0])
-                n_path: JsonPath = (*new_base, "conditions", n[0])
-                before, after = o[1].get("test"), n[1].get("test")
-                if before != after:
-                    relation = compare_tests([before], [after])
-                    rule = {
-                        "tightened": "condition-tightened",
-                        "loosened": "condition-loosened",
-                        "changed": "condition-changed",
-                        "same": "condition-restated",
-                    }[relation]
-                    effect = {
-                        "tightened": "accepts fewer requests: some customers lose coverage",
-                        "loosened": "accepts more requests: some customers gain coverage",
-                        "changed": "accepts other requests: some customers lose coverage, others gain it",
-                        "same": "is written differently but accepts the same requests",
-                    }[relation]
-                    every = sorted(self.new_cov.plans)
-                    self.add(
-                        rule,
-                        ids,
-                        f"{where}: condition {cid!r} {effect}",
-                        old_path=(*o_path, "test"),
-                        new_path=(*n_path, "test"),
-                        old=before,
-                        new=after,
-                        plans_losing=every if relation in ("tightened", "changed") else [],
-                        plans_gaining=every if relation in ("loosened", "changed") else [],
-                    )
-                self.record(o[1], n[1], o_path, n_path, ids, ("test",), f"{where}: condition {cid!r}")
-
-    def tiers(self) -> None:
-        for tid, old, new in self.matched(self.old, self.new, "tiers"):
-            ids = {"tier": tid}
-            if old is None and new is not None:
-                self.add("tier-added", ids, f"tier {tid!r} added", new_path=("tiers", new[0]), new=new[1])
-                continue
-            if new is None and old is not None:
-                self.add("tier-removed", ids, f"tier {tid!r} removed", old_path=("tiers", old[0]), old=old[1])
-                continue
-            assert old is not None and new is not None
-            o_path: JsonPath = ("tiers", old[0])
-            n_path: JsonPath = ("tiers", new[0])
-            before = [x for x in old[1].get("includes", []) if isinstance(x, str)]
-            after = [x for x in new[1].get("includes", []) if isinstance(x, str)]
-            users = sorted(p for p, t in self.new_cov.plans.items() if t == tid)
-            for included in after:
-                if included not in before:
-                    self.add(
-                        "tier-inclusion-added",
-                        ids,
-                        f"tier {tid!r} now includes tier {included!r}: customers of {_plans(users)} gain its services",
-                        old_path=(*o_path, "includes"),
-                        new_path=(*n_path, "includes"),
-                        new=included,
-                        plans_gaining=users,
-                    )
-            for included in before:
-                if included not in after:
-                    self.add(
-                        "tier-inclusion-removed",
-                        ids,
-                        f"tier {tid!r} no longer includes tier {included!r}: customers of {_plans(users)} lose its services",
-                        old_path=(*o_path, "includes"),
-                        new_path=(*n_path, "includes"),
-                        old=included,
-                        plans_losing=users,
-                    )
-            reach = sorted(
-                p for p, t in self.new_cov.plans.items() if tid in self.new_cov.reach.get(t, set())
-            )
-            for gid, og, ng in self.matched(old[1], new[1], "grants"):
-                g_ids = {**ids, "grant": gid}
-                if og is None and ng is not None:
-                    self.add(
-                        "grant-added",
-                        g_ids,
-                        f"tier {tid!r} now grants «{_french(ng[1].get('text'))}»: customers of {_plans(reach)} gain it",
-                        new_path=(*n_path, "grants", ng[0]),
-                        new=ng[1],
-                        plans_gaining=reach,
-                    )
-                elif ng is None and og is not None:
-                    self.add(
-                        "grant-removed",
-                        g_ids,
-                        f"tier {tid!r} no longer grants «{_french(og[1].get('text'))}»: customers of {_plans(reach)} lose it",
-                        old_path=(*o_path, "grants", og[0]),
-                        old=og[1],
-                        plans_losing=reach,
-                    )
-                elif og is not None and ng is not None:
-                    self.record(
-                        og[1],
-                        ng[1],
-                        (*o_path, "grants", og[0]),
-                        (*n_path, "grants", ng[0]),
-                        g_ids,
-                        (),
-                        f"tier {tid!r} grant {gid!r}",
-                    )
-            self.record(old[1], new[1], o_path, n_path, ids, ("includes", "grants"), f"tier {tid!r}")
-
-    def plans(self) -> None:
-        for pid, old, new in self.matched(self.old, self.new, "plans"):
-            ids = {"plan": pid}
-            if old is None and new is not None:
-                self.add(
-                    "plan-added",
-                    ids,
-                    f"plan {pid!r} added, giving tier {new[1].get('tier')!r}",
-                    new_path=("plans", new[0]),
-                    new=new[1],
-                    plans_gaining=[pid],
-                )
-            elif new is None and old is not None:
-                self.add(
-                    "plan-removed",
-                    ids,
-                    f"plan {pid!r} removed: its customers lose their support",
-                    old_path=("plans", old[0]),
-                    old=old[1],
-                    plans_losing=[pid],
-                )
-            elif old is not None and new is not None:
-                o_path: JsonPath = ("plans", old[0])
-                n_path: JsonPath = ("plans", new[0])
-                before, after = old[1].get("tier"), new[1].get("tier")
-                if before != after:
-                    raised = self.new_cov.higher(after, before)
-                    self.add(
-                        "plan-tier-raised" if raised else "plan-tier-lowered",
-                        ids,
-                        f"plan {pid!r} now gives tier {after!r} instead of {before!r}: its customers {'gain' if raised else 'lose'} coverage",
-                        old_path=(*o_path, "tier"),
-                        new_path=(*n_path, "tier"),
-                        old=before,
-                        new=after,
-                        plans_gaining=[pid] if raised else [],
-                        plans_losing=[] if raised else [pid],
-                    )
-                self.record(old[1], new[1], o_path, n_path, ids, ("tier",), f"plan {pid!r}")
-
-    def facts(self) -> None:
-        for fid, old, new in self.matched(self.old, self.new, "facts"):
-            ids = {"fact": fid}
-            if old is None and new is not None:
-                self.add("fact-added", ids, f"fact {fid!r} declared", new_path=("facts", new[0]), new=new[1])
-            elif new is None and old is not None:
-                self.add(
-                    "fact-removed",
-                    ids,
-                    f"fact {fid!r} no longer declared",
-                    old_path=("facts", old[0]),
-                    old=old[1],
-                )
-            elif old is not None and new is not None:
-                o_path: JsonPath = ("facts", old[0])
-                n_path: JsonPath = ("facts", new[0])
-                if old[1].get("type") != new[1].get("type"):
-                    self.add(
-                        "fact-type-changed",
-                        ids,
-                        f"fact {fid!r} is now a {new[1].get('type')} (was {old[1].get('type')}): services passing it must change",
-                        old_path=(*o_path, "type"),
-                        new_path=(*n_path, "type"),
-                        old=old[1].get("type"),
-                        new=new[1].get("type"),
-                    )
-                self.record(old[1], new[1], o_path, n_path, ids, ("type",), f"fact {fid!r}")
-
-    def referrals(self) -> None:
-        for rid, old, new in self.matched(self.old, self.new, "referrals"):
-            ids = {"referral": rid}
-            if old is None and new is not None:
-                self.add(
-                    "referral-target-added",
-                    ids,
-                    f"referral target {rid!r} declared",
-                    new_path=("referrals", new[0]),
-                    new=new[1],
-                )
-            elif new is None and old is not None:
-                self.add(
-                    "referral-target-removed",
-                    ids,
-                    f"referral target {rid!r} no longer declared",
-                    old_path=("referrals", old[0]),
-                    old=old[1],
-                )
-            elif old is not None and new is not None:
-                self.record(
-                    old[1], new[1], ("referrals", old[0]), ("referrals", new[0]), ids, (), f"referral {rid!r}"
-                )
-
-    def general_terms(self) -> None:
-        restricting = ("not-covered", "call-limit")
+    def condition(self, m: _Match) -> None:
+        before, after = m.old.get("test"), m.new.get("test")
+        if before == after:
+            return
+        relation = compare_tests([before], [after])
+        rule, effect = _CONDITION_RELATIONS[relation]
         every = sorted(self.new_cov.plans)
-        for tid, old, new in self.matched(self.old, self.new, "general_terms"):
-            ids = {"term": tid}
-            if old is None and new is not None:
-                restricts = new[1].get("kind") in restricting
-                self.add(
-                    "restriction-added" if restricts else "general-term-added",
-                    ids,
-                    f"general term {tid!r} ({new[1].get('kind')}) added: «{_french(new[1].get('text'))}»",
-                    new_path=("general_terms", new[0]),
-                    new=new[1],
-                    plans_losing=every if restricts else [],
+        self.field(
+            rule,
+            m,
+            "test",
+            f"{m.label} {effect}",
+            plans_losing=every if relation in ("tightened", "changed") else [],
+            plans_gaining=every if relation in ("loosened", "changed") else [],
+        )
+
+    def tier(self, m: _Match) -> None:
+        before, after = _strings(m.old.get("includes")), _strings(m.new.get("includes"))
+        users = sorted(p for p, t in self.new_cov.plans.items() if t == m.id)
+        for included in after:
+            if included not in before:
+                self.field(
+                    "tier-inclusion-added",
+                    m,
+                    "includes",
+                    f"{m.label} now includes tier {included!r}: customers of {_plans(users)} gain its services",
+                    old=None,
+                    new=included,
+                    plans_gaining=users,
                 )
-                continue
-            if new is None and old is not None:
-                restricts = old[1].get("kind") in restricting
-                self.add(
-                    "restriction-removed" if restricts else "general-term-removed",
-                    ids,
-                    f"general term {tid!r} ({old[1].get('kind')}) removed: «{_french(old[1].get('text'))}»",
-                    old_path=("general_terms", old[0]),
-                    old=old[1],
-                    plans_gaining=every if restricts else [],
+        for included in before:
+            if included not in after:
+                self.field(
+                    "tier-inclusion-removed",
+                    m,
+                    "includes",
+                    f"{m.label} no longer includes tier {included!r}: customers of {_plans(users)} lose its services",
+                    old=included,
+                    new=None,
+                    plans_losing=users,
                 )
-                continue
-            assert old is not None and new is not None
-            o_path: JsonPath = ("general_terms", old[0])
-            n_path: JsonPath = ("general_terms", new[0])
-            before, after = old[1].get("limits"), new[1].get("limits")
-            if before != after:
-                relation = _limits_relation(before, after)
-                self.add(
-                    "call-limit-tightened" if relation == "tightened" else "call-limit-loosened",
-                    ids,
-                    f"general term {tid!r}: call limits {before} → {after}",
-                    old_path=(*o_path, "limits"),
-                    new_path=(*n_path, "limits"),
-                    old=before,
-                    new=after,
-                    plans_losing=every if relation == "tightened" else [],
-                    plans_gaining=every if relation != "tightened" else [],
-                )
-            for name in ("kind", "billing", "referrals"):
-                if old[1].get(name) != new[1].get(name):
-                    self.add(
-                        "general-term-changed",
-                        ids,
-                        f"general term {tid!r}: {name} changed",
-                        old_path=(*o_path, name),
-                        new_path=(*n_path, name),
-                        old=old[1].get(name),
-                        new=new[1].get(name),
-                        legal=True,
-                    )
-            self.record(
-                old[1],
-                new[1],
-                o_path,
-                n_path,
-                ids,
-                ("kind", "billing", "referrals", "limits"),
-                f"general term {tid!r}",
+        reach = sorted(p for p, t in self.new_cov.plans.items() if m.id in self.new_cov.reach.get(t, set()))
+        self.collection(_GRANTS, m.old, m.new, m.old_path, m.new_path, m.ids, m.label, reach)
+
+    def plan(self, m: _Match) -> None:
+        before, after = m.old.get("tier"), m.new.get("tier")
+        if before != after:
+            raised = self.new_cov.higher(after, before)
+            self.field(
+                "plan-tier-raised" if raised else "plan-tier-lowered",
+                m,
+                "tier",
+                f"{m.label} now gives tier {after!r} instead of {before!r}: its customers {'gain' if raised else 'lose'} coverage",
+                plans_gaining=[m.id] if raised else [],
+                plans_losing=[] if raised else [m.id],
             )
+
+    def fact(self, m: _Match) -> None:
+        before, after = m.old.get("type"), m.new.get("type")
+        if before != after:
+            self.field(
+                "fact-type-changed",
+                m,
+                "type",
+                f"{m.label} is now a {after} (was {before}): services passing it must change",
+            )
+
+    def general_term(self, m: _Match) -> None:
+        before, after = m.old.get("limits"), m.new.get("limits")
+        if before != after:
+            tightened = _limits_relation(before, after) == "tightened"
+            every = sorted(self.new_cov.plans)
+            self.field(
+                "call-limit-tightened" if tightened else "call-limit-loosened",
+                m,
+                "limits",
+                f"{m.label}: call limits {before} → {after}",
+                plans_losing=every if tightened else [],
+                plans_gaining=[] if tightened else every,
+            )
+        for name in ("kind", "billing", "referrals"):
+            if m.old.get(name) != m.new.get(name):
+                self.field("general-term-changed", m, name, f"{m.label}: {name} changed", legal=True)
+
+    def note(self, m: _Match) -> None:
+        for name in ("kind", "cause", "tier"):
+            before, after = m.old.get(name), m.new.get(name)
+            if before != after:
+                self.field(
+                    "note-changed", m, name, f"{m.where}: note {m.id!r}: {name} {before!r} → {after!r}"
+                )
 
     # ---- categories and items
 
@@ -966,9 +843,8 @@ class _Differ:
         )
         # Only categories that changed can have lost or gained an item (a move changes both
         # ends), so only their items are indexed: unchanged ones cost one C-level comparison.
-        empty: dict[str, tuple[int, dict[str, Any]]] = {}
-        Entry = tuple[int, dict[str, Any]]
-        changed: list[tuple[str, Entry | None, Entry | None]] = []
+        empty: dict[str, _Entry] = {}
+        changed: list[tuple[str, _Entry | None, _Entry | None]] = []
         for cid, now in new_index.items():
             before = old_index.get(cid)
             if before is None or before[1] != now[1]:
@@ -1018,9 +894,8 @@ class _Differ:
                 self.record(
                     old[1], new[1], o_path, n_path, ids, ("conditions", "groups", "notes", "items"), label
                 )
-                self.conditions(old[1], new[1], o_path, n_path, ids, label)
-                self.groups(old[1], new[1], o_path, n_path, ids, label)
-                self.notes(old[1], new[1], o_path, n_path, ids, label)
+                for spec in (_CONDITIONS, _GROUPS, _NOTES):
+                    self.collection(spec, old[1], new[1], o_path, n_path, ids, label)
                 self.category_items(old, new, cid, items[cid], old_items, new_items)
 
     def reordered(
@@ -1046,93 +921,12 @@ class _Differ:
             new=b,
         )
 
-    def groups(
-        self,
-        old: dict[str, Any],
-        new: dict[str, Any],
-        o_path: JsonPath,
-        n_path: JsonPath,
-        scope: dict[str, str],
-        label: str,
-    ) -> None:
-        for gid, og, ng in self.matched(old, new, "groups"):
-            ids = {**scope, "group": gid}
-            if og is None and ng is not None:
-                self.add(
-                    "group-added",
-                    ids,
-                    f"{label}: group {gid!r} «{_french(ng[1].get('text'))}» added",
-                    new_path=(*n_path, "groups", ng[0]),
-                    new=ng[1],
-                )
-            elif ng is None and og is not None:
-                self.add(
-                    "group-removed",
-                    ids,
-                    f"{label}: group {gid!r} «{_french(og[1].get('text'))}» removed",
-                    old_path=(*o_path, "groups", og[0]),
-                    old=og[1],
-                )
-            elif og is not None and ng is not None:
-                self.record(
-                    og[1],
-                    ng[1],
-                    (*o_path, "groups", og[0]),
-                    (*n_path, "groups", ng[0]),
-                    ids,
-                    (),
-                    f"{label} group {gid!r}",
-                )
-
-    def notes(
-        self,
-        old: dict[str, Any],
-        new: dict[str, Any],
-        o_path: JsonPath,
-        n_path: JsonPath,
-        scope: dict[str, str],
-        label: str,
-    ) -> None:
-        for nid, on, nn in self.matched(old, new, "notes"):
-            ids = {**scope, "note": nid}
-            if on is None and nn is not None:
-                self.add(
-                    "note-added",
-                    ids,
-                    f"{label}: note {nid!r} added «{_french(nn[1].get('text'))}»",
-                    new_path=(*n_path, "notes", nn[0]),
-                    new=nn[1],
-                )
-            elif nn is None and on is not None:
-                self.add(
-                    "note-removed",
-                    ids,
-                    f"{label}: note {nid!r} removed «{_french(on[1].get('text'))}»",
-                    old_path=(*o_path, "notes", on[0]),
-                    old=on[1],
-                )
-            elif on is not None and nn is not None:
-                onp: JsonPath = (*o_path, "notes", on[0])
-                nnp: JsonPath = (*n_path, "notes", nn[0])
-                for name in ("kind", "cause", "tier"):
-                    if on[1].get(name) != nn[1].get(name):
-                        self.add(
-                            "note-changed",
-                            ids,
-                            f"{label}: note {nid!r}: {name} {on[1].get(name)!r} → {nn[1].get(name)!r}",
-                            old_path=(*onp, name),
-                            new_path=(*nnp, name),
-                            old=on[1].get(name),
-                            new=nn[1].get(name),
-                        )
-                self.record(on[1], nn[1], onp, nnp, ids, ("kind", "cause", "tier"), f"{label} note {nid!r}")
-
     def category_items(
         self,
-        old: tuple[int, dict[str, Any]] | None,
-        new: tuple[int, dict[str, Any]] | None,
+        old: _Entry | None,
+        new: _Entry | None,
         cid: str,
-        indexes: tuple[dict[str, tuple[int, dict[str, Any]]], dict[str, tuple[int, dict[str, Any]]]],
+        indexes: tuple[dict[str, _Entry], dict[str, _Entry]],
         old_items: dict[str, tuple[str, int, dict[str, Any]]],
         new_items: dict[str, tuple[str, int, dict[str, Any]]],
     ) -> None:
@@ -1161,7 +955,19 @@ class _Differ:
                 o_path: JsonPath = ("categories", self.old_categories[p_cid][0], "items", p_position)
                 if p_cid != cid:
                     self.item_moved(p_cid, cid, o_path, n_path, ids)
-                self.item(p_item, item, o_path, n_path, ids)
+                if p_item != item:
+                    self.item(
+                        _Match(
+                            item_id,
+                            ids,
+                            p_item,
+                            item,
+                            o_path,
+                            n_path,
+                            f"category {cid!r}",
+                            f"item {item_id!r}",
+                        )
+                    )
         if old is not None:
             for item_id, (position, item) in old_index.items():
                 if item_id in new_items:
@@ -1170,28 +976,17 @@ class _Differ:
                     item, ("categories", old[0], "items", position), {"category": cid, "item": item_id}
                 )
 
-    def reference(
-        self,
-        old: dict[str, Any],
-        new: dict[str, Any],
-        o_path: JsonPath,
-        n_path: JsonPath,
-        ids: dict[str, str],
-        label: str,
-    ) -> None:
+    def reference(self, m: _Match) -> None:
         """A `see` item stands for the items it lists, at its own tier: listing more widens an included item."""
-        before, after = _referred(old), _referred(new)
-        widened = after >= before if new.get("status") == "included" else before >= after
-        plans = sorted(self.new_cov.plans_for(new) | self.old_cov.plans_for(old))
-        self.add(
+        before, after = _referred(m.old), _referred(m.new)
+        widened = after >= before if m.new.get("status") == "included" else before >= after
+        plans = sorted(self.new_cov.plans_for(m.new) | self.old_cov.plans_for(m.old))
+        self.field(
             "item-reference-widened" if widened else "item-reference-narrowed",
-            ids,
-            f"{label}: stands for {_referred_text(after)} (was {_referred_text(before)}): customers of {_plans(plans)} "
+            m,
+            "see",
+            f"{m.label}: stands for {_referred_text(after)} (was {_referred_text(before)}): customers of {_plans(plans)} "
             + ("gain coverage" if widened else "may lose coverage"),
-            old_path=(*o_path, "see"),
-            new_path=(*n_path, "see"),
-            old=old.get("see"),
-            new=new.get("see"),
             plans_gaining=plans if widened else [],
             plans_losing=[] if widened else plans,
         )
@@ -1262,30 +1057,21 @@ class _Differ:
             plans_losing=sorted(self.new_cov.plans) if relation in ("tightened", "changed") else [],
         )
 
-    def item(
-        self,
-        old: dict[str, Any],
-        new: dict[str, Any],
-        o_path: JsonPath,
-        n_path: JsonPath,
-        ids: dict[str, str],
-    ) -> None:
-        if old == new:
-            return
+    def item(self, m: _Match) -> None:
+        old, new = m.old, m.new
         text = _french(new.get("text"))
         before_plans, after_plans = self.old_cov.plans_for(old), self.new_cov.plans_for(new)
         gaining, losing = sorted(after_plans - before_plans), sorted(before_plans - after_plans)
         status_before, status_after = old.get("status"), new.get("status")
         if status_before != status_after:
             included = status_after == "included"
-            self.add(
+            self.field(
                 "item-included" if included else "item-excluded",
-                ids,
+                m,
+                "status",
                 f"«{text}» is now included (tier {new.get('tier')!r}): customers of {_plans(gaining)} gain it"
                 if included
                 else f"«{text}» is now excluded: customers of {_plans(losing)} lose it",
-                old_path=(*o_path, "status"),
-                new_path=(*n_path, "status"),
                 old={"status": status_before, "tier": old.get("tier")},
                 new={"status": status_after, "tier": new.get("tier")},
                 plans_gaining=gaining,
@@ -1293,55 +1079,120 @@ class _Differ:
             )
         elif old.get("tier") != new.get("tier"):
             lowered = self.new_cov.higher(old.get("tier"), new.get("tier"))
-            self.add(
+            self.field(
                 "item-tier-lowered" if lowered else "item-tier-raised",
-                ids,
+                m,
+                "tier",
                 f"«{text}» now needs tier {new.get('tier')!r} (was {old.get('tier')!r}): "
                 + (
                     f"customers of {_plans(gaining)} gain it"
                     if lowered
                     else f"customers of {_plans(losing)} lose it"
                 ),
-                old_path=(*o_path, "tier"),
-                new_path=(*n_path, "tier"),
-                old=old.get("tier"),
-                new=new.get("tier"),
                 plans_gaining=gaining,
                 plans_losing=losing,
             )
-        label = f"item {ids['item']!r}"
         for name, rule in (
             ("group", "item-regrouped"),
             ("referrals", "item-referral-changed"),
             ("billing", "item-billing-changed"),
         ):
             if old.get(name) != new.get(name):
-                self.add(
-                    rule,
-                    ids,
-                    f"{label}: {name} changed",
-                    old_path=(*o_path, name),
-                    new_path=(*n_path, name),
-                    old=old.get(name),
-                    new=new.get(name),
-                    legal=name == "billing",
-                )
+                self.field(rule, m, name, f"{m.label}: {name} changed", legal=name == "billing")
         if old.get("see") != new.get("see"):
-            self.reference(old, new, o_path, n_path, ids, label)
+            self.reference(m)
         # The billing note's words are a text too: marked up word by word.
         o_billing, n_billing = old.get("billing"), new.get("billing")
         if isinstance(o_billing, dict) and isinstance(n_billing, dict):
             self.texts(
                 o_billing.get("text"),
                 n_billing.get("text"),
-                (*o_path, "billing", "text"),
-                (*n_path, "billing", "text"),
-                ids,
-                f"{label} billing",
+                (*m.old_path, "billing", "text"),
+                (*m.new_path, "billing", "text"),
+                m.ids,
+                f"{m.label} billing",
             )
-        self.record(
-            old, new, o_path, n_path, ids, ("status", "tier", "group", "referrals", "billing", "see"), label
-        )
+        handled = ("status", "tier", "group", "referrals", "billing", "see")
+        self.record(old, new, m.old_path, m.new_path, m.ids, handled, m.label)
+
+
+def _strings(value: Any) -> list[str]:
+    return [x for x in value if isinstance(x, str)] if isinstance(value, list) else []
+
+
+_CONDITION_RELATIONS = {
+    "tightened": ("condition-tightened", "accepts fewer requests: some customers lose coverage"),
+    "loosened": ("condition-loosened", "accepts more requests: some customers gain coverage"),
+    "changed": ("condition-changed", "accepts other requests: some customers lose coverage, others gain it"),
+    "same": ("condition-restated", "is written differently but accepts the same requests"),
+}
+
+# fmt: off
+_PRODUCTS = _Collection(
+    "products", "product", "product {id!r}",
+    added=(("product-added", "product {id!r} added, eligible: its subscribers gain support"),
+           ("product-listed", "product {id!r} added, not covered by support")),
+    removed=(("product-removed", "product {id!r} removed: its subscribers lose support"),
+             ("product-unlisted", "product {id!r} removed (it was not covered)")),
+    variant=lambda record: record.get("eligible") is True,
+    handled=("eligible",), compare=_Differ.product,
+)
+_CONDITIONS = _Collection(
+    "conditions", "condition", "{where}: condition {id!r}",
+    added=(("condition-added", "{where}: new condition {id!r} «{text}»; requests that do not meet it lose coverage on every plan"),),
+    removed=(("condition-removed", "{where}: condition {id!r} «{text}» no longer applies; requests that did not meet it gain coverage on every plan"),),
+    affects="every", value="test", handled=("test",), compare=_Differ.condition,
+)
+_TIERS = _Collection(
+    "tiers", "tier", "tier {id!r}",
+    added=(("tier-added", "tier {id!r} added"),),
+    removed=(("tier-removed", "tier {id!r} removed"),),
+    handled=("includes", "grants"), compare=_Differ.tier,
+)
+_GRANTS = _Collection(  # of a tier; the plans given are those that reach the tier
+    "grants", "grant", "{where} grant {id!r}",
+    added=(("grant-added", "{where} now grants «{text}»: customers of {plans} gain it"),),
+    removed=(("grant-removed", "{where} no longer grants «{text}»: customers of {plans} lose it"),),
+    affects="given",
+)
+_PLANS = _Collection(
+    "plans", "plan", "plan {id!r}",
+    added=(("plan-added", "plan {id!r} added, giving tier {tier!r}"),),
+    removed=(("plan-removed", "plan {id!r} removed: its customers lose their support"),),
+    affects="is", handled=("tier",), compare=_Differ.plan,
+)
+_FACTS = _Collection(
+    "facts", "fact", "fact {id!r}",
+    added=(("fact-added", "fact {id!r} declared"),),
+    removed=(("fact-removed", "fact {id!r} no longer declared"),),
+    handled=("type",), compare=_Differ.fact,
+)
+_REFERRALS = _Collection(
+    "referrals", "referral", "referral {id!r}",
+    added=(("referral-target-added", "referral target {id!r} declared"),),
+    removed=(("referral-target-removed", "referral target {id!r} no longer declared"),),
+)
+_GENERAL_TERMS = _Collection(
+    "general_terms", "term", "general term {id!r}",
+    added=(("restriction-added", "general term {id!r} ({kind}) added: «{text}»"),
+           ("general-term-added", "general term {id!r} ({kind}) added: «{text}»")),
+    removed=(("restriction-removed", "general term {id!r} ({kind}) removed: «{text}»"),
+             ("general-term-removed", "general term {id!r} ({kind}) removed: «{text}»")),
+    variant=lambda record: record.get("kind") in _RESTRICTING_TERMS,
+    affects="every", handled=("kind", "billing", "referrals", "limits"), compare=_Differ.general_term,
+)
+_GROUPS = _Collection(  # of a category
+    "groups", "group", "{where} group {id!r}",
+    added=(("group-added", "{where}: group {id!r} «{text}» added"),),
+    removed=(("group-removed", "{where}: group {id!r} «{text}» removed"),),
+)
+_NOTES = _Collection(  # of a category
+    "notes", "note", "{where} note {id!r}",
+    added=(("note-added", "{where}: note {id!r} added «{text}»"),),
+    removed=(("note-removed", "{where}: note {id!r} removed «{text}»"),),
+    handled=("kind", "cause", "tier"), compare=_Differ.note,
+)
+# fmt: on
 
 
 def _referred(item: dict[str, Any]) -> set[tuple[str, str]]:

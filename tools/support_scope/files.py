@@ -73,7 +73,9 @@ def parse_json(text: str, display: str) -> Any:
         with paused_gc():
             return json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as e:
-        raise PolicyError(f"{display}:{e.lineno}:{e.colno}: malformed JSON: {e.msg}") from e
+        # The decoder's messages end in "... at" before a position it gives apart.
+        reason = f"{e.msg} here" if e.msg.endswith(" at") else e.msg
+        raise PolicyError(f"{display}:{e.lineno}:{e.colno}: malformed JSON: {reason}") from e
     except DuplicateKeyError as e:
         index = _find_duplicate(text, e.key)
         line = text.count("\n", 0, index) + 1
@@ -107,13 +109,22 @@ def canonical_json(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step: readers see the old file or the new one, never half."""
+def write_atomic(path: Path, data: bytes, *, make_parents: bool = False) -> None:
+    """Replace ``path`` with ``data`` in one step: readers see the old file or the new one, never half.
+
+    A missing directory is an :class:`InputError` (a mistyped ``-o`` should not quietly create
+    a tree) unless ``make_parents`` says the layout calls for it, as ``releases/<id>/`` does.
+    """
     import tempfile  # here, not at the top: the consumer API imports this module and never writes
 
     path = Path(path)
     directory = path.parent if str(path.parent) else Path()
-    directory.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; name a file to write")
+    if make_parents:
+        directory.mkdir(parents=True, exist_ok=True)
+    elif not directory.is_dir():
+        raise InputError(f"{path}: directory {directory} does not exist")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(descriptor, "wb") as handle:

@@ -614,7 +614,7 @@ class Ruleset:
         *,
         plan: str,
         category: str,
-        item: str | None,
+        item: str | None = None,
         product: str | None = None,
         context: Mapping[str, Any] | None = None,
     ) -> Decision:
@@ -665,6 +665,8 @@ class Ruleset:
                 raise UnknownIdError(
                     f"unknown fact {key!r} in the context (declared: {', '.join(sorted(self.facts)) or 'none'})"
                 )
+            if key in context:
+                raise InputError(f"fact {key!r} is given twice in the context; give it once")
             context[key] = _read_value(key, declared, text)
         return context
 

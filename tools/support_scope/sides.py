@@ -54,17 +54,71 @@ def is_release(document: Any) -> bool:
     return isinstance(document, dict) and "manifest" in document and "policy" in document
 
 
+# The top-level fields of a policy and their JSON types. An old version may predate a field,
+# so only ``id``, ``version`` and ``categories`` must be there; the others are checked when present.
+_REQUIRED = ("id", "version", "categories")
+_TOP_LEVEL = {
+    "id": str,
+    "version": str,
+    "categories": list,
+    "title": dict,
+    "languages": list,
+    "source": dict,
+    "products": list,
+    "eligibility": dict,
+    "tiers": list,
+    "plans": list,
+    "facts": list,
+    "referrals": list,
+    "general_terms": list,
+}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    return names.get(type(value), "a number")
+
+
+def check_shape(document: Any, text: str, label: str) -> None:
+    """Raise :class:`PolicyError`, located, unless ``document`` has the top-level shape of a policy.
+
+    Only the top level is checked: validating a large policy takes seconds, and the comparison
+    tolerates anything below it.
+    """
+    if not isinstance(document, dict):
+        raise PolicyError(f"{label}:1:1: not a policy: a policy is a JSON object, not {_json_type(document)}")
+    missing = [name for name in _REQUIRED if name not in document]
+    wrong = [
+        name for name, kind in _TOP_LEVEL.items() if name in document and not isinstance(document[name], kind)
+    ]
+    if not missing and not wrong:
+        return
+    from support_scope.locate import locate_all
+
+    path: tuple[str, ...] = () if missing else (wrong[0],)
+    if missing:
+        reason = f'no "{missing[0]}" field'
+    else:
+        expected = _json_type(_TOP_LEVEL[wrong[0]]())
+        reason = f'"{wrong[0]}" is {_json_type(document[wrong[0]])}, not {expected}'
+    line, column = locate_all(text, [path])[path]
+    raise PolicyError(
+        f"{label}:{line}:{column}: not a policy: {reason} (`support-scope validate` lists every problem)"
+    )
+
+
 def side_from_text(text: str, label: str) -> Side:
     """A side from the text of a policy or a release; a release's digest is verified."""
     document = parse_json(text, label)
-    if not isinstance(document, dict):
-        raise PolicyError(f"{label}: a policy is a JSON object, not {type(document).__name__}")
     if is_release(document):
         verify_release(document, label)
         policy = document["policy"]
         if not isinstance(policy, dict):
             raise ReleaseError(f"{label}: the release's embedded policy is not a JSON object")
         return Side(label, policy, "release")
+    check_shape(document, text, label)
     return Side(label, document, "policy")
 
 

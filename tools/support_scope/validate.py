@@ -9,6 +9,7 @@ both understand identically (tests/test_schema.py keeps it so).
 from __future__ import annotations
 
 import copy
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -239,7 +240,34 @@ def _schema_message(error: Any) -> str:
                 return f"{error.instance!r} {meaning}"
     if error.validator == "additionalProperties":
         return str(error.message).replace("Additional properties are not allowed", "unknown property")
+    # jsonschema speaks Python (None, True, ['a', 'b']); people editing JSON read JSON.
+    if error.validator == "type":
+        expected = (
+            error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        )
+        return f"expected {' or '.join(map(str, expected))}, found {_json_type(error.instance)}"
+    if error.validator == "enum":
+        choices = ", ".join(_json_value(choice) for choice in error.validator_value)
+        return f"{_json_value(error.instance)} is not one of: {choices}"
+    if error.validator == "const":
+        return f"{_json_value(error.instance)} should be {_json_value(error.validator_value)}"
     return _shorten(str(error.message))
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {_json_value(value)}"
+    if isinstance(value, (int, float)):
+        return f"number {value}"
+    if isinstance(value, str):
+        return f"string {_json_value(value)}"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _json_value(value: Any) -> str:
+    return _shorten(json.dumps(value, ensure_ascii=False), 80)
 
 
 def _shorten(message: str, limit: int = 300) -> str:
@@ -631,17 +659,20 @@ def validate_text(text: str, display: str) -> FileResult:
     except InputError as e:
         result.problems.append(_unreadable(display, str(e)))
         return result
-    findings = document_findings(document)
-    if findings:
-        positions = locate_all(text, (f.path for f in findings))
-        located = [
-            Problem(
-                display, f.message, f.rule, f.path, line=positions[f.path][0], column=positions[f.path][1]
-            )
-            for f in findings
-        ]
-        result.problems.extend(sorted(located, key=lambda p: (p.line or 0, p.column or 0)))
+    result.problems.extend(locate_findings(document_findings(document), text, display))
     return result
+
+
+def locate_findings(findings: list[Finding], text: str, display: str) -> list[Problem]:
+    """The findings of the document parsed from ``text``, as problems located by line and column."""
+    if not findings:
+        return []
+    positions = locate_all(text, (f.path for f in findings))
+    located = [
+        Problem(display, f.message, f.rule, f.path, line=positions[f.path][0], column=positions[f.path][1])
+        for f in findings
+    ]
+    return sorted(located, key=lambda p: (p.line or 0, p.column or 0))
 
 
 def validate_file(path: Path, display: str | None = None) -> FileResult:

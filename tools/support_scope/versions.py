@@ -22,7 +22,7 @@ from typing import Any
 
 from support_scope.diff import Diff, diff_documents
 from support_scope.errors import InputError, PolicyError, ReleaseError
-from support_scope.files import parse_json, read_text, write_atomic
+from support_scope.files import parse_json, read_json, read_text, write_atomic
 from support_scope.result import Problem
 
 BUMPS = ("patch", "minor", "major")
@@ -301,7 +301,10 @@ def plan_release(
         raise PolicyError(f"{name}: not a policy (a JSON object with an id)")
     policy_id = document["id"]
     current = str(document.get("version", ""))
-    Version.parse(current)
+    try:
+        Version.parse(current)
+    except InputError as e:
+        raise PolicyError(f"{name}: $.version: {e}") from e
     latest = latest_release(root, policy_id)
     diff: Diff | None = None
     required: str | None = None
@@ -368,7 +371,7 @@ def apply_release(plan: ReleasePlan) -> None:
     """Write the release, then the policy and the CHANGELOG, each atomically."""
     if plan.release_path.exists():
         raise ReleaseError(f"{plan.release_path}: already exists; released files are immutable")
-    write_atomic(plan.release_path, plan.release_data)
+    write_atomic(plan.release_path, plan.release_data, make_parents=True)
     if plan.policy_changed:
         write_atomic(plan.policy_path, plan.policy_data)
     write_atomic(plan.changelog_path, plan.changelog_data)
@@ -384,7 +387,7 @@ class PolicyStatus:
     version: str | None
     latest_release: str | None
     required_bump: str | None
-    state: str  # "released", "pending", "unreleased", "invalid"
+    state: str  # "released", "pending", "unreleased", "unverified" (its latest release is damaged), "invalid"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -434,12 +437,13 @@ def check(root: Path) -> CheckReport:
         report.problems.append(Problem("policies/", "no policy (*.json) to check", "no-policy"))
     try:
         changelog: str | None = read_text(root / CHANGELOG, CHANGELOG)
-    except InputError:
+    except InputError as e:
         changelog = None
         report.problems.append(
             Problem(
                 CHANGELOG,
-                "no CHANGELOG.md: create it (Keep a Changelog) with a section per policy version",
+                f"{_reason(str(e), CHANGELOG)}: it must be a UTF-8 file (Keep a Changelog) with a section "
+                "per policy version (`support-scope release` drafts them)",
                 "no-changelog",
             )
         )
@@ -477,7 +481,7 @@ def check(root: Path) -> CheckReport:
             report.problems.extend(result.problems)
             report.policies.append(PolicyStatus("?", shown, None, None, None, "invalid"))
             continue
-        document = parse_json(read_text(path, shown), shown)
+        document = read_json(path, shown)
         report.policies.append(_check_policy(root, shown, document, released, changelog, report.problems))
     return report
 
@@ -520,7 +524,8 @@ def _check_policy(
     status.latest_release = latest.version
     release = released.get(f"{policy_id}/{latest.version}")
     if release is None:
-        return status  # its problem is already reported
+        status.state = "unverified"  # the release failed its check: its problem is already reported
+        return status
     diff = diff_documents(release["policy"], document)
     status.required_bump = diff.required_bump
     if not diff.changes and version == latest.version:

@@ -14,21 +14,18 @@ read these descriptions, so the two cannot drift apart. Import lives in
 from __future__ import annotations
 
 import base64
-import gc
 import hashlib
 import json
 import re
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from copy import copy
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
 from support_scope import __version__
 from support_scope.errors import InputError, WorkbookError
-from support_scope.files import canonical_json
+from support_scope.files import canonical_json, paused_gc
 
 FORMAT = "support-scope-workbook/1"
 
@@ -462,23 +459,6 @@ def decode_snapshot(chunks: list[str], digest: str, parse: bool = True) -> dict[
 # --------------------------------------------------------------------------- export
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cycle collector while a large policy is turned into rows or back.
-
-    Policies are JSON trees, without reference cycles, so reference counting frees everything;
-    but each of the collector's passes walks every live container, and with a 10,000-category
-    policy alive that made export and import 2-3 times slower than they are without it.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 @dataclass
 class ExportSummary:
     rows: dict[str, int] = field(default_factory=dict)
@@ -556,7 +536,15 @@ class _Writer:
         header.fill = PatternFill("solid", fgColor="1F4E79")
         header.alignment = Alignment(wrap_text=True, vertical="center")
         header.protection = Protection(locked=True)
-        self.header = header
+        self.style_ids[("header", 0, False)] = header.style_id
+        # The read me: wrapped text, its headings in bold (a title could start with "=").
+        for bold in (False, True):
+            for quoted in (False, True):
+                cell = WriteOnlyCell(sheet)
+                cell.alignment = wrap
+                cell.font = Font(bold=bold, size=12 if bold else 11)
+                cell.quotePrefix = quoted
+                self.style_ids[("heading" if bold else "text", 0, quoted)] = cell.style_id
 
     def write(self) -> tuple[bytes, ExportSummary]:
         digest, chunks = encode_snapshot(self.doc)
@@ -619,12 +607,19 @@ class _Writer:
         sheet.freeze_panes = "C2" if table.sheet == SHEET_MATRIX else "B2"
         sheet.auto_filter.ref = f"A1:{letters[-1]}{self.counts[table.sheet] + 1}"
         self._protect(sheet)
-        sheet.append([self._header_cell(sheet, column.header) for column in table.columns])
+        _print_setup(sheet, "B:B" if table.sheet in (SHEET_MATRIX, SHEET_CONDITIONS) else "A:A")
 
     def _table_rows(self, table: Table, letters: list[str]) -> Iterator[str]:
         kinds = ["locked" if column.locked else "open" for column in table.columns]
         keys = [column.key for column in table.columns]
+        widths = [column.width for column in table.columns]
         ids = self.style_ids
+        headers = [column.header for column in table.columns]
+        yield _row_xml(
+            1,
+            [(letter, header, ids, "header", 0) for letter, header in zip(letters, headers, strict=True)],
+            height=row_height(headers, widths),
+        )
         sums = self.sums[table.sheet] = {}
         band, previous = 1, None
         for number, row in enumerate(sheet_rows(self.doc, self.layout, table.sheet), start=2):
@@ -632,22 +627,16 @@ class _Writer:
             if group != previous:
                 band, previous = 1 - band, group
             sums[row.key] = checksum(row.stored(table))
-            values = row.values
+            values = [row.values.get(key) for key in keys]
             yield _row_xml(
                 number,
                 [
-                    (letter, values.get(key), ids, kind, band)
-                    for letter, key, kind in zip(letters, keys, kinds, strict=True)
+                    (letter, value, ids, kind, band)
+                    for letter, value, kind in zip(letters, values, kinds, strict=True)
                 ],
                 ids[("open", band, False)],
+                row_height(values, widths),
             )
-
-    def _header_cell(self, sheet: Any, text: str) -> Any:
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(sheet, text)
-        cell._style = copy(self.header._style)  # type: ignore[attr-defined]  # openpyxl's own fast path
-        return cell
 
     @property
     def _list_ranges(self) -> dict[str, str]:
@@ -705,24 +694,53 @@ class _Writer:
         yield from (("checksums", str(index), chunk) for index, chunk in enumerate(pack(self.sums)))
 
     def _readme(self) -> None:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Alignment, Font
-
-        sheet = self.workbook.create_sheet(SHEET_README)
+        sheet = self._sheet(SHEET_README, self._readme_rows)
         self._styles(sheet)  # cell styles belong to the workbook; any sheet can make them
-        sheet.column_dimensions["A"].width = 80
-        sheet.column_dimensions["B"].width = 80
-        title = f"{self.doc['title']['fr']} — {self.doc['id']} {self.doc['version']}"
-        for french, english in ((title, ""), *README):
-            cells = []
-            for text in (french, english):
-                cell = WriteOnlyCell(sheet, text or None)
-                cell.data_type = "s"
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-                if french.isupper() or text == title:
-                    cell.font = Font(bold=True)
-                cells.append(cell)
-            sheet.append(cells)
+        for letter in "AB":
+            sheet.column_dimensions[letter].width = _README_WIDTH
+
+    def _readme_rows(self) -> Iterator[str]:
+        doc = self.doc
+        heading = (
+            f"{doc['title']['fr']} — {doc['id']} {doc['version']}",
+            f"{doc['title'].get('en', doc['title']['fr'])} — {doc['id']} {doc['version']}",
+        )
+        lines = [heading, *README, *readme_glossary(doc)]
+        widths = [_README_WIDTH, _README_WIDTH]
+        for number, (french, english) in enumerate(lines, start=1):
+            kind = "heading" if french.isupper() or number == 1 else "text"
+            yield _row_xml(
+                number,
+                [("A", french, self.style_ids, kind, 0), ("B", english, self.style_ids, kind, 0)],
+                height=row_height([french, english], widths),
+            )
+
+
+def _print_setup(sheet: Any, title_columns: str) -> None:
+    """Printed or saved as PDF, every page repeats the header row and the id column."""
+    sheet.print_title_rows = "1:1"
+    sheet.print_title_cols = title_columns
+
+
+_README_WIDTH = 80
+_LINE_HEIGHT = 15.0  # points: one line of the default 11-point font
+_MAX_LINES = 10  # taller rows make the matrix hard to scan; the cell shows the rest when selected
+
+
+def row_height(values: Sequence[Value], widths: Sequence[int]) -> float | None:
+    """The height a row needs to show its wrapped texts whole (None: one line, the default).
+
+    An estimate, about one character per unit of column width: Excel does not size rows when it
+    opens a file, and LibreOffice not always, so without it a long text shows one line only.
+    The height is not marked custom: Excel still fits the row again when a cell is edited. At most
+    ten lines: taller rows would make the matrix hard to scan.
+    """
+    lines = 1
+    for value, width in zip(values, widths, strict=True):
+        if isinstance(value, str) and (len(value) > width or "\n" in value):
+            count = sum(max(1, -(-len(part) // width)) for part in value.split("\n"))
+            lines = max(lines, count)
+    return None if lines == 1 else min(lines, _MAX_LINES) * _LINE_HEIGHT
 
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
@@ -730,11 +748,17 @@ _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
 def _row_xml(
-    number: int, cells: list[tuple[str, Value, dict[tuple[str, int, bool], int], str, int]], style: int = 0
+    number: int,
+    cells: list[tuple[str, Value, dict[tuple[str, int, bool], int], str, int]],
+    style: int = 0,
+    height: float | None = None,
 ) -> str:
     """One ``<row>``. With ``style``, the row's own format is that style: the cells it leaves out
-    (the empty, editable ones) take it, so they need not be written at all."""
-    parts = [f'<row r="{number}" s="{style}" customFormat="1">' if style else f'<row r="{number}">']
+    (the empty, editable ones) take it, so they need not be written at all. ``height`` in points."""
+    attributes = f' ht="{height:g}"' if height else ""
+    if style:
+        attributes += f' s="{style}" customFormat="1"'
+    parts = [f'<row r="{number}"{attributes}>']
     for letter, value, ids, kind, band in cells:
         if value is None or value == "":
             if kind == "locked":  # an empty locked cell must say so; the row's style is unlocked
@@ -858,3 +882,79 @@ README: tuple[tuple[str, str], ...] = (
         "The import applies your edits onto the current policy. If the same cell was changed by you and in the policy since the export, the import stops and lists each conflict (cell, value at export, value now, your value).",
     ),
 )
+
+
+def readme_glossary(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """The read me's column by column guide to the matrix, with this policy's tiers and referrals."""
+
+    def label(entry: dict[str, Any], key: str, language: str) -> str:
+        names = entry.get(key, {})
+        return str(names.get(language) or names.get("fr") or entry["id"])
+
+    def tiers(language: str) -> str:
+        shown = []
+        for tier in document["tiers"]:
+            text = f"{tier['id']} = {label(tier, 'label', language)}"
+            if tier.get("includes"):
+                joined = ", ".join(tier["includes"])
+                text += f" (comprend {joined})" if language == "fr" else f" (includes {joined})"
+            shown.append(text)
+        return " ; ".join(shown) if language == "fr" else "; ".join(shown)
+
+    def referrals(language: str) -> str:
+        separator = " ; " if language == "fr" else "; "
+        return separator.join(
+            f"{entry['id']} = {label(entry, 'name', language)}" for entry in document["referrals"]
+        )
+
+    return [
+        ("LES COLONNES DE LA MATRICE", "THE COLUMNS OF THE MATRICE"),
+        (
+            "Catégorie : la rubrique du document source (liste déroulante). La changer déplace la ligne dans une autre catégorie.",
+            "Category: the section of the source document (dropdown). Changing it moves the row to another category.",
+        ),
+        (
+            "Id : l'identifiant permanent de la ligne, sur lequel s'appuient les autres services. Grisé et verrouillé ; vide pour une ligne ajoutée.",
+            "Id: the row's permanent identifier, which other services rely on. Grey and locked; empty for an added row.",
+        ),
+        (
+            "Statut : included = le service est pris en charge ; excluded = il est expressément non couvert ; deleted = retirer la ligne de la politique.",
+            "Status: included = the service is covered; excluded = it is expressly not covered; deleted = remove the row from the policy.",
+        ),
+        (
+            f"Niveau : pour un service inclus, le niveau d'assistance à partir duquel il est couvert ; vide pour un service exclu. Niveaux : {tiers('fr')}.",
+            f"Tier: for a covered service, the support tier from which it is covered; empty for an excluded one. Tiers: {tiers('en')}.",
+        ),
+        (
+            "Texte (fr), Text (en) : la description du service. Le français fait foi et est obligatoire ; l'anglais est une traduction.",
+            "Texte (fr), Text (en): the description of the service. French is authoritative and required; English is a translation.",
+        ),
+        (
+            "Groupe : l'id de la phrase d'introduction de la source sous laquelle le service est énuméré (par ex. « Conseils d'installation et de configuration, y compris : ») ; facultatif.",
+            "Group: the id of the source's lead-in sentence under which the service is listed (e.g. 'Installation and setup advice, including:'); optional.",
+        ),
+        (
+            "Conditions de la catégorie (lecture seule) : les conditions que le client doit remplir pour toute la catégorie ; elles se modifient sur la feuille Conditions.",
+            "Category conditions (read only): the conditions a customer must meet for the whole category; they are edited on the Conditions sheet.",
+        ),
+        (
+            f"Renvois : vers qui orienter le client pour un service non couvert. Ids possibles : {referrals('fr')}.",
+            f"Referrals: whom to refer the customer to for a service that is not covered. Possible ids: {referrals('en')}.",
+        ),
+        (
+            "Voir : le service est le même que les services cités d'une autre catégorie (par ex. « Comme pour la configuration et installation »), au lieu d'en recopier le texte.",
+            "See: the service is the same as the listed services of another category (e.g. 'As for setup and installation'), instead of a copy of their text.",
+        ),
+        (
+            "Facturation, Heures min., Note de facturation : pour un service facturé à part (billed-separately) ou au taux horaire (hourly-rate), le nombre minimum d'heures facturées et la mention à afficher.",
+            "Billing, Min. hours, Billing note: for a service billed separately (billed-separately) or at the hourly rate (hourly-rate), the minimum hours billed and the wording to show.",
+        ),
+        (
+            "Note de source : comment la ligne a été lue dans le document source, quand la lecture demandait une interprétation.",
+            "Source note: how the row was read from the source document, where reading it required an interpretation.",
+        ),
+        (
+            "Commentaire du relecteur : vos remarques ; elles sont listées à l'import et n'entrent pas dans la politique.",
+            "Reviewer comment: your remarks; they are listed on import and do not enter the policy.",
+        ),
+    ]

@@ -1,7 +1,7 @@
 """Import a reviewed workbook back into its policy: safely, losslessly, aware of conflicts.
 
-The pipeline: the raw archive is checked (:mod:`support_scope.xlsx_safety`); openpyxl reads it
-in read-only mode (with defusedxml); every cell is read, normalised (Unicode NFC, ``\\n`` line
+The pipeline: the raw archive is checked, then its cells are read straight from the sheet XML
+(:mod:`support_scope.xlsx_safety`); every cell is normalised (Unicode NFC, ``\\n`` line
 ends, no surrounding white space) and checked, every problem collected with its ``Sheet!A1``;
 then a three-way merge field by field, between the policy as exported (the snapshot on the
 hidden metadata sheet), the policy as it is now, and the reviewer's workbook:
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from support_scope.errors import InputError, WorkbookError
-from support_scope.files import canonical_json, dump_json, read_json, write_atomic
+from support_scope.files import canonical_json, dump_json, paused_gc, read_json, write_atomic
 from support_scope.result import Problem
 from support_scope.workbook import (
     BILLING_KINDS,
@@ -55,7 +55,6 @@ from support_scope.workbook import (
     parse_expression,
     parse_ids,
     parse_see,
-    paused_gc,
     tables,
     unpack,
 )
@@ -81,6 +80,18 @@ _ORDERS = {
 }
 _EDITABLE = (SHEET_MATRIX, SHEET_CATEGORIES, SHEET_CONDITIONS, SHEET_TERMS)
 _MISSING = object()  # an entity absent from a document
+# The cells the schema requires in every row (a deleted row aside), and why.
+_FRENCH = "French is the authoritative language; its text is required"
+_REQUIRED = {
+    SHEET_MATRIX: (
+        ("category", "every row needs one"),
+        ("status", "included, excluded, or deleted to remove the row"),
+        ("text.fr", _FRENCH),
+    ),
+    SHEET_CATEGORIES: (("title.fr", _FRENCH),),
+    SHEET_CONDITIONS: (("text.fr", _FRENCH),),
+    SHEET_TERMS: (("kind", "every term needs one"), ("text.fr", _FRENCH)),
+}
 _CHOICE_NAMES = {
     "statuses": "status",
     "tiers": "tier",
@@ -227,9 +238,11 @@ class _Reader:
         self.categories = categories
         self.problems: list[Problem] = []
         self.comments: list[Comment] = []
+        self.flagged: set[str] = set()  # the cells a problem names
 
     def problem(self, cell: str, message: str, rule: str) -> None:
         self.problems.append(Problem(self.display, message, rule, cell=cell))
+        self.flagged.add(cell)
 
     def read(self, rows: Iterator[tuple[int, list[Cell]]], table: Table, merged: list[str]) -> list[SheetRow]:
         from openpyxl.utils import get_column_letter
@@ -332,7 +345,20 @@ class _Reader:
                 parsed[column.key] = (
                     self._parse(column, value, raw[column.key][2]) if value is not None else None
                 )
+        if parsed.get("status") != DELETED:
+            self._required(table, number, cells, positions)
         return SheetRow(number, str(key) if key is not None else None, cells, parsed, positions)
+
+    def _required(
+        self, table: Table, number: int, cells: dict[str, Value], positions: dict[str, int]
+    ) -> None:
+        """An empty cell every row needs is a problem here, with the others, not after the merge."""
+        from openpyxl.utils import get_column_letter
+
+        for key, reason in _REQUIRED[table.sheet]:
+            coordinate = f"{table.sheet}!{get_column_letter(positions[key])}{number}"
+            if cells.get(key) is None and coordinate not in self.flagged:
+                self.problem(coordinate, f"{table.column(key).header!r} is empty ({reason})", "schema")
 
     def _cell_value(self, column: Column, kind: str, value: Any, coordinate: str) -> Value:
         if kind not in ("s", "n"):
@@ -711,12 +737,7 @@ class _Merge:
         entity, container = self.merged_entities[name][key]
         if field_key == "category":
             if value is None:
-                self.problem(
-                    self.cell(name, row, "category"),
-                    "the category is empty; every row needs one",
-                    "missing-category",
-                )
-                return
+                return  # an empty category was reported when the row was read
             source = self.merged_entities[SHEET_CATEGORIES][str(container)][0]
             source["items"] = [item for item in source["items"] if item is not entity]
             target = self.merged_entities[SHEET_CATEGORIES][str(value)][0]
@@ -746,18 +767,8 @@ class _Merge:
             return
         category = row.parsed.get("category")
         french = row.parsed.get("text.fr")
-        if category is None:
-            self.problem(self.cell(name, row, "category"), "a new row needs a category", "missing-category")
-        if french is None:
-            self.problem(self.cell(name, row, "text.fr"), "a new row needs its French text", "missing-text")
-        if row.parsed.get("status") is None:
-            self.problem(
-                self.cell(name, row, "status"),
-                "a new row needs a status (included or excluded)",
-                "missing-status",
-            )
         if category is None or french is None or row.parsed.get("status") is None:
-            return
+            return  # reported when the row was read
         taken = set(self.merged_entities[SHEET_MATRIX]) | set(self.base_entities[SHEET_MATRIX])
         item_id = new_item_id(str(category), str(french), taken)
         target = self.merged_entities[SHEET_CATEGORIES][str(category)][0]

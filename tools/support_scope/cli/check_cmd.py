@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from support_scope.cli.common import EXIT_FAILED, EXIT_OK, emit_json, format_option, render_problems
+from support_scope.cli.common import EXIT_FAILED, EXIT_OK, emit_json, format_option, render_problems, run_core
 
 
 @click.command()
@@ -42,7 +42,7 @@ def check(root: Path, output_format: str) -> None:
     """
     from support_scope.versions import check as run_check
 
-    report = run_check(root)
+    report = run_core(run_check, root)
     if output_format == "json":
         emit_json(report.to_json())
     else:
@@ -54,6 +54,7 @@ def check(root: Path, output_format: str) -> None:
                 "released": f"same as its release {status.latest_release}",
                 "pending": f"changed since {status.latest_release} (needs {status.required_bump or 'a new version'}), version {status.version}",
                 "unreleased": "never released",
+                "unverified": f"not compared: its latest release {status.latest_release} is damaged",
             }[status.state]
             click.echo(f"{status.policy_id} {status.version}: {detail}")
         count = len(report.problems)

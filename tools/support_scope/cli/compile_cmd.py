@@ -36,7 +36,7 @@ def compile(policy: Path | None, output: Path | None) -> None:
 
     \b
     Examples:
-      support-scope compile -o releases/act-premium-support-scope/1.0.0.json
+      support-scope compile -o /tmp/act-premium.json
       support-scope compile my-policy.json | python -m json.tool | less
     """
     from support_scope.compile import compile_file
@@ -50,7 +50,7 @@ def compile(policy: Path | None, output: Path | None) -> None:
         sys.stdout.flush()
         raise SystemExit(EXIT_OK)
     try:
-        write_atomic(output, data)
+        run_core(write_atomic, output, data)
     except OSError as e:
         fail(f"{output}: cannot write: {e.strerror or e}")
     import json

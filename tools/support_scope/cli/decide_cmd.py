@@ -42,7 +42,6 @@ LABELS = {
         "via": "par renvoi de",
         "check": "À vérifier (le contexte ne le dit pas)",
         "facts": "faits",
-        "unmet": "Condition non remplie",
         "refer": "Orienter vers",
         "billing": "Facturation",
         "tier": "niveau",
@@ -56,7 +55,6 @@ LABELS = {
         "via": "referred to by",
         "check": "Left to check (the context does not say)",
         "facts": "facts",
-        "unmet": "Condition not met",
         "refer": "Refer to",
         "billing": "Billing",
         "tier": "tier",
@@ -109,32 +107,39 @@ def render_decision(decision: Decision, lang: str, indent: str = "", eligibility
     every request; ``find`` states them once).
     """
     labels = LABELS[lang]
+    colon = colon_for(lang)
     citation = decision.citation
-    lines = [f"{indent}{VERDICTS[lang][decision.outcome]}: {decision.reason.in_language(lang)}"]
+    lines = [f"{indent}{VERDICTS[lang][decision.outcome]}{colon} {decision.reason.in_language(lang)}"]
     where = f"{citation.category_title.in_language(lang)}"
     if citation.text is not None:
         where += f" › {citation.text.in_language(lang)}"
     lines.append(f"{indent}  {where}")
-    source = f"{indent}  {labels['source']}: p. {citation.provenance.page}, l. {citation.provenance.line}"
+    source = (
+        f"{indent}  {labels['source']}{colon} p. {citation.provenance.page}, l. {citation.provenance.line}"
+    )
     if citation.via:
         source += f" ({labels['via']} {citation.via})"
     lines.append(source)
-    for check in decision.conditions:
-        if check.state == "unmet":
-            lines.append(f"{indent}  {labels['unmet']}: {check.text.in_language(lang)} [{check.id}]")
+    # The reason already names unmet conditions; and once a request is ineligible or excluded,
+    # what is left to check cannot change the answer: listing it would only distract.
     pending = [c for c in decision.pending if eligibility or c.scope != "eligibility"]
-    if pending:
-        lines.append(f"{indent}  {labels['check']}:")
+    if pending and decision.outcome not in ("ineligible", "excluded"):
+        lines.append(f"{indent}  {labels['check']}{colon}")
         for check in pending:
             lines.append(
                 f"{indent}    - {check.text.in_language(lang)} [{labels['facts']}: {', '.join(check.missing)}]"
             )
-    if decision.referrals:
+    if decision.referrals and decision.outcome != "excluded":  # an exclusion's reason names them
         names = ", ".join(r.name.in_language(lang) for r in decision.referrals)
-        lines.append(f"{indent}  {labels['refer']}: {names}")
+        lines.append(f"{indent}  {labels['refer']}{colon} {names}")
     if decision.billing is not None:
-        lines.append(f"{indent}  {labels['billing']}: {decision.billing.text.in_language(lang)}")
+        lines.append(f"{indent}  {labels['billing']}{colon} {decision.billing.text.in_language(lang)}")
     return lines
+
+
+def colon_for(lang: str) -> str:
+    """French typography puts a space before a colon."""
+    return " :" if lang == "fr" else ":"
 
 
 @click.command()

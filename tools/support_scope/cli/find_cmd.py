@@ -10,6 +10,7 @@ from support_scope.cli.common import EXIT_OK, emit_json, format_option, run_core
 from support_scope.cli.decide_cmd import (
     LABELS,
     STATUSES,
+    colon_for,
     lang_option,
     load,
     release_json,
@@ -52,6 +53,8 @@ def find(
       support-scope find migration --plan standard --lang en
       support-scope find "app store" --format json
     """
+    if not text.strip():
+        raise click.BadParameter("give at least one word to look for", param_hint="TEXT")
     if product is not None and plan is None:
         raise click.UsageError("--product needs --plan (a decision needs both)")
     ruleset = load(release)
@@ -68,16 +71,17 @@ def find(
         )
         raise SystemExit(EXIT_OK)
     labels = LABELS[lang]
+    colon = colon_for(lang)
     if not matches:
         click.echo(f"{labels['no_match']} « {text} ».")
         raise SystemExit(EXIT_OK)
-    lines = [f"{len(matches)} {labels['matches']} « {text} »:"]
+    lines = [f"{len(matches)} {labels['matches']} « {text} »{colon}"]
     eligibility = {
         c.id: c for m in matches if m.decision for c in m.decision.pending if c.scope == "eligibility"
     }
     if eligibility:
         # The same for every request: said once, not under each match.
-        lines.append(f"{labels['always']}:")
+        lines.append(f"{labels['always']}{colon}")
         lines.extend(f"  - {c.text.in_language(lang)} [{', '.join(c.missing)}]" for c in eligibility.values())
     current = None
     for match in matches:
@@ -98,6 +102,6 @@ def find(
             lines.extend(rendered[:1] + rendered[3:])
         elif match.referrals:
             names = ", ".join(r.name.in_language(lang) for r in match.referrals)
-            lines.append(f"    {labels['refer']}: {names}")
+            lines.append(f"    {labels['refer']}{colon} {names}")
     click.echo("\n".join(lines))
     raise SystemExit(EXIT_OK)

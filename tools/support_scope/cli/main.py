@@ -7,11 +7,13 @@ Each command lives in its own module and is imported only when it runs, so that
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 import click
 
 from support_scope import __version__
+from support_scope.cli.common import EXIT_FAILED
 
 # name -> (module under support_scope.cli, attribute, one-line summary for the command list)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -86,4 +88,10 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Run the command line (the console script's entry point)."""
-    return cli.main(args=argv, prog_name="support-scope")
+    try:
+        return cli.main(args=argv, prog_name="support-scope")
+    except OSError as e:
+        # Output that cannot be written (a full disk, a closed stream): a message, not a traceback.
+        # click already handles a broken pipe; this is the rest.
+        sys.stderr.write(f"support-scope: error: cannot write the output: {e.strerror or e}\n")
+        raise SystemExit(EXIT_FAILED) from e

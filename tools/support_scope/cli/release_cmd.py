@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -10,11 +10,12 @@ import click
 from support_scope.cli.common import EXIT_OK, emit_json, format_option, run_core
 
 
-def _default_policy() -> Path:
-    policies = sorted(Path("policies").glob("*.json"))
+def _default_policy(root: Path) -> Path:
+    """The only policy under ``root``/policies/ (a usage error when there are none or several)."""
+    policies = sorted((root / "policies").glob("*.json"))
     if len(policies) != 1:
         raise click.UsageError(
-            "name the POLICY to release (policies/ holds " + str(len(policies)) + " files)"
+            f"name the POLICY to release ({root / 'policies'} holds {len(policies)} *.json files, not one)"
         )
     return policies[0]
 
@@ -44,7 +45,7 @@ def _default_policy() -> Path:
 )
 @format_option("text", "json")
 def release(
-    policy: Path | None, bump: str | None, dry_run: bool, root: Path, on: object, output_format: str
+    policy: Path | None, bump: str | None, dry_run: bool, root: Path, on: datetime | None, output_format: str
 ) -> None:
     """Release a policy: bump its version, compile it, draft the CHANGELOG section.
 
@@ -69,8 +70,8 @@ def release(
     """
     from support_scope.versions import apply_release, plan_release
 
-    today = on.date() if hasattr(on, "date") else date.today()
-    plan = run_core(plan_release, root, policy or _default_policy(), bump, today)
+    today = on.date() if on is not None else date.today()
+    plan = run_core(plan_release, root, policy or _default_policy(root), bump, today)
     rewrites_policy = plan.policy_changed
     if not dry_run:
         run_core(apply_release, plan)

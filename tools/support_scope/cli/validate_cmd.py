@@ -44,6 +44,9 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
     if output_format == "json":
         emit_json(report.to_json())
     else:
+        for file_result in report.files:
+            if file_result.ok:
+                click.echo(f"{file_result.file}: ok")
         render_problems(report.problems)
         count = len(report.problems)
         files = len(report.files)

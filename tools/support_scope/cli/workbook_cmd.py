@@ -156,23 +156,22 @@ def _text(result: Any, color: bool) -> str:
         lines.append(f"note: {notice}")
     for comment in result.comments:
         lines.append(f"comment: {comment.cell}{f' ({comment.key})' if comment.key else ''}: {comment.text}")
-    if not result.ok:
-        lines.append(
-            f"refused: {len(result.problems)} problem(s), {len(result.conflicts)} conflict(s); nothing written"
-        )
-        return "\n".join(lines) + "\n"
     diff = result.diff()
     if diff is not None and result.changed:
         from support_scope.diff import render_text
 
         lines.append(render_text(diff, color=color).rstrip("\n"))
-    if not result.changed:
-        lines.append("no changes: the policy is left as it is")
-    elif result.written:
-        lines.append(f"wrote {result.policy}")
-    else:
-        lines.append("dry run: nothing written")
+    lines.append(_outcome(result))
     return "\n".join(lines) + "\n"
+
+
+def _outcome(result: Any) -> str:
+    """The last line of the report: what became of the policy."""
+    if not result.ok:
+        return f"refused: {len(result.problems)} problem(s), {len(result.conflicts)} conflict(s); nothing written"
+    if not result.changed:
+        return "no changes: the policy is left as it is"
+    return f"wrote {result.policy}" if result.written else "dry run: nothing written"
 
 
 def _markdown(result: Any) -> str:
@@ -206,14 +205,8 @@ def _markdown(result: Any) -> str:
         from support_scope.diff import render_markdown
 
         lines.append(render_markdown(diff))
-    if not result.ok:
-        lines.append("**Refused: nothing written.**")
-    elif not result.changed:
-        lines.append("No changes: the policy is left as it is.")
-    elif result.written:
-        lines.append(f"Written to `{result.policy}`.")
-    else:
-        lines.append("Dry run: nothing written.")
+    outcome = _outcome(result)
+    lines.append(f"**{outcome[0].upper()}{outcome[1:]}.**")
     return "\n".join(lines) + "\n"
 
 
