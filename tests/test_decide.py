@@ -250,6 +250,16 @@ def test_parse_context(ruleset: Ruleset) -> None:
         ruleset.parse_context(["days_since_first_invoice=douze"])
     with pytest.raises(InputError, match="not KEY=VALUE"):
         ruleset.parse_context(["new_customer"])
+    with pytest.raises(InputError, match="'new_customer' is given twice"):
+        ruleset.parse_context(["new_customer=oui", "new_customer=non"])
+
+
+def test_a_fact_below_its_declared_minimum_is_refused(ruleset: Ruleset) -> None:
+    """A negative number of days must not pass as "within 30 days"."""
+    ask = {"plan": "standard", "category": "cloud-onboarding", "item": "cloud-onboarding-go-live"}
+    with pytest.raises(InputError, match="'days_since_first_invoice' is at least 0, not -3"):
+        ruleset.decide(**ask, context={"days_since_first_invoice": -3})
+    assert ruleset.decide(**ask, context={"days_since_first_invoice": 0}).outcome == "included"
 
 
 # --------------------------------------------------------------------------- unknown ids, immutability

@@ -719,6 +719,64 @@ def test_renderers_are_deterministic() -> None:
     assert json.dumps(first.to_json(), sort_keys=True) == json.dumps(second.to_json(), sort_keys=True)
 
 
+def test_text_lists_changes_by_severity_then_in_document_order() -> None:
+    old = small_policy()
+    new = copy.deepcopy(old)
+    for rule in ("text-changed", "translation-changed", "item-added", "item-tier-raised"):
+        CASES[rule][0](new)
+    result = diff_documents(old, new)
+    text = render_text(result)
+    heads = [
+        line.split()[1]
+        for line in text.splitlines()
+        if line[:9].strip() in ("BREAKING", "ADDITIVE", "EDITORIAL")
+    ]
+    assert heads == ["item-tier-raised", "item-added", "text-changed", "translation-changed"]
+    # Within a severity, document order: the order of the changes in the diff itself.
+    editorial = [c.rule for c in result.changes if c.severity == "editorial"]
+    assert heads[2:] == editorial
+
+
+def test_reordering_names_each_moved_record_with_its_positions() -> None:
+    old = small_policy()
+    ids = [c["id"] for c in old["categories"]]
+    swapped = copy.deepcopy(old)
+    swapped["categories"][0], swapped["categories"][1] = swapped["categories"][1], swapped["categories"][0]
+    [change] = diff_documents(old, swapped).changes
+    assert change.rule == "category-reordered"
+    assert f"{ids[1]} from position 2 to 1" in change.message
+    assert f"{ids[0]} from position 1 to 2" in change.message
+    assert sorted(change.ids["moved"].split(",")) == sorted(ids[:2])
+    # One record travelling far is named alone, not the ones it shifted by one.
+    many = copy.deepcopy(old)
+    many["categories"] += [
+        {**copy.deepcopy(old["categories"][0]), "id": f"extra-{n}", "items": []} for n in range(6)
+    ]
+    travelled = copy.deepcopy(many)
+    travelled["categories"].append(travelled["categories"].pop(0))
+    [far] = diff_documents(many, travelled).changes
+    assert far.ids["moved"] == ids[0]
+    assert far.message.endswith(f"{ids[0]} from position 1 to 9")
+
+
+def test_version_not_bumped_enough_is_said_in_text_and_markdown() -> None:
+    old = small_policy()
+    new = copy.deepcopy(old)
+    CASES["item-tier-raised"][0](new)
+    same = diff_documents(old, new)
+    expected = "NEW still carries version 1.0.0: this needs at least 2.0.0"
+    assert expected in render_text(same) and expected in render_markdown(same)
+    new["version"] = "1.1.0"
+    short = diff_documents(old, new)
+    assert "NEW's version 1.1.0 is only a minor step over 1.0.0: this needs at least 2.0.0" in render_text(
+        short
+    )
+    new["version"] = "2.0.0"
+    enough = diff_documents(old, new)
+    assert "this needs" not in render_text(enough) and "this needs" not in render_markdown(enough)
+    assert "this needs" not in render_text(diff_documents(old, copy.deepcopy(old)))
+
+
 # --------------------------------------------------------------------------- the command line
 
 
@@ -862,6 +920,37 @@ def test_eligibility_source_note_is_reported() -> None:
 def test_usage_errors(run_cli: Any) -> None:
     assert run_cli("diff").exit_code == 2
     assert run_cli("diff", "a.json", "b.json", "--fail-on", "everything").exit_code == 2
+
+
+@pytest.mark.parametrize("command", ["diff", "release", "check"])
+def test_help_ends_with_exit_codes_and_examples(run_cli: Any, command: str) -> None:
+    text = run_cli(command, "--help").output
+    description = text[: text.index("Options:")]
+    assert "Exit codes:" in description and "2  usage error" in description
+    assert description.index("Exit codes:") < description.index("Examples:")
+    examples = description[description.index("Examples:") :].splitlines()[1:]
+    assert any(line.strip().startswith(f"support-scope {command}") for line in examples)
+    assert "v1.0.0:" not in text  # no tag a fresh clone lacks
+
+
+def test_diff_help_examples_work_in_the_checkout(
+    run_cli: Any, shipped_policy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = REPO / "releases" / "act-premium-support-scope" / "1.0.0.json"
+    if not release.exists() or not shipped_policy.exists():
+        pytest.skip("the shipped policy is not released yet")
+    monkeypatch.chdir(REPO)
+    help_text = run_cli("diff", "--help").output
+    examples = [
+        line.split()[2:]
+        for line in help_text.splitlines()
+        if line.strip().startswith("support-scope diff releases/")
+    ]
+    assert examples
+    for args in examples:
+        result = run_cli("diff", *args)
+        assert result.exit_code in (0, 1), result.output  # 1: --fail-on breaking found one
+        assert "error" not in result.output
 
 
 def test_rules_listing(run_cli: Any) -> None:

@@ -173,6 +173,52 @@ def test_first_release_then_a_breaking_one(run_cli: Any, project: Path) -> None:
     assert check(project).ok
 
 
+def test_drafted_section_names_ids_words_and_plans(run_cli: Any, project: Path) -> None:
+    assert run_cli("release", POLICY, "--date", DAY).exit_code == 0
+    _edit(project, "item-tier-raised", "text-changed")
+    dry = run_cli("release", POLICY, "--dry-run", "--date", DAY)
+    assert dry.exit_code == 0, dry.output
+    section = dry.output[dry.output.index("## [policy demo-scope 2.0.0]") :]
+    breaking = section[section.index("### Breaking") : section.index("### Editorial")]
+    assert "- `setup` › `setup-errors`: «" in breaking
+    assert "now needs tier 'extended' (was 'standard')" in breaking
+    assert "[`item-tier-raised`]" in breaking
+    assert "  - plans — loses: standard" in breaking
+    editorial = section[section.index("### Editorial") :]
+    assert "- `setup` › `setup-errors`: French text changed (legal review) [`text-changed`]" in editorial
+    assert "~~l'installation~~ **la configuration**" in editorial
+
+
+def test_nothing_to_release(run_cli: Any, project: Path) -> None:
+    assert run_cli("release", POLICY, "--date", DAY).exit_code == 0
+    before = (project / "CHANGELOG.md").read_bytes()
+    message = f"nothing to release: {POLICY} is the same as its release 1.0.0"
+    real = run_cli("release", POLICY)
+    assert real.exit_code == 1 and message in real.output
+    # A dry run that finds nothing to release is not a failure: it says so and exits 0.
+    dry = run_cli("release", POLICY, "--dry-run")
+    assert dry.exit_code == 0 and message in dry.output
+    data = json.loads(run_cli("release", "--dry-run", "--format", "json").output)
+    assert data["nothing_to_release"] and data["message"] == message
+    assert (project / "CHANGELOG.md").read_bytes() == before
+
+
+def test_release_refuses_without_a_changelog(run_cli: Any, project: Path) -> None:
+    (project / "CHANGELOG.md").unlink()
+    for args in ((), ("--dry-run",)):
+        result = run_cli("release", POLICY, *args)
+        assert result.exit_code == 1
+        assert f"no CHANGELOG.md at {project}: create one (Keep a Changelog) first" in result.output
+        assert "Traceback" not in result.output
+    assert not (project / "CHANGELOG.md").exists()
+    assert not (project / "releases").exists()
+    # An unreadable CHANGELOG is an error too, never replaced by a new one.
+    (project / "CHANGELOG.md").write_bytes(b"# Changelog\n\xff\n")
+    unreadable = run_cli("release", POLICY)
+    assert unreadable.exit_code == 1 and "CHANGELOG.md:2:1: not UTF-8" in unreadable.output
+    assert (project / "CHANGELOG.md").read_bytes() == b"# Changelog\n\xff\n"
+
+
 def test_release_choices(run_cli: Any, project: Path) -> None:
     first_with_bump = run_cli("release", POLICY, "--bump", "major")
     assert first_with_bump.exit_code == 1 and "first release" in first_with_bump.output

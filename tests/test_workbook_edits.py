@@ -289,3 +289,101 @@ def test_cli_export(tmp_path: Path, run_cli: Any) -> None:
     assert not (tmp_path / "b.xlsx").exists()
     assert "Example" in run_cli("export-xlsx", "--help").output
     assert "Exit 0" in run_cli("import-xlsx", "--help").output
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_problem_the_policy_already_has_is_blamed_on_the_policy_file(tmp_path: Path, run_cli: Any) -> None:
+    from support_scope.locate import locate_all
+
+    doc = small_policy()
+    policy, workbook = export_to(tmp_path, doc)
+    now = copy.deepcopy(doc)
+    now["categories"][0]["items"][1]["tier"] = "gold"  # setup-procedure, Matrice row 3: not the reviewer's
+    policy.write_text(dump_json(now), encoding="utf-8")
+    before = _sha256(policy)
+    line, column = locate_all(policy.read_text(encoding="utf-8"), [("categories", 0, "items", 1, "tier")])[
+        ("categories", 0, "items", 1, "tier")
+    ]
+
+    def change(book: Any) -> None:
+        _set(book, SHEET_MATRIX, "setup-kb", "Texte (fr)", "Base de connaissances en ligne")
+        _set(book, SHEET_MATRIX, "onboarding-session", "Text (en)", "Onboarding call")
+
+    edit(workbook, change)
+    result = run_import(workbook, policy)
+    assert not result.ok and result.policy_invalid and not result.written
+    assert [(p.file, p.line, p.column, p.cell, p.rule) for p in result.problems] == [
+        (str(policy), line, column, None, result.problems[0].rule)
+    ]
+    assert "unknown tier 'gold'" in result.problems[0].message
+    cli = run_cli("import-xlsx", str(workbook), "--into", str(policy), "--no-color")
+    assert cli.exit_code == 1, cli.output
+    assert f"error: {policy}:{line}:{column} $.categories[0].items[1].tier: unknown tier 'gold'" in cli.output
+    assert "Matrice!D3" not in cli.output
+    assert (
+        "the policy itself is not valid (1 problem in" in cli.output
+        and "fix it first, then import" in cli.output
+    )
+    data = json.loads(run_cli("import-xlsx", str(workbook), "--into", str(policy), "--format", "json").output)
+    assert data["policy_valid"] is False and data["problems"][0]["line"] == line
+    assert _sha256(policy) == before
+
+
+def test_a_problem_the_edits_bring_is_still_blamed_on_the_cell(tmp_path: Path) -> None:
+    doc = small_policy()
+    policy, workbook = export_to(tmp_path, doc)
+    edit(workbook, lambda book: _set(book, SHEET_MATRIX, "setup-kb", "Renvois", "nobody-at-all"))
+    result = run_import(workbook, policy)
+    assert not result.ok and not result.policy_invalid
+    assert [p.file for p in result.problems] == [str(workbook)]
+    assert all(p.cell and p.cell.startswith("Matrice!") for p in result.problems)
+
+
+def test_cli_export_of_an_invalid_policy_lists_located_problems(tmp_path: Path, run_cli: Any) -> None:
+    from support_scope.locate import locate_all
+
+    doc = small_policy()
+    doc["categories"][1]["items"][0]["tier"] = "gold"
+    bad = tmp_path / "tier.json"
+    bad.write_text(dump_json(doc), encoding="utf-8")
+    path = ("categories", 1, "items", 0, "tier")
+    line, column = locate_all(bad.read_text(encoding="utf-8"), [path])[path]
+    result = run_cli("export-xlsx", str(bad), "-o", str(tmp_path / "t.xlsx"))
+    assert result.exit_code == 1
+    assert f"{bad}: not a valid policy (1 problem); not exported" in result.output
+    assert f"\n{bad}:{line}:{column} $.categories[1].items[0].tier: unknown tier 'gold'" in result.output
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_cli_missing_files_and_bad_outputs_are_wrong_input(tmp_path: Path, run_cli: Any) -> None:
+    policy, workbook = export_to(tmp_path, small_policy())
+    cases = [
+        (
+            ["export-xlsx", str(tmp_path / "nope.json"), "-o", str(tmp_path / "y.xlsx")],
+            "nope.json: no such file",
+        ),
+        (["export-xlsx", str(policy), "-o", str(tmp_path)], f"{tmp_path}: is a directory"),
+        (
+            ["export-xlsx", str(policy), "-o", str(tmp_path / "no" / "such" / "x.xlsx")],
+            f"directory {tmp_path / 'no' / 'such'} does not exist",
+        ),
+        (["import-xlsx", str(tmp_path / "missing.xlsx")], "missing.xlsx: no such file"),
+        (["import-xlsx", str(workbook), "--into", str(tmp_path / "nope" / "p.json")], "p.json: no such file"),
+    ]
+    before = _sha256(policy)
+    for arguments, message in cases:
+        result = run_cli(*arguments)
+        assert result.exit_code == 1, (arguments, result.output)
+        assert f"support-scope: error: {tmp_path}" in result.output and message in result.output, (
+            result.output
+        )
+        assert "Usage:" not in result.output
+    assert not (tmp_path / "no").exists() and not (tmp_path / "y.xlsx").exists()
+    assert _sha256(policy) == before
+    # Still usage errors: a workbook that is not .xlsx
+    assert run_cli("export-xlsx", str(policy), "-o", str(tmp_path / "r.xlsm")).exit_code == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl.utils import get_column_letter
 
 from support_scope.errors import WorkbookError
 from support_scope.workbook_import import import_workbook
@@ -56,7 +57,7 @@ def _zip_bomb(parts: dict[str, bytes]) -> None:
 def _swollen(parts: dict[str, bytes]) -> None:
     name = _matrix_part(parts)
     rows = "".join(
-        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x</t></is></c></row>' for n in range(2, 1_000_100)
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x</t></is></c></row>' for n in range(2, 250_100)
     )
     parts[name] = (
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
@@ -97,7 +98,7 @@ CASES: list[tuple[str, Callable[[dict[str, bytes]], None], str]] = [
     ("external-link", _external_link, "external links"),
     ("entity-bomb", _entity_bomb, "DTD or entities"),
     ("zip-bomb", _zip_bomb, "zip bomb"),
-    ("swollen", _swollen, "more than 1,000,000 rows"),
+    ("swollen", _swollen, "more than 250,000 rows"),
     ("unexpected-part", _unexpected_part, "unexpected part"),
     ("no-workbook", _no_workbook, "no xl/workbook.xml"),
     ("macro-content-type", _macro_content_type, "macro-enabled"),
@@ -164,3 +165,74 @@ def test_policy_that_does_not_match(tmp_path: Path, run_cli: Any) -> None:
     result = run_cli("import-xlsx", str(workbook), "--into", str(policy))
     assert result.exit_code == 1 and "'demo-scope', not 'other-scope'" in result.output
     assert policy.read_bytes() == before
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _refused(tmp_path: Path, run_cli: Any, change: Callable[[dict[str, bytes]], None], expected: str) -> None:
+    """The hostile workbook is refused: exit 1, ``expected`` in the message, the policy untouched."""
+    policy, workbook = export_to(tmp_path, small_policy())
+    before = _sha256(policy)
+    hostile = _rezip(workbook, tmp_path / "hostile.xlsx", change)
+    result = run_cli("import-xlsx", str(hostile), "--into", str(policy))
+    assert result.exit_code == 1, result.output
+    assert expected in result.output and "Traceback" not in result.output, result.output
+    assert _sha256(policy) == before
+
+
+def _with_row(row: str) -> Callable[[dict[str, bytes]], None]:
+    def change(parts: dict[str, bytes]) -> None:
+        name = _matrix_part(parts)
+        parts[name] = parts[name].replace(b"</sheetData>", row.encode() + b"</sheetData>")
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (
+            '<row r="50">'
+            + "".join(
+                f'<c r="{get_column_letter(n)}50" t="inlineStr"><is><t>x</t></is></c>' for n in range(1, 1100)
+            )
+            + "</row>",
+            "Matrice!50:50: row 50 holds 1,099 cells (at most 1,024",
+        ),
+        (
+            '<row r="50"><c r="XFD50" t="inlineStr"><is><t>x</t></is></c></row>',
+            "Matrice!XFD50: a cell outside",
+        ),
+    ],
+    ids=["too-many-cells", "far-column"],
+)
+def test_a_row_too_wide_is_refused(tmp_path: Path, run_cli: Any, row: str, expected: str) -> None:
+    _refused(tmp_path, run_cli, _with_row(row), expected)
+
+
+def test_an_element_that_never_closes_is_refused_with_bounded_buffering(tmp_path: Path, run_cli: Any) -> None:
+    import base64
+    import random
+
+    from support_scope.xlsx_safety import MAX_ELEMENT_BYTES
+
+    # Incompressible text (a zip bomb is refused sooner, by its ratio), longer than the cap, never closed.
+    text = base64.b64encode(random.Random(0).randbytes(MAX_ELEMENT_BYTES * 3 // 4 + 1_000_000))
+
+    def change(parts: dict[str, bytes]) -> None:
+        name = _matrix_part(parts)
+        head = parts[name][: parts[name].index(b"</sheetData>")]
+        parts[name] = head + b'<row r="90"><c r="A90" t="inlineStr"><is><t>' + text
+
+    _refused(tmp_path, run_cli, change, f"of more than {MAX_ELEMENT_BYTES:,} bytes, or one that never closes")
+
+
+def test_the_rows_cap_holds_a_large_legitimate_export() -> None:
+    from support_scope.xlsx_safety import MAX_ROWS
+
+    # The 10,000-category synthetic policy has about 170,000 matrix rows: importable, not refused.
+    assert 10_000 * 17 < MAX_ROWS <= 250_000

@@ -206,7 +206,7 @@ class _Compiler:
                 for plan in doc["plans"]
             ],
             "products": [_pick(product, "id", "name", "eligible") for product in doc["products"]],
-            "facts": [_pick(fact, "id", "type", "description") for fact in doc["facts"]],
+            "facts": [_pick(fact, "id", "type", "description", "minimum") for fact in doc["facts"]],
             "eligibility": {
                 "text": doc["eligibility"]["text"],
                 "conditions": [_condition(c, "eligibility") for c in doc["eligibility"]["conditions"]],

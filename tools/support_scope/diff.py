@@ -838,9 +838,7 @@ class _Differ:
 
     def categories(self) -> None:
         old_index, new_index = self.old_categories, self.new_categories
-        self.reordered(
-            list(old_index), list(new_index), ("categories",), {}, "category-reordered", "categories"
-        )
+        self.reordered(old_index, new_index, ("categories",), {}, "category-reordered", "categories")
         # Only categories that changed can have lost or gained an item (a move changes both
         # ends), so only their items are indexed: unchanged ones cost one C-level comparison.
         empty: dict[str, _Entry] = {}
@@ -899,22 +897,39 @@ class _Differ:
                 self.category_items(old, new, cid, items[cid], old_items, new_items)
 
     def reordered(
-        self, before: list[str], after: list[str], path: JsonPath, ids: dict[str, str], rule: str, what: str
+        self,
+        before_index: dict[str, _Entry],
+        after_index: dict[str, _Entry],
+        path: JsonPath,
+        ids: dict[str, str],
+        rule: str,
+        what: str,
     ) -> None:
-        """One change when the records kept on both sides are listed in another order."""
-        kept = set(before) & set(after)
-        a = [x for x in before if x in kept]
-        b = [x for x in after if x in kept]
+        """One change when the records kept on both sides are listed in another order.
+
+        The message names each record that moved with its old and new position (1-based, in
+        the old and the new list). A record counts as moved when its place among the records
+        kept on both sides changed; when one record travelling far shifts many others by one,
+        only the travellers (those outside the longest common order) are named.
+        """
+        kept = before_index.keys() & after_index.keys()
+        a = [x for x in before_index if x in kept]
+        b = [x for x in after_index if x in kept]
         if a == b:
             return
+        rank = {x: i for i, x in enumerate(a)}
+        shifted = [x for i, x in enumerate(b) if rank[x] != i]
         matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
         stayed = {x for block in matcher.get_matching_blocks() for x in b[block.b : block.b + block.size]}
-        moved = [x for x in b if x not in stayed]
-        shown = ", ".join(moved[:10]) + (f" and {len(moved) - 10} more" if len(moved) > 10 else "")
+        travelled = [x for x in b if x not in stayed]
+        moved = shifted if len(shifted) <= 2 * len(travelled) else travelled
+        shown = ", ".join(
+            f"{x} from position {before_index[x][0] + 1} to {after_index[x][0] + 1}" for x in moved[:10]
+        ) + (f" and {len(moved) - 10} more" if len(moved) > 10 else "")
         self.add(
             rule,
             {**ids, "moved": ",".join(moved)},
-            f"{what} reordered; moved: {shown} (no change of coverage)",
+            f"{what} reordered (no change of coverage): {shown}",
             old_path=path,
             new_path=path,
             old=a,
@@ -934,8 +949,8 @@ class _Differ:
         old_index, new_index = indexes
         if old and new:
             self.reordered(
-                list(old_index),
-                list(new_index),
+                old_index,
+                new_index,
                 ("categories", new[0], "items"),
                 {"category": cid},
                 "item-reordered",
@@ -1291,14 +1306,52 @@ def _who(change: Change) -> str:
     return "; ".join(parts)
 
 
+def by_severity(changes: Iterable[Change]) -> list[Change]:
+    """The changes, breaking first, then additive, then editorial; in document order within each."""
+    return sorted(changes, key=lambda c: -_SEVERITY_RANK[c.severity])
+
+
+def version_advice(diff: Diff) -> str | None:
+    """A warning when NEW's version is not above OLD's by the step the changes require.
+
+    For example ``NEW still carries version 1.0.0: this needs at least 2.0.0``; None when the
+    version is enough, when nothing changed, or when a version is not a semantic version.
+    """
+    from support_scope.errors import InputError
+    from support_scope.versions import Version, bump_between, bump_satisfies, bump_version
+
+    required, old, new = diff.required_bump, diff.old_version, diff.new_version
+    if required is None or old is None or new is None:
+        return None
+    try:
+        needed = bump_version(old, required)
+        step = bump_between(old, new)
+        same = Version.parse(old).key() == Version.parse(new).key()
+    except InputError:
+        return None
+    if same:
+        return f"NEW still carries version {new}: this needs at least {needed}"
+    if step is None:
+        return f"NEW's version {new} is not above {old}: this needs at least {needed}"
+    if not bump_satisfies(step, required):
+        return f"NEW's version {new} is only a {step} step over {old}: this needs at least {needed}"
+    return None
+
+
 def render_text(diff: Diff, color: bool = False) -> str:
-    """The diff for a terminal: one line per change, texts marked ``[-old-]{+new+}``."""
+    """The diff for a terminal: a summary, then one entry per change, breaking first.
+
+    Within a severity the changes keep their document order; texts are marked ``[-old-]{+new+}``.
+    """
 
     def paint(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
     lines = [paint(_BOLD, f"diff {_title(diff)}"), _summary(diff)]
-    for change in diff.changes:
+    advice = version_advice(diff)
+    if advice:
+        lines.append(advice)
+    for change in by_severity(diff.changes):
         flag = " [legal review]" if change.legal_review else ""
         head = f"{change.severity.upper():9} {change.rule}{flag}"
         lines.append(f"{paint(_COLORS[change.severity], head)}  {change.where}")
@@ -1333,6 +1386,27 @@ def _ids_label(change: Change) -> str:
     return " › ".join(shown) if shown else f"`{change.where}`"
 
 
+def render_note(change: Change) -> list[str]:
+    """A change as a Markdown list entry a person can edit into a release note.
+
+    ``category › item``, what changed in words, the legal-review flag and the rule id; then,
+    indented, the plans that gain or lose and the text marked word by word (``~~old~~ **new**``).
+    """
+    flag = " (legal review)" if change.legal_review else ""
+    message = change.message
+    named = [(key, value) for key, value in change.ids.items() if key != "moved"]
+    if named:  # "item 'x': French text changed" under the label `c` › `x`: the id once is enough
+        key, value = named[-1]
+        message = message.removeprefix(f"{key} {value!r}: ")
+    lines = [f"- {_ids_label(change)}: {_md_escape(message)}{flag} [`{change.rule}`]"]
+    who = _who(change)
+    if who:
+        lines.append(f"  - plans — {who}")
+    if change.words is not None:
+        lines.append(f"  - {_md_words(change.words)}")
+    return lines
+
+
 def render_markdown(diff: Diff) -> str:
     """The diff for a pull request: a summary, then the changes by severity, texts marked up."""
     lines = [f"## Policy diff: {_title(diff)}", ""]
@@ -1342,6 +1416,11 @@ def render_markdown(diff: Diff) -> str:
     lines += [
         f"**Required version bump: {diff.required_bump}** ({diff.severity}): {_summary(diff, bump=False)}.",
         "",
+    ]
+    advice = version_advice(diff)
+    if advice:
+        lines += [f"⚠️ {advice}.", ""]
+    lines += [
         "| severity | changes |",
         "| --- | ---: |",
         *[f"| {s} | {diff.count(s)} |" for s in SEVERITIES],

@@ -554,6 +554,9 @@ class Ruleset:
             self.products: dict[str, dict[str, Any]] = {p["id"]: p for p in compiled["products"]}
             self.facts: dict[str, str] = {f["id"]: f["type"] for f in compiled["facts"]}
             self._fact_types: dict[str, type] = {name: _TYPES[kind] for name, kind in self.facts.items()}
+            self._fact_minimums: dict[str, int] = {
+                f["id"]: f["minimum"] for f in compiled["facts"] if "minimum" in f
+            }
             self.referrals: dict[str, Text] = {r["id"]: Text.of(r["name"]) for r in compiled["referrals"]}
             self.categories: dict[str, dict[str, Any]] = {c["id"]: c for c in compiled["categories"]}
             self._eligibility = tuple(_Condition(c) for c in compiled["eligibility"]["conditions"])
@@ -675,11 +678,13 @@ class Ruleset:
             raise InputError(
                 f"a decision context is a mapping of fact names to values, not {type(context).__name__}"
             )
-        fact_types = self._fact_types
+        fact_types, minimums = self._fact_types, self._fact_minimums
         for name, value in context.items():
             expected = fact_types.get(name)
             if expected is None or (type(value) is not expected and value is not None):
                 self._refuse_fact(name, value)
+            if name in minimums and value is not None and value < minimums[name]:
+                raise InputError(f"fact {name!r} is at least {minimums[name]}, not {value!r}")
         return context
 
     def _refuse_fact(self, name: str, value: Any) -> None:

@@ -336,6 +336,9 @@ class _MeaningCheck:
             if isinstance(fact.get("id"), str)
         }
         self._unique_ids((), "facts", "fact")
+        for index, fact in _dicts(doc, "facts"):
+            if "minimum" in fact and fact.get("type") != "integer":
+                self.add(("facts", index, "minimum"), "only an integer fact can have a minimum", "fact-type")
         self._unique_ids((), "general_terms", "general term")
         self.categories = self._unique_ids((), "categories", "category")
         self._check_tiers()

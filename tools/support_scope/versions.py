@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from support_scope.diff import Diff, diff_documents
+from support_scope.diff import Diff, diff_documents, render_note
 from support_scope.errors import InputError, PolicyError, ReleaseError
 from support_scope.files import parse_json, read_json, read_text, write_atomic
 from support_scope.result import Problem
@@ -183,15 +183,14 @@ def insert_section(changelog: str, section: str) -> str:
     return head + section.rstrip("\n") + "\n\n" + "".join(lines[position:])
 
 
-def _bullet(change: Any) -> str:
-    flag = " (legal review)" if change.legal_review else ""
-    return f"- {change.message}{flag} [`{change.rule}`]"
-
-
 def draft_section(
     policy_id: str, version: str, today: date, diff: Diff | None, document: dict[str, Any]
 ) -> str:
-    """A CHANGELOG section drafted from the diff, for a person to edit before merging."""
+    """A CHANGELOG section drafted from the diff, for a person to edit before merging.
+
+    One entry per change, by severity: ``category › item``, what changed, the rule id, the
+    plans that gain or lose, French texts marked word by word (``~~old~~ **new**``).
+    """
     lines = [f"{section_heading(policy_id, version)} - {today.isoformat()}", ""]
     if diff is None:
         categories = [c for c in document.get("categories", []) if isinstance(c, dict)]
@@ -225,11 +224,15 @@ def draft_section(
     for severity, heading in groups:
         changes = [c for c in diff.changes if c.severity == severity]
         if changes:
-            lines += [heading, *(_bullet(c) for c in changes), ""]
+            lines += [heading, *(line for c in changes for line in render_note(c)), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 # --------------------------------------------------------------------------- release
+
+
+class NothingToRelease(ReleaseError):
+    """The policy is the same as its latest release: there is nothing to release."""
 
 
 @dataclass
@@ -319,8 +322,9 @@ def plan_release(
         diff = diff_documents(released["policy"], document)
         required = diff.required_bump
         if required is None:
-            raise ReleaseError(
-                f"{name}: nothing to release: the policy is the same as its latest release {latest.version}"
+            apart = f" (apart from its version {current})" if current != latest.version else ""
+            raise NothingToRelease(
+                f"nothing to release: {name} is the same as its release {latest.version}{apart}"
             )
         if bump is not None and not bump_satisfies(bump, required):
             raise ReleaseError(
@@ -342,10 +346,12 @@ def plan_release(
     source = new_text.encode("utf-8")
     release = compile_policy(new_document, source, display=name)
     changelog_path = root / CHANGELOG
-    try:
-        changelog = read_text(changelog_path, CHANGELOG)
-    except InputError:
-        changelog = "# Changelog\n\n## [Unreleased]\n"
+    if not changelog_path.exists():
+        raise ReleaseError(
+            f"no {CHANGELOG} at {root.absolute()}: create one (Keep a Changelog) first, "
+            "with a `## [Unreleased]` section; the release drafts its section below it"
+        )
+    changelog = read_text(changelog_path, str(changelog_path))
     section = draft_section(policy_id, version, today, diff, new_document)
     new_changelog = (
         changelog if has_section(changelog, policy_id, version) else insert_section(changelog, section)

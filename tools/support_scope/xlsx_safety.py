@@ -27,8 +27,25 @@ from support_scope.errors import WorkbookError
 MAX_TOTAL_UNCOMPRESSED = 2 * 1024**3  # a 10,000-category export is a few hundred MB of XML
 MAX_PART_RATIO = 250  # XML sheets compress 10-40x; far beyond is a bomb
 RATIO_FLOOR = 1024 * 1024  # small parts (styles, empty sheets) may compress better, harmlessly
-MAX_ROWS = 1_000_000  # per sheet: Excel's own limit is 1,048,576
+# Rows per sheet. A legitimate export has one matrix row per item: the 10,000-category synthetic
+# policy (about 17 items a category) has some 170,000, and its import already takes most of the
+# 1 GiB memory budget; a policy much larger could not be imported within it anyway. 250,000 rows
+# (about 15 times the 1,000-category policy, some 14,700 categories) leaves that room and no
+# more; Excel's own limit, 1,048,576, is four times what an import could hold.
+MAX_ROWS = 250_000
 MAX_PARTS = 10_000
+# Cells per row, and the last column a cell may be in. The widest sheet has 17 columns; a
+# reviewer's stray cells further right are reported by the import, cell by cell. Beyond
+# LibreOffice's classic last column (AMJ, 1,024), or with more cells than that in one row, the
+# row is no reviewer's: refused before anything is built from it.
+MAX_COLUMNS = 1024
+MAX_CELLS_PER_ROW = 1024
+# Bytes one element (a row, a shared string) may take, start tag to end tag. The largest a
+# genuine one can be: 17 cells of 32,767 characters, each at most 4 bytes of UTF-8 or 5 as an
+# escape (&amp;), some 2.8 MB; this leaves room for rich text runs and styles. A part whose
+# element never closes is refused once this much is buffered beyond the block being read,
+# instead of the buffer growing with the whole part.
+MAX_ELEMENT_BYTES = 8 * 1024 * 1024
 
 # Parts a workbook saved by this tool, Excel or LibreOffice Calc may contain.
 _ALLOWED = re.compile(
@@ -271,7 +288,8 @@ def column_index(reference: str) -> int:
         index = 0
         for letter in letters:
             index = index * 26 + (ord(letter) - 64)
-        _COLUMNS[letters] = index
+        if 0 < index <= MAX_COLUMNS:  # a hostile sheet's made-up references must not fill the cache
+            _COLUMNS[letters] = index
     return index
 
 
@@ -322,13 +340,13 @@ def _guard_prolog(archive: zipfile.ZipFile, part: str, display: str) -> None:
 
 
 _ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)(?:\s[^>]*)?>")
-_BLOCK = 4 * 1024 * 1024
+_BLOCK = 1024 * 1024  # larger blocks parse no faster, and each one's tree is some 10 times its size
 
 
 def _elements(archive: zipfile.ZipFile, part: str, display: str, container: str, item: str) -> Iterator[Any]:
     """The ``item`` elements (rows, shared strings) inside ``container``, parsed a block at a time.
 
-    The part is read in blocks of a few MB cut after the last complete item; each block is
+    The part is read in blocks of 1 MB cut after the last complete item; each block is
     parsed in one call of the C parser, under a copy of the root's start tag (which carries the
     namespace declarations). Parsing element by element through ``iterparse`` costs about three
     times as much. The prolog was checked first, so no block can refer to a DTD.
@@ -346,6 +364,10 @@ def _elements(archive: zipfile.ZipFile, part: str, display: str, container: str,
             chunk = handle.read(_BLOCK)
             buffer += chunk
             if not started:
+                if len(buffer) > MAX_ELEMENT_BYTES:
+                    raise WorkbookError(
+                        f"{display}: {part}: no <{container}> in its first {MAX_ELEMENT_BYTES:,} bytes; refused"
+                    )
                 root = _ROOT.search(buffer)
                 if root is None or buffer.find(b">", root.end() - 1) < 0:
                     if not chunk:
@@ -368,6 +390,11 @@ def _elements(archive: zipfile.ZipFile, part: str, display: str, container: str,
                 started = True
             cut = buffer.rfind(closing)
             if chunk and cut < 0:
+                if len(buffer) > MAX_ELEMENT_BYTES:
+                    raise WorkbookError(
+                        f"{display}: {part} holds an element (a {item!r}) of more than "
+                        f"{MAX_ELEMENT_BYTES:,} bytes, or one that never closes; refused"
+                    )
                 continue
             if chunk:
                 block, buffer = buffer[: cut + len(closing)], buffer[cut + len(closing) :]
@@ -405,19 +432,32 @@ Cell = tuple[int, str, Any]  # column (1-based), kind, value
 
 
 def iter_rows(
-    archive: zipfile.ZipFile, part: str, strings: list[str], display: str
+    archive: zipfile.ZipFile, part: str, strings: list[str], display: str, sheet: str | None = None
 ) -> Iterator[tuple[int, list[Cell]]]:
     """The non-empty rows of a sheet part: (row number, [(column, kind, value), ...]).
 
     Kinds: ``s`` text, ``n`` number (int or float), ``f`` formula (the value is its text),
-    ``b`` TRUE/FALSE, ``e`` an error value, ``d`` a date.
+    ``b`` TRUE/FALSE, ``e`` an error value, ``d`` a date. A row of more than
+    :data:`MAX_CELLS_PER_ROW` cells, or a cell beyond column :data:`MAX_COLUMNS`, is a
+    :class:`WorkbookError` (``sheet`` names the sheet in the message).
     """
+    where = sheet if sheet is not None else part
     number = 0
     for element in _elements(archive, part, display, "sheetData", "row"):
         if element.tag not in _ROW_TAGS:
             continue
         given = element.get("r")
-        number = int(given) if given else number + 1
+        try:
+            number = int(given) if given else number + 1
+        except ValueError as e:
+            raise WorkbookError(
+                f"{display}: {where}: a row numbered {given[:20]!r}; the workbook is damaged"
+            ) from e
+        if len(element) > MAX_CELLS_PER_ROW:
+            raise WorkbookError(
+                f"{display}: {where}!{number}:{number}: row {number} holds {len(element):,} cells "
+                f"(at most {MAX_CELLS_PER_ROW:,}; the widest sheet has 17 columns); refused"
+            )
         cells: list[Cell] = []
         column = 0
         for cell in element:
@@ -428,6 +468,12 @@ def iter_rows(
                 column = column_index(reference)
             else:
                 column += 1
+            if not 1 <= column <= MAX_COLUMNS:
+                shown = reference[:20] if reference else f"column {column}"
+                raise WorkbookError(
+                    f"{display}: {where}!{shown}: a cell outside columns A to AMJ ({MAX_COLUMNS:,}); "
+                    "the widest sheet has 17 columns; refused"
+                )
             if cell.tag not in _CELL_TAGS:
                 continue
             kind = cell.get("t")

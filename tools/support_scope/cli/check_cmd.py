@@ -31,14 +31,20 @@ def check(root: Path, output_format: str) -> None:
          editorial => patch), as `support-scope diff` classifies them;
       4. CHANGELOG.md has a section `## [policy <policy-id> <version>]` for the policy's
          version.
-    A policy never released is a failure too (run `support-scope release`).
+    A policy never released is a failure too (run `support-scope release`). A policy whose
+    latest release is damaged is reported `unverified`: it is not compared (the damaged
+    release is the failure to fix first).
 
-    Exit 0 when every check passes, 1 otherwise.
+    \b
+    Exit codes:
+      0  every check passes
+      1  some check failed (each failure printed, with what to do)
+      2  usage error (unknown option, --root not a directory)
 
     \b
     Examples:
       support-scope check
-      support-scope check --root path/to/checkout --format json
+      support-scope check --root . --format json
     """
     from support_scope.versions import check as run_check
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -15,7 +14,7 @@ from support_scope.result import Problem
 
 EXIT_OK = 0
 EXIT_FAILED = 1
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # click exits with it for usage errors; named here for the record
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,11 +53,6 @@ def run_core(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return function(*args, **kwargs)
     except SupportScopeError as e:
         fail(str(e))
-
-
-def existing_path() -> click.Path:
-    """A path argument that must exist (click then reports a missing file as a usage error)."""
-    return click.Path(exists=True, path_type=Path)
 
 
 def color_enabled(explicit: bool | None) -> bool:

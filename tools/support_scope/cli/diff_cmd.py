@@ -38,25 +38,34 @@ def diff(
 
     OLD and NEW are each a policy file, a compiled release (releases/<id>/<version>.json,
     its digest verified), or a file at a git revision, REV:path (read with `git show` in the
-    current directory's repository; the path is from the repository's root).
+    current directory's repository; the path is from the repository's root). REV is any git
+    revision: a commit, a branch, HEAD, or a tag such as v1.0.0 if you tag releases.
 
     Records are matched by their ids, never by position: reordering is editorial. Every change
     has a rule id (see --rules) and a severity by its effect on coverage: breaking (some
     customers lose coverage), additive (coverage widened), editorial (wording, translation,
-    notes, order). The required version bump follows: major, minor, patch. French text
-    changes are marked word by word and flagged for legal review.
+    notes, order). The required version bump follows: major, minor, patch; when NEW's
+    version is not above OLD's by that step, the text and markdown summaries say so. French
+    text changes are marked word by word and flagged for legal review.
 
-    --format text (coloured on a terminal, [-removed-]{+added+}), markdown (to paste in a
-    pull request, ~~removed~~ **added**), or json (schema/diff.schema.json).
+    --format text (breaking changes first; coloured on a terminal, [-removed-]{+added+}),
+    markdown (to paste in a pull request, ~~removed~~ **added**), or json
+    (schema/diff.schema.json).
 
-    Exit 0, or 1 when --fail-on finds a change at or above its level, or a side cannot be
-    read (never taken as "no changes"). Usage errors exit 2.
+    \b
+    Exit codes:
+      0  compared (whatever changed), unless --fail-on applies
+      1  --fail-on found a change at or above its level, or a side cannot be read
+         (never taken as "no changes")
+      2  usage error (OLD or NEW missing, unknown option or choice)
 
     \b
     Examples:
+      # what changed since the latest release (the most useful one):
       support-scope diff releases/act-premium-support-scope/1.0.0.json policies/act-premium-support-scope.json
-      support-scope diff v1.0.0:policies/act-premium-support-scope.json policies/act-premium-support-scope.json --format markdown
-      support-scope diff OLD.json NEW.json --fail-on breaking
+      # what have I changed since the last commit?
+      support-scope diff HEAD:policies/act-premium-support-scope.json policies/act-premium-support-scope.json --format markdown
+      support-scope diff releases/act-premium-support-scope/1.0.0.json policies/act-premium-support-scope.json --fail-on breaking
       support-scope diff --rules
     """
     from support_scope import diff as core

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from support_scope.cli.common import EXIT_OK, emit_json, format_option, run_core
+from support_scope.cli.common import EXIT_OK, emit_json, fail, format_option, run_core
+from support_scope.errors import SupportScopeError
 
 
 def _default_policy(root: Path) -> Path:
@@ -56,22 +57,44 @@ def release(
     its new version (nothing else touched), releases/<policy-id>/<version>.json (never
     overwritten: released files are immutable), and a CHANGELOG.md section headed
     `## [policy <policy-id> <version>] - YYYY-MM-DD`, drafted from the diff below the
-    [Unreleased] section, for a person to edit.
+    [Unreleased] section, for a person to edit. CHANGELOG.md must exist (Keep a
+    Changelog): release does not create it.
 
     The first release (no release yet) is the policy's own version, as it stands.
 
-    Exit 0 when released (or, with --dry-run, when it could be); 1 when refused (nothing to
-    release, bump too small, version already released, invalid policy).
+    \b
+    Exit codes:
+      0  released; with --dry-run, it could be released, or there is nothing to release
+         (the policy is the same as its latest release: said so, nothing written)
+      1  refused: nothing to release (without --dry-run), --bump too small, version
+         already released, no CHANGELOG.md, invalid or unreadable policy or release
+      2  usage error (unknown option, no POLICY named and policies/ holds not exactly one)
 
     \b
     Examples:
       support-scope release --dry-run
-      support-scope release policies/act-premium-support-scope.json --bump minor
+      support-scope release --dry-run --format json
+      support-scope release policies/act-premium-support-scope.json --dry-run --bump major
+      support-scope release
     """
-    from support_scope.versions import apply_release, plan_release
+    from support_scope.versions import NothingToRelease, apply_release, plan_release
 
     today = on.date() if on is not None else date.today()
-    plan = run_core(plan_release, root, policy or _default_policy(root), bump, today)
+    policy_path = policy or _default_policy(root)
+    try:
+        plan = plan_release(root, policy_path, bump, today)
+    except NothingToRelease as e:
+        if not dry_run:
+            fail(str(e))
+        if output_format == "json":
+            emit_json(
+                {"dry_run": True, "nothing_to_release": True, "message": str(e), "policy": str(policy_path)}
+            )
+        else:
+            click.echo(str(e))
+        raise SystemExit(EXIT_OK) from None
+    except SupportScopeError as e:
+        fail(str(e))
     rewrites_policy = plan.policy_changed
     if not dry_run:
         run_core(apply_release, plan)

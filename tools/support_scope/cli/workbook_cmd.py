@@ -12,7 +12,6 @@ from support_scope.cli.common import (
     EXIT_OK,
     color_enabled,
     emit_json,
-    existing_path,
     fail,
     format_option,
     run_core,
@@ -25,13 +24,41 @@ def _default_policy() -> Path:
     return local if local.is_file() else shipped_policy()
 
 
+def _missing_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an input file (exit 1, as `validate` and `compile` say it), or None."""
+    if path.is_dir():
+        return f"{path}: is a directory, not a file"
+    if not path.exists():
+        return f"{path}: no such file"
+    return None
+
+
+def _unwritable(output: Path) -> str | None:
+    """Why ``output`` cannot be written, known before any work is done (no directory is created)."""
+    if output.is_dir():
+        return f"{output}: is a directory; name a file to write"
+    directory = output.parent if str(output.parent) else Path()
+    if not directory.is_dir():
+        return f"{output}: directory {directory} does not exist"
+    return None
+
+
+def _refuse(*messages: str | None) -> None:
+    """Every wrong input at once, one ``support-scope: error:`` line each, then exit 1."""
+    found = [message for message in messages if message]
+    for message in found[:-1]:
+        click.echo(f"support-scope: error: {message}", err=True)
+    if found:
+        fail(found[-1])
+
+
 @click.command("export-xlsx")
-@click.argument("policy", required=False, type=existing_path())
+@click.argument("policy", required=False, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="The workbook to write (.xlsx); replaced atomically if it exists.",
 )
 def export_xlsx(policy: Path | None, output: Path) -> None:
@@ -51,23 +78,30 @@ def export_xlsx(policy: Path | None, output: Path) -> None:
     policy must be valid: a text longer than a cell holds (32,767 characters) or holding a
     character XML cannot carry is refused, never cut.
 
-    Exit 0 when written, 1 when the policy is unreadable or invalid, 2 on a usage error.
+    An invalid policy is refused with every problem located as `file:line:col $.path` (as
+    `validate` reports them). Exit 0 when written; 1 when the policy is missing, unreadable or
+    invalid, or the output cannot be written (a directory, a missing directory: none is
+    created); 2 on a usage error.
 
     \b
     Example:
       support-scope export-xlsx -o review.xlsx
       support-scope export-xlsx policies/act-premium-support-scope.json -o review.xlsx
     """
-    from support_scope.files import read_json, write_atomic
+    from support_scope.files import parse_json, read_text, write_atomic
     from support_scope.workbook import export_workbook
 
-    if output.suffix.lower() != ".xlsx":
+    unwritable = _unwritable(output)
+    if unwritable is None and output.suffix.lower() != ".xlsx":
         raise click.BadParameter("the workbook must be an .xlsx file", param_hint="'-o'")
     source = policy or _default_policy()
-    document = run_core(read_json, source)
+    _refuse(_missing_file(source), unwritable)
+    text = run_core(read_text, source)
+    document = run_core(parse_json, text, str(source))
     if not isinstance(document, dict):
         fail(f"{source}: not a policy document (a JSON object)")
-    data, summary = run_core(export_workbook, document, str(source))
+    data, summary = run_core(export_workbook, document, str(source), text)
+    del text
     run_core(write_atomic, output, data)
     counts = ", ".join(f"{count} {name}" for name, count in summary.rows.items())
     click.echo(f"wrote {output}: {document['id']} {document['version']} ({counts} rows)")
@@ -75,11 +109,11 @@ def export_xlsx(policy: Path | None, output: Path) -> None:
 
 
 @click.command("import-xlsx")
-@click.argument("workbook", type=existing_path())
+@click.argument("workbook", type=click.Path(path_type=Path))
 @click.option(
     "--into",
     "policy",
-    type=existing_path(),
+    type=click.Path(path_type=Path),
     default=None,
     help="The policy to update (default: policies/<the workbook's policy id>.json in the current directory).",
 )
@@ -108,8 +142,11 @@ def import_xlsx(
     XML entity or zip bombs, sheets with too many rows. The policy is written atomically, only
     after the result validated. Reviewer comments are listed, not stored in the policy.
 
+    A problem the policy already has (not brought by the workbook) is reported against the
+    policy file, as `file:line:col $.path`, and nothing is merged: fix the policy first.
+
     Exit 0 when imported (or nothing to change, or a clean dry run), 1 when anything was
-    refused (problems, conflicts, an unsafe or unreadable file), 2 on a usage error.
+    refused (problems, conflicts, an unsafe, unreadable or missing file), 2 on a usage error.
 
     \b
     Examples:
@@ -119,6 +156,7 @@ def import_xlsx(
     """
     from support_scope.workbook_import import import_workbook
 
+    _refuse(_missing_file(workbook), _missing_file(policy) if policy is not None else None)
     target = policy or _target_policy(workbook)
     result = run_core(import_workbook, workbook, target, dry_run=dry_run)
     if output_format == "json":
@@ -145,8 +183,9 @@ def _target_policy(workbook: Path) -> Path:
 def _text(result: Any, color: bool) -> str:
     lines = [f"import {result.workbook} into {result.policy}"]
     if result.stale:
+        merged = "" if result.policy_invalid else "; edits merged onto it"
         lines.append(
-            f"note: the policy changed since the export (exported version {result.exported_version}); edits merged onto it"
+            f"note: the policy changed since the export (exported version {result.exported_version}){merged}"
         )
     for problem in result.problems:
         lines.append(f"error: {problem}")
@@ -167,6 +206,12 @@ def _text(result: Any, color: bool) -> str:
 
 def _outcome(result: Any) -> str:
     """The last line of the report: what became of the policy."""
+    if result.policy_invalid:
+        count = sum(1 for problem in result.problems if problem.file == result.policy)
+        return (
+            f"refused: the policy itself is not valid ({count} problem{'s' if count != 1 else ''} in "
+            f"{result.policy}); fix it first, then import; nothing written"
+        )
     if not result.ok:
         return f"refused: {len(result.problems)} problem(s), {len(result.conflicts)} conflict(s); nothing written"
     if not result.changed:
@@ -177,8 +222,9 @@ def _outcome(result: Any) -> str:
 def _markdown(result: Any) -> str:
     lines = [f"## Import of `{result.workbook}` into `{result.policy}`", ""]
     if result.stale:
+        merged = "" if result.policy_invalid else "; edits were merged onto it"
         lines.append(
-            f"The policy changed since the export (exported version {result.exported_version}); edits were merged onto it.\n"
+            f"The policy changed since the export (exported version {result.exported_version}){merged}.\n"
         )
     if result.problems:
         lines += ["### Problems", "", "| where | problem |", "| --- | --- |"]
