@@ -10,7 +10,7 @@
   loudly: with ``best_of`` it times a command in a fresh process, start-up included.
 - ``run_child(code, *args)``: runs Python ``code`` in a fresh interpreter and returns the JSON
   object its last output line holds; ``PEAK_MIB`` is the expression a child prints for its peak
-  resident memory (``ru_maxrss``, in MiB).
+  resident memory (``VmHWM``, in MiB).
 - ``row(...)``: a table row as ``run.py`` expects it.
 """
 
@@ -27,8 +27,14 @@ from pathlib import Path
 from typing import Any
 
 # Peak resident memory of the running process in MiB, for a child script (``import resource`` there).
-# ``ru_maxrss`` is in KiB on Linux.
-PEAK_MIB = "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024"
+# The child's own high-water mark of resident memory, in MiB. Linux keeps ``ru_maxrss`` across
+# fork and exec, so a child started by a large parent (run.py, after the 10,000-category
+# benchmarks) would report the parent's size; ``VmHWM`` belongs to the child's new address
+# space. ``ru_maxrss`` (KiB on Linux) stays as the fallback where /proc is missing.
+PEAK_MIB = (
+    "next((int(l.split()[1]) / 1024 for l in open('/proc/self/status') if l.startswith('VmHWM:')), "
+    "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+)
 
 
 def best_of(
