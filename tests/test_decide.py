@@ -379,6 +379,23 @@ def test_default_release_is_the_highest_version(monkeypatch: pytest.MonkeyPatch,
     assert load_release().policy_version == "1.10.0"
 
 
+def test_default_release_reads_versions_as_release_and_check_do(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # "1.11.0-01" is not a semantic version (a numeric pre-release part has no leading zero):
+    # `release` and `check` ignore such a file, so the consumer API must not load it either.
+    import support_scope.resources as resources
+
+    directory = tmp_path / "releases" / "act-premium-support-scope"
+    directory.mkdir(parents=True)
+    document = read_json(SHIPPED)
+    for version, name in (("1.10.0", "1.10.0"), ("1.11.0", "1.11.0-01")):
+        document["version"] = version
+        (directory / f"{name}.json").write_bytes(release_bytes(compile_policy(document, b"")))
+    monkeypatch.setattr(resources, "data_dir", lambda kind: tmp_path / kind)
+    assert load_release().policy_version == "1.10.0"
+
+
 def test_shipped_release_when_there_is_one() -> None:
     from support_scope.resources import data_dir
 

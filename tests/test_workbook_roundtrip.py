@@ -245,13 +245,8 @@ def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-@pytest.mark.skipif(_soffice() is None, reason="LibreOffice (soffice) is not installed")
-def test_libreoffice_resave_keeps_the_law(tmp_path: Path) -> None:
-    doc = small_policy()
-    doc["categories"][0]["items"][0]["text"]["fr"] = "=ligne 1\nligne 2 « é »"
-    policy, workbook = export_to(tmp_path, doc)
-    before = policy.read_bytes()
-    out = tmp_path / "calc"
+def _resave_with_libreoffice(workbook: Path, out: Path, tmp_path: Path) -> None:
+    """Open ``workbook`` in LibreOffice and save it as .xlsx into ``out``, as a reviewer would."""
     subprocess.run(
         [
             str(_soffice()),
@@ -267,6 +262,16 @@ def test_libreoffice_resave_keeps_the_law(tmp_path: Path) -> None:
         capture_output=True,
         timeout=180,
     )
+
+
+@pytest.mark.skipif(_soffice() is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_resave_keeps_the_law(tmp_path: Path) -> None:
+    doc = small_policy()
+    doc["categories"][0]["items"][0]["text"]["fr"] = "=ligne 1\nligne 2 « é »"
+    policy, workbook = export_to(tmp_path, doc)
+    before = policy.read_bytes()
+    out = tmp_path / "calc"
+    _resave_with_libreoffice(workbook, out, tmp_path)
     resaved = out / workbook.name
     assert resaved.read_bytes() != workbook.read_bytes()
     result = run_import(resaved, policy)
@@ -281,21 +286,7 @@ def test_libreoffice_resave_keeps_the_law(tmp_path: Path) -> None:
             .__setattr__("value", "KB, edited")
         ),
     )
-    subprocess.run(
-        [
-            str(_soffice()),
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            str(workbook),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    _resave_with_libreoffice(workbook, out, tmp_path)
     result = run_import(resaved, policy)
     assert result.ok and result.written
     assert read_json(policy)["categories"][0]["items"][0]["text"]["en"] == "KB, edited"

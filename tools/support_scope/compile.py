@@ -29,6 +29,7 @@ from support_scope.errors import PolicyError, ReleaseError
 from support_scope.files import canonical_json, parse_json, read_text
 from support_scope.locate import render_path
 from support_scope.resources import load_schema
+from support_scope.walks import comparisons, reachable
 
 FORMAT = 1
 COMPILED_SCHEMA = "compiled-ruleset.schema.json"
@@ -124,18 +125,13 @@ def _fast_release_validator() -> Callable[[Any], Any]:
 
 
 def _findings_message(findings: list[Any], source: bytes, display: str) -> str:
-    from support_scope.validate import locate_findings
+    from support_scope.validate import findings_message
 
     try:
-        lines = [str(problem) for problem in locate_findings(findings, source.decode("utf-8-sig"), display)]
-    except (UnicodeDecodeError, ValueError):
-        # The source does not match the document (a caller's mistake): report without positions.
-        lines = [f"{display} {render_path(f.path)}: {f.message}" for f in findings]
-    count = len(findings)
-    return (
-        f"{display}: not a valid policy ({count} problem{'s' if count != 1 else ''}); nothing compiled:\n"
-        + "\n".join(lines)
-    )
+        text: str | None = source.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None  # not the document's source (a caller's mistake): located by JSON path only
+    return findings_message(findings, text, display, "nothing compiled")
 
 
 # --------------------------------------------------------------------------- resolution
@@ -145,22 +141,10 @@ def _pick(entry: dict[str, Any], *names: str) -> dict[str, Any]:
     return {name: entry[name] for name in names if name in entry}
 
 
-def _fact_names(test: dict[str, Any]) -> set[str]:
-    if "fact" in test:
-        return {test["fact"]}
-    names: set[str] = set()
-    for key in ("all", "any"):
-        for sub in test.get(key, ()):
-            names |= _fact_names(sub)
-    if "not" in test:
-        names |= _fact_names(test["not"])
-    return names
-
-
 def _condition(condition: dict[str, Any], scope: str) -> dict[str, Any]:
     compiled = _pick(condition, "id", "text", "test", "provenance")
     compiled["scope"] = scope
-    compiled["facts"] = sorted(_fact_names(condition["test"]))
+    compiled["facts"] = sorted({comparison["fact"] for comparison in comparisons(condition["test"])})
     return compiled
 
 
@@ -174,13 +158,7 @@ class _Compiler:
         # Each tier with every tier it includes, directly or not (itself first).
         self.reach: dict[str, list[str]] = {}
         for tier_id in self.tier_order:
-            seen = {tier_id}
-            stack = list(includes[tier_id])
-            while stack:
-                other = stack.pop()
-                if other not in seen:
-                    seen.add(other)
-                    stack.extend(includes[other])
+            seen = {tier_id} | reachable(tier_id, includes)
             self.reach[tier_id] = [t for t in self.tier_order if t in seen]
         self.items = {
             (category["id"], item["id"]): item

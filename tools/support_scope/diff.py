@@ -22,6 +22,7 @@ from typing import Any
 
 from support_scope.files import paused_gc
 from support_scope.locate import JsonPath, render_path
+from support_scope.walks import comparisons, reachable
 
 SEVERITIES = ("breaking", "additive", "editorial")
 _SEVERITY_RANK = {"editorial": 1, "additive": 2, "breaking": 3}
@@ -312,15 +313,8 @@ class _Coverage:
             for t in _entries(document, "tiers")
             if isinstance(t.get("id"), str)
         }
-        self.reach: dict[str, set[str]] = {}
-        for tier in includes:
-            seen, stack = {tier}, list(includes[tier])
-            while stack:
-                node = stack.pop()
-                if node not in seen:
-                    seen.add(node)
-                    stack.extend(includes.get(node, []))
-            self.reach[tier] = seen
+        # Each tier with every tier it includes, directly or not (itself too).
+        self.reach = {tier: {tier} | reachable(tier, includes) for tier in includes}
         self.plans = {
             p["id"]: str(p.get("tier")) for p in _entries(document, "plans") if isinstance(p.get("id"), str)
         }
@@ -347,18 +341,6 @@ def _plans(names: Iterable[str]) -> str:
 
 
 # --------------------------------------------------------------------------- conditions
-
-
-def _facts_in(expression: Any, found: dict[str, set[Any]]) -> None:
-    if not isinstance(expression, dict):
-        return
-    for key in ("all", "any"):
-        for sub in expression.get(key, []) if isinstance(expression.get(key), list) else []:
-            _facts_in(sub, found)
-    if "not" in expression:
-        _facts_in(expression["not"], found)
-    if isinstance(expression.get("fact"), str):
-        found.setdefault(expression["fact"], set()).add(_hashable(expression.get("value")))
 
 
 def _hashable(value: Any) -> Any:
@@ -406,7 +388,8 @@ def compare_tests(old: list[Any], new: list[Any]) -> str:
     """
     found: dict[str, set[Any]] = {}
     for expression in [*old, *new]:
-        _facts_in(expression, found)
+        for comparison in comparisons(expression):
+            found.setdefault(comparison["fact"], set()).add(_hashable(comparison.get("value")))
     domains: list[list[Any]] = []
     for values in found.values():
         # The values a fact can take, of the type its comparisons use: a boolean fact is
@@ -1318,7 +1301,8 @@ def version_advice(diff: Diff) -> str | None:
     version is enough, when nothing changed, or when a version is not a semantic version.
     """
     from support_scope.errors import InputError
-    from support_scope.versions import Version, bump_between, bump_satisfies, bump_version
+    from support_scope.semver import Version
+    from support_scope.versions import bump_between, bump_satisfies, bump_version
 
     required, old, new = diff.required_bump, diff.old_version, diff.new_version
     if required is None or old is None or new is None:

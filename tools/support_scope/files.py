@@ -30,17 +30,24 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def read_bytes(path: Path, display: str | None = None, what: str = "file") -> bytes:
+    """The file's content; an unreadable file is an :class:`InputError` saying why (``what`` is
+    what the file should be, for the message: "no such release file")."""
+    name = display or str(path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as e:
+        raise InputError(f"{name}: no such {what}") from e
+    except IsADirectoryError as e:
+        raise InputError(f"{name}: is a directory, not a {what}") from e
+    except OSError as e:
+        raise InputError(f"{name}: cannot read: {e.strerror or e}") from e
+
+
 def read_text(path: Path, display: str | None = None) -> str:
     """The file's text, decoded as UTF-8; an unreadable file is an :class:`InputError`."""
     name = display or str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as e:
-        raise InputError(f"{name}: no such file") from e
-    except IsADirectoryError as e:
-        raise InputError(f"{name}: is a directory, not a file") from e
-    except OSError as e:
-        raise InputError(f"{name}: cannot read: {e.strerror or e}") from e
+    raw = read_bytes(path, name)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from support_scope.errors import InputError, ReleaseError, UnknownIdError
-from support_scope.files import canonical_json, parse_json, paused_gc
+from support_scope.files import canonical_json, parse_json, paused_gc, read_bytes
 
 SUPPORTED_FORMATS = (1,)
 OUTCOMES = ("included", "upgrade", "excluded", "ineligible", "unlisted")
@@ -282,49 +281,26 @@ def load_release(path: str | Path | None = None) -> Ruleset:
     path = Path(path)
     display = str(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError as e:
-        raise ReleaseError(f"{display}: no such release file") from e
-    except IsADirectoryError as e:
-        raise ReleaseError(f"{display}: is a directory, not a release file") from e
-    except OSError as e:
-        raise ReleaseError(f"{display}: cannot read: {e.strerror or e}") from e
+        raw = read_bytes(path, display, "release file")
+    except InputError as e:
+        raise ReleaseError(str(e)) from e
     return Ruleset(*_verified(raw, display), source=display)
 
 
 def latest_release(policy_id: str | None = None) -> Path:
     """The shipped release of highest version (semantic-version order) of a policy."""
     from support_scope.resources import SHIPPED_POLICY_ID, data_dir
+    from support_scope.semver import latest_version_file
 
     policy_id = policy_id or SHIPPED_POLICY_ID
     directory = data_dir("releases") / policy_id
-    candidates = [(p, _semver_key(p.stem)) for p in directory.glob("*.json")] if directory.is_dir() else []
-    versioned = [(key, p) for p, key in candidates if key is not None]
-    if not versioned:
+    latest = latest_version_file(directory)
+    if latest is None:
         raise ReleaseError(
             f"no release shipped for {policy_id!r} (looked in {directory}); "
             "compile one with `support-scope compile POLICY -o FILE` and pass its path"
         )
-    return max(versioned)[1]
-
-
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
-
-
-def _semver_key(version: str) -> tuple[Any, ...] | None:
-    """A sort key following semver precedence (a pre-release sorts before its release)."""
-    match = _SEMVER.match(version)
-    if match is None:
-        return None
-    major, minor, patch, pre = match.groups()
-    if pre is None:
-        pre_key: tuple[Any, ...] = ((1,),)
-    else:
-        pre_key = (
-            (0,),
-            *(((0, int(part), "") if part.isdigit() else (1, 0, part)) for part in pre.split(".")),
-        )
-    return (int(major), int(minor), int(patch), pre_key)
+    return latest
 
 
 _POLICY_MEMBER = b',"policy":'
@@ -351,9 +327,10 @@ def _verified(
     if not isinstance(release, dict) or not isinstance(manifest, dict) or "digest" not in manifest:
         raise ReleaseError(f"{display}: not a compiled release (no manifest with a digest)")
     _check_format(manifest, display)
+    from support_scope.compile import release_digest  # the rare path: the fast one needs no compiler
+
     expected = manifest["digest"]
-    rest = {**release, "manifest": {k: v for k, v in manifest.items() if k != "digest"}}
-    actual = "sha256:" + hashlib.sha256(canonical_json(rest)).hexdigest()
+    actual = release_digest(release)
     if actual != expected:
         raise ReleaseError(
             f"{display}: digest mismatch: the manifest says {expected}, the content gives {actual}; "
@@ -434,34 +411,9 @@ def _check_format(manifest: Mapping[str, Any], display: str) -> None:
 
 def _evaluator(test: Mapping[str, Any]) -> _Evaluator:
     """A function of the context giving True, False or None (unknown) for a condition test."""
-    if "all" in test:
-        parts = [_evaluator(sub) for sub in test["all"]]
-
-        def all_of(context: Mapping[str, Any]) -> Truth:
-            result: Truth = True
-            for part in parts:
-                value = part(context)
-                if value is False:
-                    return False
-                if value is None:
-                    result = None
-            return result
-
-        return all_of
-    if "any" in test:
-        parts = [_evaluator(sub) for sub in test["any"]]
-
-        def any_of(context: Mapping[str, Any]) -> Truth:
-            result: Truth = False
-            for part in parts:
-                value = part(context)
-                if value is True:
-                    return True
-                if value is None:
-                    result = None
-            return result
-
-        return any_of
+    for combinator, decisive in (("all", False), ("any", True)):
+        if combinator in test:
+            return _combined([_evaluator(sub) for sub in test[combinator]], decisive)
     if "not" in test:
         inner = _evaluator(test["not"])
 
@@ -478,6 +430,23 @@ def _evaluator(test: Mapping[str, Any]) -> _Evaluator:
         return None if value is None else compare(value, expected)
 
     return comparison
+
+
+def _combined(parts: list[_Evaluator], decisive: bool) -> _Evaluator:
+    """``all`` (``decisive`` False) or ``any`` (True): one part giving ``decisive`` settles it;
+    otherwise an unknown part leaves it unknown."""
+
+    def combined(context: Mapping[str, Any]) -> Truth:
+        result: Truth = not decisive
+        for part in parts:
+            value = part(context)
+            if value is decisive:
+                return decisive
+            if value is None:
+                result = None
+        return result
+
+    return combined
 
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
@@ -513,15 +482,10 @@ class _Condition:
         return value
 
     def check(self, context: Mapping[str, Any] | None) -> ConditionCheck:
-        if context is None:
-            return ConditionCheck(self.id, self.scope, self.text, "unknown", self.facts, self.facts)
-        if self._evaluate is None:
-            self._evaluate = _evaluator(self.data["test"])
-        value = self._evaluate(context)
-        if value is None:
-            missing = tuple(f for f in self.facts if context.get(f) is None)
-            return ConditionCheck(self.id, self.scope, self.text, "unknown", self.facts, missing)
-        return ConditionCheck(self.id, self.scope, self.text, "met" if value else "unmet", self.facts)
+        outcome = self.facts if context is None else self.outcome(context)
+        if isinstance(outcome, tuple):
+            return ConditionCheck(self.id, self.scope, self.text, "unknown", self.facts, outcome)
+        return ConditionCheck(self.id, self.scope, self.text, "met" if outcome else "unmet", self.facts)
 
 
 # --------------------------------------------------------------------------- the ruleset
@@ -654,7 +618,7 @@ class Ruleset:
     def parse_context(self, pairs: Iterable[str]) -> dict[str, Any]:
         """A context from ``KEY=VALUE`` strings, each value read as its fact's declared type.
 
-        Booleans: true/false, yes/no, oui/non, 1/0 (any case); integers: decimal. An unknown
+        Booleans: true/false, yes/no, oui/non, vrai/faux, 1/0 (any case); integers: decimal. An unknown
         key or a value that does not read as its type is an error naming the key.
         """
         context: dict[str, Any] = {}
@@ -748,10 +712,7 @@ class Ruleset:
         category = self.categories[category_id]
         plan = self.plans[plan_id]
         if context is None:
-            conditions = self._eligibility + (
-                self._conditions_of(category_id) if rule is not None and rule["status"] == "included" else ()
-            )
-            states = tuple(condition.check(None) for condition in conditions)
+            states = tuple(condition.check(None) for condition in self._applicable(key))
         base: dict[str, Any] = {
             "plan": plan_id,
             "category": category_id,
@@ -911,7 +872,9 @@ def _read_value(key: str, declared: str, text: str) -> Any:
     if declared == "boolean":
         value = _BOOLEANS.get(text.casefold())
         if value is None:
-            raise InputError(f"fact {key!r} is a boolean: {text!r} is not true/false, yes/no or oui/non")
+            raise InputError(
+                f"fact {key!r} is a boolean: {text!r} is not true/false, yes/no, oui/non, vrai/faux or 1/0"
+            )
         return value
     if declared == "integer":
         try:

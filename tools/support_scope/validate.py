@@ -23,6 +23,7 @@ from support_scope.files import parse_json, read_text
 from support_scope.locate import JsonPath, locate_all, render_path
 from support_scope.resources import POLICY_SCHEMA, load_schema
 from support_scope.result import FileResult, Problem, ValidationReport
+from support_scope.walks import reachable
 
 EXCEL_CELL_LIMIT = 32767
 _COMPARISONS_NEEDING_ORDER = {"lt", "le", "gt", "ge"}
@@ -326,21 +327,21 @@ class _MeaningCheck:
 
     def run(self) -> Iterator[Finding]:
         doc = self.doc
-        self.tiers = self._unique_ids((), "tiers", "tier")
-        self.plans = self._unique_ids((), "plans", "plan")
-        self.products = self._unique_ids((), "products", "product")
-        self.referrals = self._unique_ids((), "referrals", "referral")
+        self.tiers = self._unique_ids("tiers", "tier")
+        self.plans = self._unique_ids("plans", "plan")
+        self.products = self._unique_ids("products", "product")
+        self.referrals = self._unique_ids("referrals", "referral")
         self.facts = {
             fact["id"]: fact.get("type")
             for _, fact in _dicts(doc, "facts")
             if isinstance(fact.get("id"), str)
         }
-        self._unique_ids((), "facts", "fact")
+        self._unique_ids("facts", "fact")
         for index, fact in _dicts(doc, "facts"):
             if "minimum" in fact and fact.get("type") != "integer":
                 self.add(("facts", index, "minimum"), "only an integer fact can have a minimum", "fact-type")
-        self._unique_ids((), "general_terms", "general term")
-        self.categories = self._unique_ids((), "categories", "category")
+        self._unique_ids("general_terms", "general term")
+        self.categories = self._unique_ids("categories", "category")
         self._check_tiers()
         for index, plan in _dicts(doc, "plans"):
             self._reference(("plans", index, "tier"), plan.get("tier"), self.tiers, "tier")
@@ -361,17 +362,16 @@ class _MeaningCheck:
 
     # ids and references
 
-    def _unique_ids(self, parent: JsonPath, key: str, kind: str, container: Any = None) -> set[str]:
-        container = self.doc if container is None else container
+    def _unique_ids(self, key: str, kind: str) -> set[str]:
         seen: dict[str, int] = {}
-        for index, entry in _dicts(container, key):
+        for index, entry in _dicts(self.doc, key):
             entry_id = entry.get("id")
             if not isinstance(entry_id, str):
                 continue
             if entry_id in seen:
                 self.add(
-                    (*parent, key, index, "id"),
-                    f"duplicate {kind} id {entry_id!r} (first at {render_path((*parent, key, seen[entry_id], 'id'))})",
+                    (key, index, "id"),
+                    f"duplicate {kind} id {entry_id!r} (first at {render_path((key, seen[entry_id], 'id'))})",
                     "duplicate-id",
                 )
             else:
@@ -398,7 +398,7 @@ class _MeaningCheck:
                 includes[tier["id"]] = [t for t in _list(tier.get("includes")) if isinstance(t, str)]
         for index, tier in _dicts(self.doc, "tiers"):
             tier_id = tier.get("id")
-            if isinstance(tier_id, str) and tier_id in _reachable(tier_id, includes):
+            if isinstance(tier_id, str) and tier_id in reachable(tier_id, includes):
                 self.add(("tiers", index, "includes"), f"tier {tier_id!r} includes itself", "tier-cycle")
 
     def _condition(self, path: JsonPath, condition: dict[str, Any]) -> None:
@@ -635,17 +635,6 @@ def _billing(path: JsonPath, entry: dict[str, Any]) -> Iterator[tuple[JsonPath, 
 _XML_ILLEGAL = re.compile("[\ud800-\udfff]")
 
 
-def _reachable(start: str, edges: dict[str, list[str]]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(edges.get(start, []))
-    while stack:
-        node = stack.pop()
-        if node not in seen:
-            seen.add(node)
-            stack.extend(edges.get(node, []))
-    return seen
-
-
 # --------------------------------------------------------------------------- documents and files
 
 
@@ -656,14 +645,29 @@ def document_findings(document: Any) -> list[Finding]:
 
 def validate_text(text: str, display: str) -> FileResult:
     """Validate a document given as text; every finding located by line and column."""
+    return _validated_text(text, display)[1]
+
+
+def load_validated(path: Path, display: str | None = None) -> tuple[Any, FileResult]:
+    """Read, parse and validate a policy file once: the document (None when it cannot be read
+    or parsed) and its result, for callers that go on with a valid document."""
+    name = display or str(path)
+    try:
+        text = read_text(path, name)
+    except InputError as e:
+        return None, FileResult(name, [_unreadable(name, str(e))])
+    return _validated_text(text, name)
+
+
+def _validated_text(text: str, display: str) -> tuple[Any, FileResult]:
     result = FileResult(display)
     try:
         document = parse_json(text, display)
     except InputError as e:
         result.problems.append(_unreadable(display, str(e)))
-        return result
+        return None, result
     result.problems.extend(locate_findings(document_findings(document), text, display))
-    return result
+    return document, result
 
 
 def locate_findings(findings: list[Finding], text: str, display: str) -> list[Problem]:
@@ -678,14 +682,31 @@ def locate_findings(findings: list[Finding], text: str, display: str) -> list[Pr
     return sorted(located, key=lambda p: (p.line or 0, p.column or 0))
 
 
+def located_problems(findings: list[Finding], text: str | None, display: str) -> list[Problem]:
+    """The findings as problems, located by line and column in ``text`` when it is given and is
+    the text the document was parsed from; otherwise (a caller's mistake) by JSON path only."""
+    if text is not None:
+        try:
+            return locate_findings(findings, text, display)
+        except ValueError:
+            pass
+    return [Problem(display, f.message, f.rule, path=f.path) for f in findings]
+
+
+def findings_message(findings: list[Finding], text: str | None, display: str, outcome: str) -> str:
+    """The message refusing an invalid policy: a head line ending in ``outcome``, then every
+    finding, one a line, located as ``validate`` locates them."""
+    lines = [str(problem) for problem in located_problems(findings, text, display)]
+    count = len(findings)
+    return (
+        f"{display}: not a valid policy ({count} problem{'s' if count != 1 else ''}); {outcome}:\n"
+        + "\n".join(lines)
+    )
+
+
 def validate_file(path: Path, display: str | None = None) -> FileResult:
     """Validate one policy file."""
-    name = display or str(path)
-    try:
-        text = read_text(path, name)
-    except InputError as e:
-        return FileResult(name, [_unreadable(name, str(e))])
-    return validate_text(text, name)
+    return load_validated(path, display)[1]
 
 
 def validate_paths(paths: Iterable[Path]) -> ValidationReport:

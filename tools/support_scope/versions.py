@@ -22,53 +22,16 @@ from typing import Any
 
 from support_scope.diff import Diff, diff_documents, render_note
 from support_scope.errors import InputError, PolicyError, ReleaseError
-from support_scope.files import parse_json, read_json, read_text, write_atomic
+from support_scope.files import parse_json, read_text, write_atomic
 from support_scope.result import Problem
+from support_scope.semver import Version, latest_version_file
 
 BUMPS = ("patch", "minor", "major")
 _BUMP_RANK = {name: rank for rank, name in enumerate(BUMPS, start=1)}
-_SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
-)
 CHANGELOG = "CHANGELOG.md"
 
 
 # --------------------------------------------------------------------------- versions
-
-
-@dataclass(frozen=True, order=False)
-class Version:
-    """A semantic version, ordered by semver precedence (build metadata ignored)."""
-
-    major: int
-    minor: int
-    patch: int
-    prerelease: tuple[str, ...] = ()
-    text: str = ""
-
-    @classmethod
-    def parse(cls, text: str) -> Version:
-        match = _SEMVER.match(text)
-        if not match:
-            raise InputError(f"{text!r} is not a semantic version (MAJOR.MINOR.PATCH)")
-        pre = tuple(match.group(4).split(".")) if match.group(4) else ()
-        return cls(int(match.group(1)), int(match.group(2)), int(match.group(3)), pre, text)
-
-    def key(self) -> tuple[Any, ...]:
-        # A pre-release sorts before its release; numeric identifiers before alphanumeric ones.
-        pre: tuple[Any, ...] = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.prerelease)
-        return (self.major, self.minor, self.patch, 0 if self.prerelease else 1, pre)
-
-    def __lt__(self, other: Version) -> bool:
-        return self.key() < other.key()
-
-    def __gt__(self, other: Version) -> bool:
-        return self.key() > other.key()
-
-    def __str__(self) -> str:
-        return self.text or f"{self.major}.{self.minor}.{self.patch}"
 
 
 def bump_version(version: str, bump: str) -> str:
@@ -112,23 +75,10 @@ class ReleaseFile:
     path: Path
 
 
-def releases_of(root: Path, policy_id: str) -> list[ReleaseFile]:
-    """The releases of a policy, in semver order (files whose name is not a version are ignored)."""
-    directory = root / "releases" / policy_id
-    found = []
-    for path in directory.glob("*.json") if directory.is_dir() else []:
-        try:
-            Version.parse(path.stem)
-        except InputError:
-            continue
-        found.append(ReleaseFile(policy_id, path.stem, path))
-    return sorted(found, key=lambda r: Version.parse(r.version).key())
-
-
 def latest_release(root: Path, policy_id: str) -> ReleaseFile | None:
     """The release with the highest version, or None before the first release."""
-    releases = releases_of(root, policy_id)
-    return releases[-1] if releases else None
+    path = latest_version_file(root / "releases" / policy_id)
+    return ReleaseFile(policy_id, path.stem, path) if path is not None else None
 
 
 def read_release(path: Path, display: str | None = None) -> dict[str, Any]:
@@ -435,7 +385,7 @@ def _relative(path: Path, root: Path) -> str:
 
 def check(root: Path) -> CheckReport:
     """The CI gate: valid policies, intact releases, versions bumped as the diff requires, a CHANGELOG."""
-    from support_scope.validate import validate_file
+    from support_scope.validate import load_validated
 
     report = CheckReport()
     policies = sorted((root / "policies").glob("*.json"))
@@ -482,12 +432,11 @@ def check(root: Path) -> CheckReport:
             released[f"{directory.name}/{path.stem}"] = release
     for path in policies:
         shown = _relative(path, root)
-        result = validate_file(path, shown)
+        document, result = load_validated(path, shown)
         if not result.ok:
             report.problems.extend(result.problems)
             report.policies.append(PolicyStatus("?", shown, None, None, None, "invalid"))
             continue
-        document = read_json(path, shown)
         report.policies.append(_check_policy(root, shown, document, released, changelog, report.problems))
     return report
 

@@ -20,6 +20,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from io import BytesIO
 from typing import Any
 
@@ -408,11 +409,6 @@ def row_counts(document: dict[str, Any]) -> dict[str, int]:
     }
 
 
-def policy_rows(document: dict[str, Any], layout: dict[str, Table]) -> dict[str, list[Row]]:
-    """Every row of every editable sheet, in sheet order, as the policy gives them."""
-    return {name: list(sheet_rows(document, layout, name)) for name in layout}
-
-
 def conditions_shown(category: dict[str, Any]) -> str | None:
     """What the matrix's read-only conditions column shows for the items of ``category``."""
     shown = "\n".join(
@@ -431,10 +427,16 @@ def _condition_lists(document: dict[str, Any]) -> Iterator[tuple[str, list[dict[
 # --------------------------------------------------------------------------- snapshot
 
 
+def snapshot_digest(document: dict[str, Any]) -> str:
+    """The digest the metadata sheet records of the exported policy (of its canonical form)."""
+    return hashlib.sha256(canonical_json(document)).hexdigest()
+
+
 def encode_snapshot(document: dict[str, Any]) -> tuple[str, list[str]]:
     """The document's digest, and the document compressed into cell-sized chunks."""
-    digest = hashlib.sha256(canonical_json(document)).hexdigest()
-    return digest, pack(document)
+    # One canonical form serves both: it is the size of the policy (87 MB at 10,000 categories).
+    raw = canonical_json(document)
+    return hashlib.sha256(raw).hexdigest(), _pack_bytes(raw)
 
 
 def decode_snapshot(chunks: list[str], digest: str, parse: bool = True) -> dict[str, Any]:
@@ -479,33 +481,13 @@ def export_workbook(
     ``document`` was parsed from, locates each problem as ``file:line:col $.path`` (as
     ``compile`` does); without it, problems are located by JSON path only.
     """
-    from support_scope.validate import document_findings
+    from support_scope.validate import document_findings, findings_message
 
     findings = document_findings(document)
     if findings:
-        raise InputError(_findings_message(findings, source, display))
+        raise InputError(findings_message(findings, source, display, "not exported"))
     with paused_gc():
         return _Writer(document).write()
-
-
-def _findings_message(findings: list[Any], source: str | None, display: str) -> str:
-    """Every finding, one a line, located as ``validate`` and ``compile`` locate them."""
-    from support_scope.locate import render_path
-    from support_scope.validate import locate_findings
-
-    lines: list[str] = []
-    if source is not None:
-        try:
-            lines = [str(problem) for problem in locate_findings(findings, source, display)]
-        except ValueError:  # the text does not match the document (a caller's mistake)
-            lines = []
-    if not lines:
-        lines = [f"{display} {render_path(f.path)}: {f.message}" for f in findings]
-    count = len(findings)
-    return (
-        f"{display}: not a valid policy ({count} problem{'s' if count != 1 else ''}); not exported:\n"
-        + "\n".join(lines)
-    )
 
 
 class _Writer:
@@ -660,23 +642,22 @@ class _Writer:
                 row_height(values, widths),
             )
 
-    @property
+    @cached_property
     def _list_ranges(self) -> dict[str, str]:
         return {
             name: f"{SHEET_LISTS}!${letter}$2:${letter}${len(values) + 1}"
-            for name, (letter, values) in self._lists_content().items()
+            for name, (letter, values) in self._lists_content.items()
         }
 
+    @cached_property
     def _lists_content(self) -> dict[str, tuple[str, list[str]]]:
-        if not hasattr(self, "_lists_cache"):
-            self._lists_cache = {
-                "statuses": ("A", list(STATUSES)),
-                "tiers": ("B", [tier["id"] for tier in self.doc["tiers"]]),
-                "categories": ("C", [category["id"] for category in self.doc["categories"]]),
-                "billing": ("D", list(BILLING_KINDS)),
-                "term_kinds": ("E", list(TERM_KINDS)),
-            }
-        return self._lists_cache
+        return {
+            "statuses": ("A", list(STATUSES)),
+            "tiers": ("B", [tier["id"] for tier in self.doc["tiers"]]),
+            "categories": ("C", [category["id"] for category in self.doc["categories"]]),
+            "billing": ("D", list(BILLING_KINDS)),
+            "term_kinds": ("E", list(TERM_KINDS)),
+        }
 
     def _plain_rows(self, records: Iterator[tuple[Value, ...]]) -> Iterator[str]:
         letters = "ABCDEFGH"
@@ -690,7 +671,7 @@ class _Writer:
         sheet.sheet_state = "hidden"
 
     def _list_records(self) -> Iterator[tuple[Value, ...]]:
-        content = list(self._lists_content().items())
+        content = list(self._lists_content.items())
         yield tuple(name for name, _ in content)
         longest = max(len(values) for _, (_, values) in content)
         for index in range(longest):
@@ -847,7 +828,11 @@ def _splice(data: bytes, parts: dict[str, Callable[[], Iterator[str]]]) -> bytes
 
 def pack(data: Any) -> list[str]:
     """``data`` as compressed, cell-sized text chunks (zlib, base64)."""
-    packed = base64.b64encode(zlib.compress(canonical_json(data), 6)).decode("ascii")
+    return _pack_bytes(canonical_json(data))
+
+
+def _pack_bytes(raw: bytes) -> list[str]:
+    packed = base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
     return [packed[i : i + _SNAPSHOT_CHUNK] for i in range(0, len(packed), _SNAPSHOT_CHUNK)]
 
 

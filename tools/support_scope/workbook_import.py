@@ -18,7 +18,6 @@ notes, facts, tiers, plans, ...) is kept as it is in the current policy.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import re
 import unicodedata
@@ -27,10 +26,10 @@ import zlib
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from support_scope.errors import InputError, WorkbookError
-from support_scope.files import canonical_json, dump_json, paused_gc, read_json, read_text, write_atomic
+from support_scope.files import dump_json, paused_gc, read_json, read_text, write_atomic
 from support_scope.result import Problem
 from support_scope.workbook import (
     BILLING_KINDS,
@@ -56,10 +55,14 @@ from support_scope.workbook import (
     parse_expression,
     parse_ids,
     parse_see,
+    snapshot_digest,
     tables,
     unpack,
 )
 from support_scope.xlsx_safety import MAX_ROWS, ArchiveReport, Cell, check_archive, iter_rows, shared_strings
+
+if TYPE_CHECKING:
+    from support_scope.diff import Diff
 
 _ITEM_ORDER = (
     "id",
@@ -175,7 +178,7 @@ class ImportResult:
     def changed(self) -> bool:
         return self.old is not None and self.new is not None and self.old != self.new
 
-    def diff(self) -> Any:
+    def diff(self) -> Diff | None:
         """The classified diff from the current policy to the imported one (None when not computed)."""
         if not self.ok or self.old is None or self.new is None:
             return None
@@ -956,18 +959,14 @@ def _untouched(rows: dict[str, list[SheetRow]], checksums: dict[str, dict[str, s
 def _refuse_invalid_policy(result: ImportResult, current: Any, policy: Path, policy_name: str) -> bool:
     """Validate the policy as it is now; when it is not valid, add its problems (located
     ``file:line:col $.path``, as ``validate`` locates them) to ``result`` and return True."""
-    from support_scope.validate import document_findings, locate_findings
+    from support_scope.validate import document_findings, located_problems
 
     findings = document_findings(current)
     if not findings:
         return False
     # The text is read again only now: holding it through every import would cost its size.
-    text = read_text(policy, policy_name)
-    try:
-        located = locate_findings(findings, text, policy_name)
-    except ValueError:  # the file changed under us: report by JSON path only
-        located = [Problem(policy_name, f.message, f.rule, path=f.path) for f in findings]
-    result.problems.extend(located)
+    # Should the file have changed under us, the problems are located by JSON path only.
+    result.problems.extend(located_problems(findings, read_text(policy, policy_name), policy_name))
     result.policy_invalid = True
     return True
 
@@ -1047,7 +1046,7 @@ def _import(
                 f"{display}: the workbook is for policy {meta.policy_id!r}, not {current.get('id')!r} ({policy_name})"
             )
         result.exported_version = meta.version
-        result.stale = hashlib.sha256(canonical_json(current)).hexdigest() != meta.digest
+        result.stale = snapshot_digest(current) != meta.digest
         layout = tables(meta.languages)
         try:
             tiers = {tier["id"] for tier in current["tiers"]}

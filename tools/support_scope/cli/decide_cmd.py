@@ -161,7 +161,7 @@ def colon_for(lang: str) -> str:
     multiple=True,
     metavar="KEY=VALUE",
     help="A fact about the request, repeatable: new_customer=oui, days_since_first_invoice=12. Booleans read "
-    "true/false, yes/no, oui/non; integers are whole numbers.",
+    "true/false, yes/no, oui/non, vrai/faux, 1/0 (any case); integers are whole numbers.",
 )
 @release_option()
 @format_option("text", "json")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +17,9 @@ from support_scope.cli.common import (
     run_core,
 )
 from support_scope.resources import SHIPPED_POLICY_ID, shipped_policy
+
+if TYPE_CHECKING:
+    from support_scope.workbook_import import ImportResult
 
 
 def _default_policy() -> Path:
@@ -180,7 +183,7 @@ def _target_policy(workbook: Path) -> Path:
     return local
 
 
-def _text(result: Any, color: bool) -> str:
+def _text(result: ImportResult, color: bool) -> str:
     lines = [f"import {result.workbook} into {result.policy}"]
     if result.stale:
         merged = "" if result.policy_invalid else "; edits merged onto it"
@@ -204,7 +207,7 @@ def _text(result: Any, color: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _outcome(result: Any) -> str:
+def _outcome(result: ImportResult) -> str:
     """The last line of the report: what became of the policy."""
     if result.policy_invalid:
         count = sum(1 for problem in result.problems if problem.file == result.policy)
@@ -219,7 +222,7 @@ def _outcome(result: Any) -> str:
     return f"wrote {result.policy}" if result.written else "dry run: nothing written"
 
 
-def _markdown(result: Any) -> str:
+def _markdown(result: ImportResult) -> str:
     lines = [f"## Import of `{result.workbook}` into `{result.policy}`", ""]
     if result.stale:
         merged = "" if result.policy_invalid else "; edits were merged onto it"
