@@ -19,8 +19,6 @@ tens of megabytes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +98,10 @@ def release_schema_problems(release: Any) -> list[str]:
     """Every way ``release`` departs from the compiled-ruleset schema (none when it conforms)."""
     import fastjsonschema
 
+    from support_scope.validate import fast_validator
+
     try:
-        _fast_release_validator()(release)
+        fast_validator(COMPILED_SCHEMA)(release)
         return []
     except fastjsonschema.JsonSchemaValueException:
         pass
@@ -111,17 +111,6 @@ def release_schema_problems(release: Any) -> list[str]:
     return sorted(
         f"{render_path(tuple(e.absolute_path))}: {e.message}" for e in validator.iter_errors(release)
     )
-
-
-@cache
-def _fast_release_validator() -> Callable[[Any], Any]:
-    import fastjsonschema
-
-    schema = dict(load_schema(COMPILED_SCHEMA))
-    # As for policies: fastjsonschema knows draft 7; the schema keeps to keywords both read alike.
-    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
-    validate: Callable[[Any], Any] = fastjsonschema.compile(schema, use_default=False, use_formats=False)
-    return validate
 
 
 def _findings_message(findings: list[Any], source: bytes, display: str) -> str:

@@ -42,10 +42,14 @@ class Finding:
 
 
 @cache
-def _fast_validator() -> Callable[[Any], Any]:
+def fast_validator(schema_name: str = POLICY_SCHEMA) -> Callable[[Any], Any]:
+    """A compiled fastjsonschema validator of a shipped schema: raises at the first error.
+
+    Cached per schema. It only says valid or not; jsonschema reports every error.
+    """
     import fastjsonschema
 
-    schema = _fast_schema(load_schema(POLICY_SCHEMA))
+    schema = _fast_schema(load_schema(schema_name))
     validate: Callable[[Any], Any] = fastjsonschema.compile(schema, use_default=False, use_formats=False)
     return validate
 
@@ -197,7 +201,7 @@ def schema_findings(document: Any) -> list[Finding]:
     import fastjsonschema
 
     try:
-        _fast_validator()(document)
+        fast_validator()(document)
         return []
     except fastjsonschema.JsonSchemaValueException:
         pass
