@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from generate import DATA_DIR, policy_path
-from support_scope.compile import compile_file
+from support_scope import Ruleset, load_release
+from support_scope.compile.compiler import compile_file
 from support_scope.resources import shipped_policy
-from support_scope.ruleset import Ruleset, load_release
 from timing import best_of, row, run_command, support_scope_command
 
 CALLS = 1_000_000

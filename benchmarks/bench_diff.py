@@ -4,7 +4,7 @@ The pair for each size is the synthetic policy and a copy of it with about 2% of
 changed (tiers raised and lowered, French and English wording, items removed, added and
 excluded) and about 1% of its categories moved. Rows:
 
-- ``diff``: ``support_scope.diff.diff_documents`` on the two parsed documents (budget 0.5 s
+- ``diff``: ``support_scope.changes.differ.diff_documents`` on the two parsed documents (budget 0.5 s
   at 10,000 categories);
 - ``diff command``: ``support-scope diff OLD NEW --format json`` as a subprocess, reading both
   files (budget 3 s at 10,000 categories);
@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from generate import DATA_DIR, synthetic_policy
-from support_scope.diff import diff_documents
-from support_scope.files import dump_json, write_atomic
+from support_scope.changes.differ import diff_documents
+from support_scope.fileio.atomic import write_atomic
+from support_scope.fileio.jsonfile import dump_json
 from timing import best_of, row, run_command, support_scope_command
 
 BUDGETS = {10000: 0.5}

@@ -3,7 +3,7 @@
 Rows per size: ``support_scope.validate.document_findings`` (what ``support-scope validate``
 runs on a parsed document; budget 0.3 s for 1,000 categories and 3 s for 10,000), and, for
 comparison, on the same document: jsonschema's Draft202012Validator alone, fastjsonschema alone,
-``json.loads`` of the file and ``support_scope.files.parse_json`` (which also refuses repeated
+``json.loads`` of the file and ``support_scope.fileio.jsonfile.parse_json`` (which also refuses repeated
 keys). One more row times an invalid 1,000-category document, a few dozen errors injected,
 through ``validate_text``: parsing, every error found and located by line and column.
 """
@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from generate import policy_path
-from support_scope.files import dump_json, parse_json
+from support_scope.fileio.jsonfile import dump_json, parse_json
 from support_scope.resources import load_schema
 from support_scope.validate import document_findings, validate_text
 from timing import best_of, row

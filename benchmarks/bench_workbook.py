@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from generate import policy_path, synthetic_policy
-from support_scope.files import dump_json, write_atomic
-from support_scope.workbook import export_workbook
-from support_scope.workbook_import import import_workbook
+from support_scope.fileio.atomic import write_atomic
+from support_scope.fileio.jsonfile import dump_json
+from support_scope.workbook.export import export_workbook
+from support_scope.workbook.importer import import_workbook
 from timing import PEAK_MIB, best_of, row, run_child
 
 BUDGETS = {1000: 2.0}
@@ -153,9 +154,9 @@ def _peer_rows(size: int, document: dict[str, Any], folder: Path) -> list[dict[s
 _CHILD = f"""
 import json, resource, sys, time
 from pathlib import Path
-from support_scope.files import read_json
-from support_scope.workbook import export_workbook
-from support_scope.workbook_import import import_workbook
+from support_scope.fileio.jsonfile import read_json
+from support_scope.workbook.export import export_workbook
+from support_scope.workbook.importer import import_workbook
 step, policy, workbook = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 started = time.perf_counter()
 if step == "export":

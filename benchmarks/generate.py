@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from support_scope.files import dump_json, read_json, write_atomic
+from support_scope.fileio.atomic import write_atomic
+from support_scope.fileio.jsonfile import dump_json, read_json
 from support_scope.resources import shipped_policy
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"

@@ -16,8 +16,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from support_scope.compile import compile_file, compile_policy
-from support_scope.files import dump_json
+from support_scope.compile.compiler import compile_file, compile_policy
+from support_scope.fileio.jsonfile import dump_json
 from support_scope.validate import document_findings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from builders import benchmark_module, first_item
-from support_scope.files import read_json
+from support_scope.fileio.jsonfile import read_json
 from support_scope.validate import document_findings, schema_findings
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from builders import SHIPPED_POLICY as SHIPPED
 from builders import compiled, small_policy, write_policy
-from support_scope.compile import compile_file, release_bytes, release_schema_problems
+from support_scope.compile.compiler import compile_file, release_bytes, release_schema_problems
 from support_scope.errors import PolicyError
-from support_scope.files import canonical_json
+from support_scope.fileio.jsonfile import canonical_json
 from support_scope.resources import load_schema
 
 RUN_CLI = "import sys; from support_scope.cli.main import main; main(sys.argv[1:])"
@@ -230,10 +230,10 @@ def test_cli_compile_unreadable_policy(run_cli, tmp_path: Path) -> None:
     broken.write_text('{"id": "x",\n  "version": }', encoding="utf-8")
     result = run_cli("compile", str(broken))
     assert result.exit_code == 1
-    assert f"{broken}:2:14: malformed JSON" in result.output
+    assert f"{broken}:2:14: not valid JSON" in result.output
     result = run_cli("compile", str(tmp_path / "missing.json"))
     assert result.exit_code == 1
-    assert "no such file" in result.output
+    assert "no such policy file" in result.output
 
 
 def test_cli_compile_does_not_create_a_mistyped_directory(run_cli, tmp_path: Path) -> None:

@@ -12,16 +12,12 @@ from typing import Any
 
 import pytest
 
-from support_scope.diff import (
-    RULES,
-    Segment,
-    compare_tests,
-    diff_documents,
-    render_markdown,
-    render_text,
-    word_diff,
-)
+from support_scope.changes.differ import diff_documents
+from support_scope.changes.render import render_markdown, render_text
+from support_scope.changes.rules import RULES
+from support_scope.changes.words import Segment, word_diff
 from support_scope.errors import InputError, ReleaseError
+from support_scope.model.conditions import compare_tests
 from support_scope.validate import document_findings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -872,7 +868,7 @@ def test_unreadable_side_is_an_error_not_no_changes(run_cli: Any, tmp_path: Path
     (tmp_path / "list.json").write_text("[]", encoding="utf-8")
     for bad, reason in (
         (str(tmp_path / "missing.json"), "no such file"),
-        (str(tmp_path / "bad.json"), "malformed JSON"),
+        (str(tmp_path / "bad.json"), "not valid JSON"),
         (str(tmp_path / "list.json"), "JSON object"),
     ):
         result = run_cli("diff", bad, good)
@@ -967,8 +963,8 @@ def test_rules_listing(run_cli: Any) -> None:
 
 
 def test_release_side_is_verified(run_cli: Any, tmp_path: Path) -> None:
-    from support_scope.compile import compile_policy, release_bytes
-    from support_scope.sides import load_side
+    from support_scope.changes.sides import load_side
+    from support_scope.compile.compiler import compile_policy, release_bytes
 
     old = small_policy()
     source = json.dumps(old).encode()
@@ -984,10 +980,10 @@ def test_release_side_is_verified(run_cli: Any, tmp_path: Path) -> None:
     tampered = json.loads(release_path.read_text(encoding="utf-8"))
     tampered["policy"]["categories"][0]["items"][0]["tier"] = "extended"
     release_path.write_text(json.dumps(tampered), encoding="utf-8")
-    with pytest.raises(ReleaseError, match="modified after it was compiled"):
+    with pytest.raises(ReleaseError, match="changed after it was compiled"):
         load_side(str(release_path))
     refused = run_cli("diff", str(release_path), policy)
-    assert refused.exit_code == 1 and "modified after it was compiled" in refused.output
+    assert refused.exit_code == 1 and "changed after it was compiled" in refused.output
 
 
 @pytest.fixture
@@ -1040,7 +1036,7 @@ def test_git_revisions(run_cli: Any, git_repo: Path) -> None:
 
 
 def test_bad_git_revision_is_a_clear_error(run_cli: Any, git_repo: Path) -> None:
-    from support_scope.sides import load_side
+    from support_scope.changes.sides import load_side
 
     with pytest.raises(InputError, match="git cannot show it"):
         load_side("v9.9.9:policies/demo-scope.json")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from support_scope import Ruleset
+from support_scope.consume.find import normalize
 from support_scope.errors import UnknownIdError
-from support_scope.ruleset import normalize
 
 # ``release_path`` and ``ruleset``, the shipped policy's release, are fixtures of conftest.py.
 

@@ -166,8 +166,8 @@ def _language_map_paths(node: object, path: tuple = ()) -> set[tuple]:
 )
 def test_text_checks_visit_every_language_map(path: Path) -> None:
     """The meaning check walks known places for speed; it must not miss one the schema allows."""
-    from support_scope.validate import _MeaningCheck
+    from support_scope.model.walk import language_maps
 
     document = json.loads(path.read_text(encoding="utf-8"))
-    visited = {p for p, value in _MeaningCheck(document)._language_maps() if isinstance(value, dict)}
+    visited = {p for p, value, _ in language_maps(document) if isinstance(value, dict)}
     assert visited == _language_map_paths(document)

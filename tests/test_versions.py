@@ -10,18 +10,11 @@ from typing import Any
 import pytest
 
 from support_scope.errors import InputError, ReleaseError
-from support_scope.versions import (
-    Version,
-    bump_between,
-    bump_satisfies,
-    bump_version,
-    check,
-    has_section,
-    insert_section,
-    latest_release,
-    plan_release,
-    set_version,
-)
+from support_scope.model.semver import Version, bump_between, bump_satisfies, bump_version
+from support_scope.versions.changelog import has_section, insert_section
+from support_scope.versions.gate import check
+from support_scope.versions.release import plan_release, set_version
+from support_scope.versions.store import latest_release
 from test_diff import CASES, small_policy
 
 CHANGELOG = """# Changelog
@@ -323,7 +316,7 @@ def test_gate_edited_release(released: Path, run_cli: Any) -> None:
     data = json.loads(result.output)
     assert not data["ok"]
     problem = next(p for p in data["problems"] if p["rule"] == "release-modified")
-    assert "modified after it was compiled" in problem["message"]
+    assert "changed after it was compiled" in problem["message"]
     assert "git checkout -- releases/demo-scope/1.0.0.json" in problem["message"]
 
 
@@ -411,7 +404,7 @@ def test_release_of_a_policy_whose_version_is_not_semver(released: Path, run_cli
 
 def test_shipped_release_is_intact(shipped_policy: Path) -> None:
     from support_scope.validate import document_findings
-    from support_scope.versions import read_release
+    from support_scope.versions.store import read_release
 
     repo = shipped_policy.parents[1]
     latest = latest_release(repo, "act-premium-support-scope")

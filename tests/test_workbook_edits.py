@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from support_scope.files import dump_json, read_json
-from support_scope.workbook import SHEET_CATEGORIES, SHEET_CONDITIONS, SHEET_MATRIX, SHEET_TERMS
+from support_scope.fileio.jsonfile import dump_json, read_json
+from support_scope.workbook.layout import SHEET_CATEGORIES, SHEET_CONDITIONS, SHEET_MATRIX, SHEET_TERMS
 from test_workbook_fixtures import edit, export_to, find_row, header_column, run_import, small_policy
 
 
@@ -288,7 +288,7 @@ def test_cli_export(tmp_path: Path, run_cli: Any) -> None:
     assert result.exit_code == 1 and "not a valid policy" in result.output
     assert not (tmp_path / "b.xlsx").exists()
     assert "Example" in run_cli("export-xlsx", "--help").output
-    assert "Exit 0" in run_cli("import-xlsx", "--help").output
+    assert "Exit codes" in run_cli("import-xlsx", "--help").output
 
 
 def _sha256(path: Path) -> str:
@@ -298,7 +298,7 @@ def _sha256(path: Path) -> str:
 
 
 def test_a_problem_the_policy_already_has_is_blamed_on_the_policy_file(tmp_path: Path, run_cli: Any) -> None:
-    from support_scope.locate import locate_all
+    from support_scope.fileio.locate import locate_all
 
     doc = small_policy()
     policy, workbook = export_to(tmp_path, doc)
@@ -345,7 +345,7 @@ def test_a_problem_the_edits_bring_is_still_blamed_on_the_cell(tmp_path: Path) -
 
 
 def test_cli_export_of_an_invalid_policy_lists_located_problems(tmp_path: Path, run_cli: Any) -> None:
-    from support_scope.locate import locate_all
+    from support_scope.fileio.locate import locate_all
 
     doc = small_policy()
     doc["categories"][1]["items"][0]["tier"] = "gold"
@@ -365,15 +365,18 @@ def test_cli_missing_files_and_bad_outputs_are_wrong_input(tmp_path: Path, run_c
     cases = [
         (
             ["export-xlsx", str(tmp_path / "nope.json"), "-o", str(tmp_path / "y.xlsx")],
-            "nope.json: no such file",
+            "nope.json: no such policy file",
         ),
         (["export-xlsx", str(policy), "-o", str(tmp_path)], f"{tmp_path}: is a directory"),
         (
             ["export-xlsx", str(policy), "-o", str(tmp_path / "no" / "such" / "x.xlsx")],
             f"directory {tmp_path / 'no' / 'such'} does not exist",
         ),
-        (["import-xlsx", str(tmp_path / "missing.xlsx")], "missing.xlsx: no such file"),
-        (["import-xlsx", str(workbook), "--into", str(tmp_path / "nope" / "p.json")], "p.json: no such file"),
+        (["import-xlsx", str(tmp_path / "missing.xlsx")], "missing.xlsx: no such workbook"),
+        (
+            ["import-xlsx", str(workbook), "--into", str(tmp_path / "nope" / "p.json")],
+            "p.json: no such policy file",
+        ),
     ]
     before = _sha256(policy)
     for arguments, message in cases:

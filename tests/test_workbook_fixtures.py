@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from support_scope.files import dump_json
+from support_scope.fileio.jsonfile import dump_json
 from support_scope.validate import document_findings
-from support_scope.workbook import export_workbook
-from support_scope.workbook_import import ImportResult, import_workbook
+from support_scope.workbook.export import export_workbook
+from support_scope.workbook.importer import ImportResult, import_workbook
 
 
 def _text(fr: str, en: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 from support_scope.errors import WorkbookError
-from support_scope.workbook_import import import_workbook
+from support_scope.workbook.importer import import_workbook
 from test_workbook_fixtures import export_to, small_policy
 
 
@@ -218,7 +218,7 @@ def test_an_element_that_never_closes_is_refused_with_bounded_buffering(tmp_path
     import base64
     import random
 
-    from support_scope.xlsx_safety import MAX_ELEMENT_BYTES
+    from support_scope.workbook.safety import MAX_ELEMENT_BYTES
 
     # Incompressible text (a zip bomb is refused sooner, by its ratio), longer than the cap, never closed.
     text = base64.b64encode(random.Random(0).randbytes(MAX_ELEMENT_BYTES * 3 // 4 + 1_000_000))
@@ -232,7 +232,7 @@ def test_an_element_that_never_closes_is_refused_with_bounded_buffering(tmp_path
 
 
 def test_the_rows_cap_holds_a_large_legitimate_export() -> None:
-    from support_scope.xlsx_safety import MAX_ROWS
+    from support_scope.workbook.safety import MAX_ROWS
 
     # The 10,000-category synthetic policy has about 170,000 matrix rows: importable, not refused.
     assert 10_000 * 17 < MAX_ROWS <= 250_000

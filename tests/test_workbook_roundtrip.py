@@ -14,16 +14,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from support_scope.files import dump_json, read_json
+from support_scope.fileio.jsonfile import dump_json, read_json
+from support_scope.model.conditions import format_expression, parse_expression
 from support_scope.validate import document_findings
-from support_scope.workbook import (
-    SHEET_LISTS,
-    SHEET_MATRIX,
-    SHEET_META,
-    export_workbook,
-    format_expression,
-    parse_expression,
-)
+from support_scope.workbook.export import export_workbook
+from support_scope.workbook.layout import SHEET_LISTS, SHEET_MATRIX, SHEET_META
 from test_workbook_fixtures import edit, export_to, find_row, header_column, run_import, small_policy
 
 

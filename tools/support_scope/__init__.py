@@ -18,7 +18,9 @@ from support_scope.errors import (
 )
 
 if TYPE_CHECKING:
-    from support_scope.ruleset import Decision, Ruleset, load_release
+    from support_scope.consume.load import load_release
+    from support_scope.consume.ruleset import Ruleset
+    from support_scope.consume.values import Decision
 
 __version__ = "0.1.0"
 __all__ = [
@@ -34,13 +36,18 @@ __all__ = [
     "load_release",
 ]
 
-_CONSUMER_API = ("Decision", "Ruleset", "load_release")
+_CONSUMER_API = {
+    "Decision": "support_scope.consume.values",
+    "Ruleset": "support_scope.consume.ruleset",
+    "load_release": "support_scope.consume.load",
+}
 
 
 def __getattr__(name: str) -> Any:
     # Imported on first use, so that `import support_scope` (which every command does) stays cheap.
-    if name in _CONSUMER_API:
-        from support_scope import ruleset
+    module = _CONSUMER_API.get(name)
+    if module is not None:
+        import importlib
 
-        return getattr(ruleset, name)
+        return getattr(importlib.import_module(module), name)
     raise AttributeError(f"module 'support_scope' has no attribute {name!r}")

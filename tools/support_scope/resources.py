@@ -1,7 +1,8 @@
-"""Where the package's data lives: schemas, shipped policies, shipped releases.
+"""Where the package's own data lives: schemas, the shipped policies and their releases.
 
 In a wheel they are package data under ``support_scope/data``; in a source checkout run
 without installing, they are the checkout's ``schema/``, ``policies/`` and ``releases/``.
+Which policy and which release a *command* uses is :mod:`support_scope.project`'s to say.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from support_scope.errors import ReleaseError
+from support_scope.model.semver import latest_version_file
+
 POLICY_SCHEMA = "support-scope.schema.json"
 SHIPPED_POLICY_ID = "act-premium-support-scope"
 
@@ -21,8 +25,7 @@ def data_dir(kind: str) -> Path:
     packaged = Path(str(resources.files("support_scope"))) / "data" / kind
     if packaged.is_dir():
         return packaged
-    checkout = Path(__file__).resolve().parents[2] / kind
-    return checkout
+    return Path(__file__).resolve().parents[2] / kind
 
 
 @cache
@@ -42,3 +45,15 @@ def shipped_policies() -> list[Path]:
 def shipped_policy(policy_id: str = SHIPPED_POLICY_ID) -> Path:
     """The shipped policy document with this id."""
     return data_dir("policies") / f"{policy_id}.json"
+
+
+def shipped_release(policy_id: str = SHIPPED_POLICY_ID) -> Path:
+    """The shipped release of highest version (semantic-version order) of a policy."""
+    directory = data_dir("releases") / policy_id
+    latest = latest_version_file(directory)
+    if latest is None:
+        raise ReleaseError(
+            f"no release shipped for {policy_id!r} (looked in {directory}); "
+            "compile one with `support-scope compile POLICY -o FILE` and pass its path"
+        )
+    return latest

@@ -1,16 +1,26 @@
-"""What every command shares: the --format option, exit codes, problem rendering."""
+"""What every command shares: the options that mean the same everywhere, exit codes, output.
+
+Commands are thin: parse the options, call the core, render the result with the reporter the
+``--format`` option names, print it, exit. The same idea has the same option name, the same
+default and the same help in every command: ``--format``, ``--lang``, ``--root``, ``--policy``,
+``--release``, ``--color``.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable, Iterable
-from typing import Any, NoReturn, TypeVar
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from support_scope.errors import SupportScopeError
-from support_scope.result import Problem
+from support_scope.model.vocab import LANGUAGES
+
+if TYPE_CHECKING:
+    from support_scope.project import Project
+    from support_scope.report.base import Reporter
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -19,21 +29,90 @@ EXIT_USAGE = 2  # click exits with it for usage errors; named here for the recor
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
-    """``--format`` with the given choices."""
+def format_option(kind: str) -> Callable[[F], F]:
+    """``--format``: the formats whose reporter renders this kind of result (text first)."""
+    from support_scope.report.registry import REPORTERS, formats_for
+
+    choices = formats_for(kind)
+    described = "; ".join(f"{name}: {REPORTERS[name].description}" for name in choices)
     return click.option(
         "--format",
         "output_format",
         type=click.Choice(choices),
-        default=default,
+        default="text",
         show_default=True,
-        help="Output for people (text) or machines (json).",
+        help=f"Output format. {described}.",
     )
 
 
-def emit_json(data: Any) -> None:
-    """Write ``data`` as JSON on standard output, deterministic (sorted keys, UTF-8)."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+def lang_option() -> Callable[[F], F]:
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGUAGES),
+        default="fr",
+        show_default=True,
+        help="Language of the text output (French is authoritative).",
+    )
+
+
+def color_option() -> Callable[[F], F]:
+    return click.option(
+        "--color/--no-color",
+        "color",
+        default=None,
+        help="Colour the text output (default: when standard output is a terminal).",
+    )
+
+
+def root_option() -> Callable[[F], F]:
+    return click.option(
+        "--root",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="The project directory (holding policies/, releases/, CHANGELOG.md). Default: the current "
+        "directory or the nearest parent with a policies/ directory; outside any, the shipped policy.",
+    )
+
+
+def policy_option() -> Callable[[F], F]:
+    return click.option(
+        "--policy",
+        "policy_id",
+        default=None,
+        metavar="ID",
+        help="The policy id, in the project's policies/ (default: the only one there).",
+    )
+
+
+def release_option() -> Callable[[F], F]:
+    return click.option(
+        "--release",
+        "release",
+        type=click.Path(path_type=Path),
+        default=None,
+        metavar="FILE",
+        help="A compiled release to answer from. Default: the project's latest release of the policy "
+        "(releases/<policy-id>/<version>.json), or the shipped one outside a project.",
+    )
+
+
+def project(root: Path | None) -> Project:
+    """The project the command works on (see :mod:`support_scope.project`)."""
+    from support_scope.project import Project
+
+    found: Project = run_core(Project.find, root)
+    return found
+
+
+def reporter(output_format: str, *, lang: str = "fr", color: bool | None = None) -> Reporter:
+    from support_scope.report.registry import reporter as make
+
+    return make(output_format, lang=lang, color=color_enabled(color) if output_format == "text" else False)
+
+
+def emit(text: str, *, color: bool = False) -> None:
+    """Print a reporter's output as it is (it ends with its own newline)."""
+    click.echo(text, nl=False, color=color)
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
@@ -42,9 +121,13 @@ def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     sys.exit(code)
 
 
-def render_problems(problems: Iterable[Problem]) -> None:
-    for problem in problems:
-        click.echo(str(problem))
+def fail_all(*messages: str | None) -> None:
+    """Every wrong input at once, one ``support-scope: error:`` line each, then exit 1 (if any)."""
+    found = [message for message in messages if message]
+    for message in found[:-1]:
+        click.echo(f"support-scope: error: {message}", err=True)
+    if found:
+        fail(found[-1])
 
 
 def run_core(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

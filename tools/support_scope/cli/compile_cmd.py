@@ -7,22 +7,26 @@ from pathlib import Path
 
 import click
 
-from support_scope.cli.common import EXIT_OK, fail, run_core
+from support_scope.cli.common import EXIT_OK, fail, policy_option, project, root_option, run_core
 
 
 @click.command()
 @click.argument("policy", required=False, type=click.Path(path_type=Path))
+@policy_option()
+@root_option()
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
+    metavar="FILE",
     help="Write the release to FILE (replaced atomically, only once compiling succeeded). Default: standard output.",
 )
-def compile(policy: Path | None, output: Path | None) -> None:
+def compile(policy: Path | None, policy_id: str | None, root: Path | None, output: Path | None) -> None:
     """Compile a policy into a release: the ruleset services load to decide.
 
-    POLICY is a policy document (default: the shipped policy). It must be valid (as `validate`
-    checks it); if it is not, every problem is listed and nothing is written.
+    POLICY is a policy file (default: the project's policy, --policy ID among several; the
+    shipped policy outside a project). It must be valid (as `validate` checks it); if it is
+    not, every problem is listed and nothing is written.
 
     The release is resolved (tier inclusion expanded, `see` references expanded, plans mapped to
     tiers, conditions as tests, referrals, billing notes, general terms, provenance on every
@@ -32,35 +36,37 @@ def compile(policy: Path | None, output: Path | None) -> None:
     the same policy gives the same bytes (canonical JSON: sorted keys, UTF-8, no white space,
     one final newline; no timestamp).
 
-    Exit codes: 0 compiled; 1 the policy is unreadable or invalid; 2 usage error.
+    \b
+    Exit codes:
+      0  compiled
+      1  the policy is missing, unreadable or invalid, or the output cannot be written
+      2  usage error
 
     \b
     Examples:
       support-scope compile -o /tmp/act-premium.json
       support-scope compile my-policy.json | python -m json.tool | less
     """
-    from support_scope.compile import compile_file
-    from support_scope.files import write_atomic
-    from support_scope.resources import shipped_policy
+    from support_scope.compile.compiler import compile_document
+    from support_scope.fileio.atomic import write_atomic
+    from support_scope.project import read_document
 
-    source = policy if policy is not None else shipped_policy()
-    data: bytes = run_core(compile_file, source, str(policy) if policy is not None else None)
+    if policy is not None and policy_id is not None:
+        raise click.UsageError("name the policy once: a POLICY file or --policy ID")
+    source = policy if policy is not None else run_core(project(root).policy_path, policy_id)
+    document, text = run_core(read_document, source, "policy")
+    release = run_core(compile_document, document, text, str(source))
     if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        written = sys.stdout.buffer.write(release.data)
+        try:
+            sys.stdout.buffer.flush()
+        except OSError as e:
+            fail(f"standard output: cannot write the release: {e.strerror or e}")
+        if written != len(release.data):
+            fail(f"standard output: only {written} of {len(release.data)} bytes of the release were written")
         raise SystemExit(EXIT_OK)
-    try:
-        run_core(write_atomic, output, data)
-    except OSError as e:
-        fail(f"{output}: cannot write: {e.strerror or e}")
-    import json
-
-    # Only the manifest is wanted: decode it where it stands rather than the whole release.
-    text = data.decode("utf-8")
-    start = text.index('"manifest":') + len('"manifest":')
-    manifest, _ = json.JSONDecoder().raw_decode(text, start)
+    run_core(write_atomic, output, release.data)
     click.echo(
-        f"compiled {manifest['policy_id']} {manifest['policy_version']} -> {output} ({manifest['digest']})",
-        err=True,
+        f"compiled {release.policy_id} {release.policy_version} -> {output} ({release.digest})", err=True
     )
     raise SystemExit(EXIT_OK)

@@ -1,145 +1,23 @@
-"""``support-scope decide``, and the rendering of decisions that ``find`` shares."""
+"""``support-scope decide``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
-from support_scope.cli.common import EXIT_OK, F, emit_json, format_option, run_core
-
-if TYPE_CHECKING:
-    from support_scope.ruleset import Decision, Ruleset
-
-LANGUAGES = ("fr", "en")
-
-# What a support agent reads, per outcome and language.
-VERDICTS = {
-    "fr": {
-        "included": "INCLUS",
-        "upgrade": "NIVEAU SUPÉRIEUR REQUIS",
-        "excluded": "NON INCLUS",
-        "ineligible": "NON ÉLIGIBLE",
-        "unlisted": "NON RÉPERTORIÉ",
-    },
-    "en": {
-        "included": "INCLUDED",
-        "upgrade": "UPGRADE NEEDED",
-        "excluded": "EXCLUDED",
-        "ineligible": "INELIGIBLE",
-        "unlisted": "UNLISTED",
-    },
-}
-STATUSES = {
-    "fr": {"included": "inclus", "excluded": "non inclus"},
-    "en": {"included": "included", "excluded": "excluded"},
-}
-LABELS = {
-    "fr": {
-        "source": "Source",
-        "via": "par renvoi de",
-        "check": "À vérifier (le contexte ne le dit pas)",
-        "facts": "faits",
-        "refer": "Orienter vers",
-        "billing": "Facturation",
-        "tier": "niveau",
-        "plans": "offres",
-        "no_match": "Aucun élément ne correspond à",
-        "matches": "résultat(s) pour",
-        "always": "Pour toute demande, à vérifier",
-    },
-    "en": {
-        "source": "Source",
-        "via": "referred to by",
-        "check": "Left to check (the context does not say)",
-        "facts": "facts",
-        "refer": "Refer to",
-        "billing": "Billing",
-        "tier": "tier",
-        "plans": "plans",
-        "no_match": "No item matches",
-        "matches": "match(es) for",
-        "always": "For every request, check",
-    },
-}
-
-
-def release_option() -> Callable[[F], F]:
-    return click.option(
-        "--release",
-        "release",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="A compiled release (from `support-scope compile`). Default: the shipped policy's latest release.",
-    )
-
-
-def lang_option() -> Callable[[F], F]:
-    return click.option(
-        "--lang",
-        type=click.Choice(LANGUAGES),
-        default="fr",
-        show_default=True,
-        help="Language of the text output (French is authoritative).",
-    )
-
-
-def load(release: Path | None) -> Ruleset:
-    from support_scope.ruleset import load_release
-
-    ruleset: Ruleset = run_core(load_release, release)
-    return ruleset
-
-
-def release_json(ruleset: Ruleset) -> dict[str, Any]:
-    return {
-        "policy_id": ruleset.policy_id,
-        "policy_version": ruleset.policy_version,
-        "digest": ruleset.digest,
-    }
-
-
-def render_decision(decision: Decision, lang: str, indent: str = "", eligibility: bool = True) -> list[str]:
-    """The lines an agent reads: verdict, reason, source, what is left to check, referral, billing.
-
-    ``eligibility=False`` leaves out the eligibility conditions left to check (the same for
-    every request; ``find`` states them once).
-    """
-    labels = LABELS[lang]
-    colon = colon_for(lang)
-    citation = decision.citation
-    lines = [f"{indent}{VERDICTS[lang][decision.outcome]}{colon} {decision.reason.in_language(lang)}"]
-    where = f"{citation.category_title.in_language(lang)}"
-    if citation.text is not None:
-        where += f" › {citation.text.in_language(lang)}"
-    lines.append(f"{indent}  {where}")
-    source = (
-        f"{indent}  {labels['source']}{colon} p. {citation.provenance.page}, l. {citation.provenance.line}"
-    )
-    if citation.via:
-        source += f" ({labels['via']} {citation.via})"
-    lines.append(source)
-    # The reason already names unmet conditions; and once a request is ineligible or excluded,
-    # what is left to check cannot change the answer: listing it would only distract.
-    pending = [c for c in decision.pending if eligibility or c.scope != "eligibility"]
-    if pending and decision.outcome not in ("ineligible", "excluded"):
-        lines.append(f"{indent}  {labels['check']}{colon}")
-        for check in pending:
-            lines.append(
-                f"{indent}    - {check.text.in_language(lang)} [{labels['facts']}: {', '.join(check.missing)}]"
-            )
-    if decision.referrals and decision.outcome != "excluded":  # an exclusion's reason names them
-        names = ", ".join(r.name.in_language(lang) for r in decision.referrals)
-        lines.append(f"{indent}  {labels['refer']}{colon} {names}")
-    if decision.billing is not None:
-        lines.append(f"{indent}  {labels['billing']}{colon} {decision.billing.text.in_language(lang)}")
-    return lines
-
-
-def colon_for(lang: str) -> str:
-    """French typography puts a space before a colon."""
-    return " :" if lang == "fr" else ":"
+from support_scope.cli.answers import load_ruleset
+from support_scope.cli.common import (
+    EXIT_OK,
+    emit,
+    format_option,
+    lang_option,
+    policy_option,
+    release_option,
+    reporter,
+    root_option,
+    run_core,
+)
 
 
 @click.command()
@@ -164,7 +42,9 @@ def colon_for(lang: str) -> str:
     "true/false, yes/no, oui/non, vrai/faux, 1/0 (any case); integers are whole numbers.",
 )
 @release_option()
-@format_option("text", "json")
+@policy_option()
+@root_option()
+@format_option("decision")
 @lang_option()
 def decide(
     plan: str,
@@ -173,6 +53,8 @@ def decide(
     product: str | None,
     contexts: tuple[str, ...],
     release: Path | None,
+    policy_id: str | None,
+    root: Path | None,
     output_format: str,
     lang: str,
 ) -> None:
@@ -181,15 +63,24 @@ def decide(
     The answer is one of: included (in scope for this plan), upgrade (in scope only for a
     higher tier), excluded (listed as not covered; with any referral and billing note),
     ineligible (product not covered, or a condition not met), unlisted (no line of the
-    category covers it). It cites the line of the source document it rests on.
+    category covers it). It cites the line of the source document it rests on, and names the
+    policy version that answered: the project's latest release (the checkout's
+    releases/<policy-id>/, so the version `release` just cut), or --release FILE.
 
     Conditions are never ignored: the eligibility conditions (active subscription, supported
     platform) and the category's own (e.g. new customers only) are checked against the
     --context facts; one the context does not settle is listed as left to check, one it
     contradicts makes the request ineligible.
 
-    Exit codes: 0 answered (whatever the outcome); 1 an unknown id, a bad --context value, or
-    a release that cannot be loaded (missing, tampered); 2 usage error.
+    JSON output: {"release": {"policy_id", "policy_version", "digest"}, "context",
+    "decision": {"outcome", "reason", "citation", "tier", "plans", "referrals", "billing",
+    "conditions", "pending", ...}}.
+
+    \b
+    Exit codes:
+      0  answered (whatever the outcome)
+      1  an unknown id, a bad --context value, or a release that cannot be loaded
+      2  usage error
 
     \b
     Examples:
@@ -197,15 +88,12 @@ def decide(
       support-scope decide --plan extended --category cloud-onboarding --item cloud-onboarding-go-live \\
           --context new_customer=oui --context days_since_first_invoice=12 --format json
     """
-    ruleset = load(release)
+    from support_scope.consume.values import DecisionAnswer
+
+    ruleset = load_ruleset(release, policy_id, root)
     context = run_core(ruleset.parse_context, contexts) if contexts else None
-    decision: Decision = run_core(
+    decision = run_core(
         ruleset.decide, plan=plan, category=category, item=item, product=product, context=context
     )
-    if output_format == "json":
-        emit_json(
-            {"release": release_json(ruleset), "context": context or {}, "decision": decision.to_json()}
-        )
-    else:
-        click.echo("\n".join(render_decision(decision, lang)))
+    emit(reporter(output_format, lang=lang).decision(DecisionAnswer(ruleset.info, context or {}, decision)))
     raise SystemExit(EXIT_OK)

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import click
 
-from support_scope.cli.common import EXIT_FAILED, EXIT_OK, color_enabled, emit_json, format_option, run_core
+from support_scope.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    color_option,
+    emit,
+    format_option,
+    reporter,
+    run_core,
+)
+from support_scope.model.vocab import SEVERITIES
 
 
 @click.command()
 @click.argument("old", required=False)
 @click.argument("new", required=False)
-@format_option("text", "markdown", "json")
+@format_option("diff")
 @click.option(
     "--fail-on",
-    type=click.Choice(["breaking", "additive", "editorial"]),
+    type=click.Choice(list(reversed(SEVERITIES))),
     default=None,
     help="Exit 1 when a change of this severity or higher exists (editorial < additive < breaking).",
 )
-@click.option(
-    "--color/--no-color",
-    "color",
-    default=None,
-    help="Colour the text output (default: when standard output is a terminal).",
-)
+@color_option()
 @click.option(
     "--rules", "list_rules", is_flag=True, help="List every rule (id, severity, description) and exit."
 )
@@ -68,29 +72,21 @@ def diff(
       support-scope diff releases/act-premium-support-scope/1.0.0.json policies/act-premium-support-scope.json --fail-on breaking
       support-scope diff --rules
     """
-    from support_scope import diff as core
+    from support_scope.changes.rules import RULES
 
+    report = reporter(output_format, color=color)
     if list_rules:
-        if output_format == "json":
-            emit_json([rule.to_json() for rule in core.RULES.values()])
-        else:
-            click.echo(core.render_rules_text(), nl=False)
+        emit(report.rules(list(RULES.values())))
         raise SystemExit(EXIT_OK)
     if old is None or new is None:
         raise click.UsageError("diff needs OLD and NEW (or --rules)")
-    from support_scope.sides import load_side
+    from support_scope.changes.differ import diff_documents
+    from support_scope.changes.sides import load_side
 
     old_side = run_core(load_side, old)
     new_side = run_core(load_side, new)
-    result = core.diff_documents(old_side.document, new_side.document)
-    if output_format == "json":
-        data = result.to_json()
-        data["old"]["source"], data["new"]["source"] = old, new
-        emit_json(data)
-    elif output_format == "markdown":
-        click.echo(core.render_markdown(result), nl=False)
-    else:
-        click.echo(core.render_text(result, color=color_enabled(color)), nl=False, color=color_enabled(color))
-    if fail_on is not None and result.at_least(fail_on):
+    result = diff_documents(old_side.document, new_side.document)
+    emit(report.diff(result, old, new), color=report.color)
+    if fail_on is not None and result.at_least(fail_on):  # type: ignore[arg-type]
         raise SystemExit(EXIT_FAILED)
     raise SystemExit(EXIT_OK)

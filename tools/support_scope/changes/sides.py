@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from support_scope.compile.verify import POLICY_FORMATS, is_release, verify_release
 from support_scope.errors import InputError, PolicyError, ReleaseError
-from support_scope.files import parse_json, read_text
+from support_scope.fileio.jsonfile import parse_json, read_text
 
 
 @dataclass(frozen=True)
@@ -30,28 +31,6 @@ class Side:
     label: str
     document: dict[str, Any]
     kind: str  # "policy" or "release"
-
-
-def verify_release(release: dict[str, Any], display: str) -> None:
-    """Raise :class:`ReleaseError` unless the release's manifest digest matches its content."""
-    from support_scope.compile import release_digest
-
-    manifest = release.get("manifest")
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("digest"), str):
-        raise ReleaseError(f"{display}: not a release: no manifest digest")
-    try:
-        actual = release_digest(release)
-    except (KeyError, TypeError, ValueError) as e:
-        raise ReleaseError(f"{display}: not a release: {e}") from e
-    if actual != manifest["digest"]:
-        raise ReleaseError(
-            f"{display}: the release was modified after it was compiled (manifest digest {manifest['digest']}, content {actual})"
-        )
-
-
-def is_release(document: Any) -> bool:
-    """A compiled release has a manifest and embeds its policy."""
-    return isinstance(document, dict) and "manifest" in document and "policy" in document
 
 
 # The top-level fields of a policy and their JSON types. An old version may predate a field,
@@ -95,7 +74,7 @@ def check_shape(document: Any, text: str, label: str) -> None:
     ]
     if not missing and not wrong:
         return
-    from support_scope.locate import locate_all
+    from support_scope.fileio.locate import locate_all
 
     path: tuple[str, ...] = () if missing else (wrong[0],)
     if missing:
@@ -113,7 +92,7 @@ def side_from_text(text: str, label: str) -> Side:
     """A side from the text of a policy or a release; a release's digest is verified."""
     document = parse_json(text, label)
     if is_release(document):
-        verify_release(document, label)
+        verify_release(document, label, POLICY_FORMATS)
         policy = document["policy"]
         if not isinstance(policy, dict):
             raise ReleaseError(f"{label}: the release's embedded policy is not a JSON object")
@@ -125,9 +104,12 @@ def side_from_text(text: str, label: str) -> Side:
 def git_show(revision: str, path: str, cwd: Path | None = None) -> str:
     """The text of ``path`` at ``revision`` in the repository of ``cwd`` (``git show REV:path``)."""
     spec = f"{revision}:{path}"
+    if revision.startswith("-"):
+        # git would read it as an option (``--output=FILE`` writes a file): never pass it on.
+        raise InputError(f"{spec}: a git revision does not start with '-'")
     try:
         completed = subprocess.run(
-            ["git", "show", spec],
+            ["git", "show", "--end-of-options", spec],
             cwd=cwd,
             capture_output=True,
             check=False,

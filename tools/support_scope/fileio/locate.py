@@ -9,28 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from json.decoder import scanstring  # type: ignore[attr-defined]
 
-PathStep = str | int
-JsonPath = tuple[PathStep, ...]
+from support_scope.model.paths import JsonPath, PathStep
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
-_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 _DECODER = json.JSONDecoder()
-
-
-def render_path(path: Sequence[PathStep]) -> str:
-    """A JSON path as people read it: ``$.categories[3].items[0].tier``."""
-    parts = ["$"]
-    for step in path:
-        if isinstance(step, int):
-            parts.append(f"[{step}]")
-        elif _IDENTIFIER.match(step):
-            parts.append(f".{step}")
-        else:
-            parts.append("[" + json.dumps(step, ensure_ascii=False) + "]")
-    return "".join(parts)
 
 
 def locate_all(text: str, paths: Iterable[JsonPath]) -> dict[JsonPath, tuple[int, int]]:

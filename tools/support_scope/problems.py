@@ -1,7 +1,9 @@
-"""Problems and the results that collect them, shared by every check of the package.
+"""Problems: what is wrong in the data, located, and the results that collect them.
 
-Checks never stop at the first problem: they gather every one into a result, and the
-command line renders the same result as text or JSON.
+Checks never stop at the first problem: they gather every one into a result, which a
+reporter (:mod:`support_scope.report`) renders as text, JSON or a CI format. The place is
+kept as fields (file, line, column, JSON path, ``Sheet!A1`` cell), never baked into the
+message, so that each reporter can show it its own way.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from support_scope.locate import JsonPath, render_path
+from support_scope.model.paths import JsonPath, render_path
 
 
 @dataclass(frozen=True)

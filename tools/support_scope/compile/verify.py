@@ -1,0 +1,231 @@
+"""Release verification, written once: every reader of a release (``load_release``, ``decide``,
+``diff``, ``check``) goes through here and gets the same answer and the same words.
+
+A release is trusted when:
+
+1. it parses as strict JSON (no repeated key, no NaN, no byte order mark);
+2. ``manifest.format`` is a format this package reads, checked by type and value (``1``,
+   not ``true`` or ``1.0``), before anything else is read;
+3. ``manifest.digest`` is the SHA-256 of its canonical form without that member;
+4. it has the members of a release, of the right kinds.
+
+:func:`check_release_bytes` is the gate's stricter reading (:mod:`support_scope.versions.gate`):
+also the compiler's exact bytes, the compiled part valid against its schema, and the
+embedded policy recompiling to the same file. A digest proves integrity, not origin: anyone
+can recompute it (SECURITY.md).
+
+Standard library only (the gate's extra checks import the compiler lazily): services load
+releases through here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from support_scope.errors import InputError, ReleaseError
+from support_scope.fileio.jsonfile import canonical_json, parse_json, paused_gc
+from support_scope.model.release import FORMAT, Compiled, Manifest
+
+COMPILED_SCHEMA = "compiled-ruleset.schema.json"
+COMPILED_SCHEMA_ID = "https://support-scope.example/schema/compiled-ruleset.schema.json"
+SUPPORTED_FORMATS = (FORMAT,)  # what a service can decide with
+# Formats whose embedded policy diff and check can read: releases are immutable, and an old
+# release stays the OLD side of a diff after the compiler moved to a new format.
+POLICY_FORMATS = (1,)
+_MEMBERS = ("$schema", "compiled", "manifest", "policy")
+_POLICY_MEMBER = b',"policy":'
+_MANIFEST_MEMBER = b'"manifest":'
+
+
+def digest_of(data: bytes) -> str:
+    """``sha256:<hex>`` of ``data``."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def release_digest(release: Any) -> str:
+    """The digest a release's manifest must carry: over its canonical form without ``manifest.digest``."""
+    manifest = {key: value for key, value in release["manifest"].items() if key != "digest"}
+    return digest_of(canonical_json({**release, "manifest": manifest}))
+
+
+def is_release(document: object) -> bool:
+    """A compiled release has a manifest and embeds its policy (a policy has neither)."""
+    return isinstance(document, dict) and "manifest" in document and "policy" in document
+
+
+@dataclass(frozen=True)
+class VerifiedRelease:
+    """A release whose checks passed: its compiled part and manifest, and its policy on demand."""
+
+    compiled: Compiled
+    manifest: Manifest
+    load_policy: Callable[[], dict[str, Any]]
+
+
+def load_release_bytes(
+    raw: bytes, display: str, formats: tuple[int, ...] = SUPPORTED_FORMATS
+) -> VerifiedRelease:
+    """Verify a release file's bytes (steps 1 to 4 above); a :class:`ReleaseError` saying what is wrong.
+
+    A file in the compiler's canonical byte form takes a fast path (its digest is taken over
+    its own bytes, and its policy is parsed only if asked for); any other is parsed whole and
+    re-serialised, as any consumer would do it.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise ReleaseError(
+            f"{display}: starts with a byte order mark: not a release as the compiler writes it"
+        )
+    fast = _canonical(raw, display, formats)
+    if fast is not None:
+        return fast
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ReleaseError(f"{display}: not UTF-8 text at byte {e.start}: not a release, or damaged") from e
+    try:
+        release = parse_json(text, display)
+    except InputError as e:
+        raise ReleaseError(f"{e} (a truncated or damaged release?)") from e
+    verify_release(release, display, formats)
+    return VerifiedRelease(
+        release["compiled"], release["manifest"], lambda: cast(dict[str, Any], release["policy"])
+    )
+
+
+def verify_release(release: object, display: str, formats: tuple[int, ...] = SUPPORTED_FORMATS) -> None:
+    """Verify a parsed release (steps 2 to 4 above); a :class:`ReleaseError` when it cannot be trusted."""
+    if not isinstance(release, dict):
+        raise ReleaseError(f"{display}: not a compiled release (a JSON object with a manifest)")
+    manifest = release.get("manifest")
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("digest"), str):
+        raise ReleaseError(f"{display}: not a compiled release (no manifest with a digest)")
+    check_format(manifest, display, formats)
+    actual = release_digest(release)
+    if actual != manifest["digest"]:
+        raise ReleaseError(
+            f"{display}: digest mismatch: the manifest says {manifest['digest']}, the content gives {actual}; "
+            "the release was changed after it was compiled (or is truncated) and is refused"
+        )
+    _check_members(release, display)
+
+
+def check_format(
+    manifest: dict[str, Any], display: str, formats: tuple[int, ...] = SUPPORTED_FORMATS
+) -> None:
+    """Refuse a format not in ``formats``; by type as well as value (``true == 1`` in Python)."""
+    found = manifest.get("format")
+    if type(found) is not int or found not in formats:
+        shown = json.dumps(found) if found is not None else "none"
+        newer = isinstance(found, int) and not isinstance(found, bool) and found > max(formats)
+        advice = "upgrade support-scope" if newer else "compile the policy again with this version"
+        raise ReleaseError(
+            f"{display}: release format {shown} is not one this version reads "
+            f"(reads {', '.join(map(str, formats))}); {advice}"
+        )
+
+
+def _check_members(release: dict[str, Any], display: str) -> None:
+    extra = sorted(set(release) - set(_MEMBERS))
+    missing = [name for name in _MEMBERS if name not in release]
+    if extra or missing:
+        what = f"unknown member {extra[0]!r}" if extra else f"no {missing[0]!r} member"
+        raise ReleaseError(f"{display}: not a compiled release of format {FORMAT}: {what}")
+    for name in ("compiled", "policy"):
+        if not isinstance(release[name], dict):
+            raise ReleaseError(
+                f"{display}: not a compiled release of format {FORMAT}: {name!r} is not an object"
+            )
+    compiled = release["compiled"]
+    for name in ("tiers", "plans", "products", "facts", "referrals", "general_terms", "categories"):
+        if not isinstance(compiled.get(name), list):
+            raise ReleaseError(
+                f"{display}: not a compiled release of format {FORMAT}: 'compiled.{name}' is not a list"
+            )
+
+
+def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRelease | None:
+    """The fast path, for a file in the compiler's canonical byte form; None when it is not.
+
+    The digest covers the canonical form minus ``manifest.digest``; for such a file that is the
+    file's own bytes with the manifest's digest member cut out, so hashing needs no
+    re-serialisation. The policy is the last member (keys are sorted), so everything a decision
+    needs is parsed from the bytes before it; the policy itself is parsed only if asked for.
+    """
+    if not raw.endswith(b"}\n"):
+        return None
+    cut = raw.rfind(_POLICY_MEMBER)
+    if cut < 0:
+        return None
+    try:
+        with paused_gc():
+            head = json.loads(raw[:cut] + b"}")
+    except (ValueError, RecursionError):
+        return None
+    manifest = head.get("manifest") if isinstance(head, dict) else None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("digest"), str):
+        return None
+    with_digest = _MANIFEST_MEMBER + canonical_json(manifest)
+    start = raw.find(with_digest, 0, cut)
+    if start < 0:
+        return None
+    without = _MANIFEST_MEMBER + canonical_json({k: v for k, v in manifest.items() if k != "digest"})
+    view = memoryview(raw)
+    digest = hashlib.sha256(view[:start])
+    digest.update(without)
+    digest.update(view[start + len(with_digest) : -1])
+    if "sha256:" + digest.hexdigest() != manifest["digest"]:
+        return None
+    check_format(manifest, display, formats)
+    policy_start = cut + len(_POLICY_MEMBER)
+
+    def policy() -> dict[str, Any]:
+        with paused_gc():
+            document: dict[str, Any] = json.loads(raw[policy_start:-2])
+        return document
+
+    _check_members({**head, "policy": {}}, display)
+    return VerifiedRelease(head["compiled"], manifest, policy)  # type: ignore[arg-type]
+
+
+def check_release_bytes(raw: bytes, display: str) -> dict[str, Any]:
+    """The gate's reading of a release file: trusted (above), in the compiler's exact bytes,
+    its compiled part valid against the release schema, and its embedded policy compiling to
+    the very same file. Returns the parsed release; a :class:`ReleaseError` otherwise.
+    """
+    from support_scope.compile.compiler import compile_policy, release_bytes, release_schema_problems
+
+    verified = load_release_bytes(raw, display, POLICY_FORMATS)
+    policy = verified.load_policy()
+    release = {
+        "$schema": COMPILED_SCHEMA_ID,
+        "compiled": verified.compiled,
+        "manifest": verified.manifest,
+        "policy": policy,
+    }
+    if release_bytes(release) != raw:  # type: ignore[arg-type]
+        raise ReleaseError(
+            f"{display}: the file is not in the canonical form the compiler wrote (it was edited)"
+        )
+    if verified.manifest["format"] != FORMAT:
+        return release  # an older format: its digest and bytes hold; this compiler writes another
+    problems = release_schema_problems(release)
+    if problems:
+        raise ReleaseError(f"{display}: not a valid release: {problems[0]}")
+    try:
+        recompiled = compile_policy(policy, b"", display=display)
+    except InputError as e:
+        raise ReleaseError(f"{display}: its embedded policy does not compile: {e}") from e
+    # Within one format the compiled part is a function of the policy alone (a compiler that
+    # changes it changes the format): only the compiler's name may differ.
+    recompiled["manifest"]["compiler"] = verified.manifest["compiler"]
+    recompiled["manifest"]["digest"] = release_digest(recompiled)
+    if release_bytes(recompiled) != raw:
+        raise ReleaseError(
+            f"{display}: its compiled part is not what its embedded policy compiles to "
+            "(edited and re-hashed?); restore it from version control"
+        )
+    return release

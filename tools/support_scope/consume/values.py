@@ -1,0 +1,296 @@
+"""The consumer API's value objects: decisions, citations, texts; immutable, JSON-ready.
+
+A :class:`Decision` is what a service acts on: the outcome, why (in French and English), the
+line of the source it rests on, what the customer can do instead, and the conditions it
+checked. ``to_json`` gives the shape ``support-scope decide --format json`` prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from support_scope.model import policy as model
+from support_scope.model.vocab import ConditionScope, ConditionState, Outcome, Status
+
+
+@dataclass(frozen=True)
+class Text:
+    """A human text in several languages (immutable); French is authoritative."""
+
+    values: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, language_map: Mapping[str, str]) -> Text:
+        return cls(tuple(sorted(language_map.items())))
+
+    def get(self, language: str, default: str | None = None) -> str | None:
+        for key, value in self.values:
+            if key == language:
+                return value
+        return default
+
+    def __getitem__(self, language: str) -> str:
+        value = self.get(language)
+        if value is None:
+            raise KeyError(language)
+        return value
+
+    def in_language(self, language: str) -> str:
+        """The text in ``language``, or in French when it has none."""
+        return self.get(language) or self["fr"]
+
+    @property
+    def fr(self) -> str:
+        return self["fr"]
+
+    @property
+    def en(self) -> str | None:
+        return self.get("en")
+
+    def to_json(self) -> dict[str, str]:
+        return dict(self.values)
+
+    def __str__(self) -> str:
+        return self.fr
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the source document states something."""
+
+    page: int
+    line: int
+    column: str
+    section: str | None = None
+
+    @classmethod
+    def of(cls, data: model.Provenance) -> Provenance:
+        return cls(data["page"], data["line"], data["column"], data.get("section"))
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"page": self.page, "line": self.line, "column": self.column}
+        if self.section is not None:
+            data["section"] = self.section
+        return data
+
+    def __str__(self) -> str:
+        return f"p. {self.page}, l. {self.line} ({self.column})"
+
+
+@dataclass(frozen=True)
+class Referral:
+    """Where a customer is sent instead."""
+
+    id: str
+    name: Text
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name.to_json()}
+
+
+@dataclass(frozen=True)
+class Billing:
+    """A billing note: the service is available, but paid for apart from the plan."""
+
+    kind: str
+    text: Text
+    minimum_hours: int | None = None
+
+    @classmethod
+    def of(cls, data: model.Billing) -> Billing:
+        return cls(data["kind"], Text.of(data["text"]), data.get("minimum_hours"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text.to_json(), "minimum_hours": self.minimum_hours}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """What a decision rests on: the category, the item (if any) and where the source says it.
+
+    ``via`` names the row of ``category`` that refers to the item when the item belongs to
+    another category (``via_category``): "Comme pour la configuration et installation".
+    """
+
+    category: str
+    category_title: Text
+    item: str | None
+    text: Text | None
+    provenance: Provenance
+    via: str | None = None
+    via_category: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "category_title": self.category_title.to_json(),
+            "item": self.item,
+            "text": self.text.to_json() if self.text else None,
+            "provenance": self.provenance.to_json(),
+            "via": self.via,
+            "via_category": self.via_category,
+        }
+
+
+@dataclass(frozen=True)
+class ConditionCheck:
+    """A condition a decision relied on, and how it came out for the request's context.
+
+    ``state`` is ``met``, ``unmet`` or ``unknown``; when unknown, ``missing`` names the facts
+    the context should give to settle it.
+    """
+
+    id: str
+    scope: ConditionScope
+    text: Text
+    state: ConditionState
+    facts: tuple[str, ...]
+    missing: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "scope": self.scope,
+            "text": self.text.to_json(),
+            "state": self.state,
+            "facts": list(self.facts),
+            "missing": list(self.missing),
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a request is in scope for a customer, why, and what it relied on.
+
+    ``outcome`` is one of ``included``, ``upgrade``, ``excluded``, ``ineligible``, ``unlisted``.
+    ``tier`` is the tier the service needs (included items); ``plans`` the plans that include
+    it. ``conditions`` lists every condition checked; ``pending`` those the context did not
+    settle, which someone must still check before the answer holds.
+    """
+
+    outcome: Outcome
+    plan: str
+    category: str
+    item: str | None
+    product: str | None
+    reason: Text
+    citation: Citation
+    tier: str | None = None
+    plans: tuple[str, ...] = ()
+    referrals: tuple[Referral, ...] = ()
+    billing: Billing | None = None
+    conditions: tuple[ConditionCheck, ...] = ()
+
+    @property
+    def pending(self) -> tuple[ConditionCheck, ...]:
+        return tuple(check for check in self.conditions if check.state == "unknown")
+
+    @property
+    def in_scope(self) -> bool:
+        """True only when the outcome is ``included`` and nothing is left to check."""
+        return self.outcome == "included" and not self.pending
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "plan": self.plan,
+            "category": self.category,
+            "item": self.item,
+            "product": self.product,
+            "reason": self.reason.to_json(),
+            "citation": self.citation.to_json(),
+            "tier": self.tier,
+            "plans": list(self.plans),
+            "referrals": [r.to_json() for r in self.referrals],
+            "billing": self.billing.to_json() if self.billing else None,
+            "conditions": [c.to_json() for c in self.conditions],
+            "pending": [c.id for c in self.pending],
+        }
+
+
+@dataclass(frozen=True)
+class Match:
+    """An item whose text matches a search, in one category (a referred item: in each that lists it)."""
+
+    category: str
+    category_title: Text
+    item: str
+    text: Text
+    status: Status
+    tier: str | None
+    provenance: Provenance
+    via: str | None = None
+    referrals: tuple[Referral, ...] = ()
+    billing: Billing | None = None
+    decision: Decision | None = field(default=None, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape ``support-scope find --format json`` prints (French texts, English beside)."""
+        return {
+            "category": self.category,
+            "category_title": self.category_title.fr,
+            "category_title_en": self.category_title.en,
+            "item": self.item,
+            "text": self.text.fr,
+            "text_en": self.text.en,
+            "status": self.status,
+            "tier": self.tier,
+            "via": self.via,
+            "referrals": [r.id for r in self.referrals],
+            "billing": self.billing.to_json() if self.billing else None,
+            "provenance": self.provenance.to_json(),
+            "decision": self.decision.outcome if self.decision else None,
+            "reason": self.decision.reason.to_json() if self.decision else None,
+        }
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    """Which release answered: its policy id and version, its digest, and where it was read."""
+
+    policy_id: str
+    policy_version: str
+    digest: str
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"policy_id": self.policy_id, "policy_version": self.policy_version, "digest": self.digest}
+
+
+@dataclass(frozen=True)
+class DecisionAnswer:
+    """A decision with what it was asked and which release answered (``support-scope decide``)."""
+
+    release: ReleaseInfo
+    context: Mapping[str, Any]
+    decision: Decision
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "release": self.release.to_json(),
+            "context": dict(self.context),
+            "decision": self.decision.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class FindAnswer:
+    """The matches of a search, with the query and which release answered (``support-scope find``)."""
+
+    release: ReleaseInfo
+    query: str
+    plan: str | None
+    product: str | None
+    matches: tuple[Match, ...]
+    tier_labels: Mapping[str, Text] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "plan": self.plan,
+            "product": self.product,
+            "release": self.release.to_json(),
+            "matches": [match.to_json() for match in self.matches],
+        }

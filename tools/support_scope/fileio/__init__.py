@@ -1,0 +1,1 @@
+"""Files: reading JSON with located errors, locating values in text, atomic writes."""

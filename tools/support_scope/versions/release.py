@@ -1,0 +1,196 @@
+"""Cutting a release: the version step the changes require, the compiled release, the CHANGELOG section.
+
+``plan_release`` computes everything a release writes and ``apply_release`` writes it. Neither
+prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from support_scope.changes.differ import diff_documents
+from support_scope.changes.result import Diff
+from support_scope.errors import InputError, PolicyError, ReleaseError
+from support_scope.fileio.atomic import write_atomic
+from support_scope.fileio.jsonfile import parse_json, read_text
+from support_scope.model.semver import Version, bump_between, bump_satisfies, bump_version
+from support_scope.model.vocab import Bump
+from support_scope.versions.changelog import draft_section, has_section, insert_section
+from support_scope.versions.store import CHANGELOG, latest_release, read_release
+
+
+class NothingToRelease(ReleaseError):
+    """The policy is the same as its latest release: there is nothing to release."""
+
+
+@dataclass
+class ReleasePlan:
+    """What ``release`` writes: the bumped policy, the release file, the CHANGELOG."""
+
+    policy_id: str
+    policy_path: Path
+    previous: str | None
+    version: str
+    required_bump: Bump | None
+    bump: Bump | None
+    diff: Diff | None
+    release_path: Path
+    release_data: bytes
+    policy_data: bytes
+    changelog_path: Path
+    changelog_data: bytes
+    section: str
+
+    @property
+    def policy_changed(self) -> bool:
+        """False when the policy file already carries the released version (nothing to rewrite)."""
+        try:
+            return self.policy_path.read_bytes() != self.policy_data
+        except OSError:
+            return True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "policy_id": self.policy_id,
+            "policy": str(self.policy_path),
+            "previous_version": self.previous,
+            "version": self.version,
+            "required_bump": self.required_bump,
+            "bump": self.bump,
+            "release": str(self.release_path),
+            "changelog": str(self.changelog_path),
+            "changelog_section": self.section,
+            "diff": self.diff.to_json() if self.diff is not None else None,
+        }
+
+
+def set_version(text: str, version: str, display: str) -> str:
+    """The policy text with its top-level ``version`` replaced, nothing else touched."""
+    import json
+
+    from support_scope.fileio.locate import locate_all
+
+    line, column = locate_all(text, [("version",)])[("version",)]
+    lines = text.splitlines(keepends=True)
+    start = sum(len(x) for x in lines[: line - 1]) + column - 1
+    if text[start : start + 1] != '"':
+        raise PolicyError(f'{display}: no top-level "version" string to bump')
+    _, end = json.JSONDecoder().raw_decode(text, start)
+    return text[:start] + json.dumps(version) + text[end:]
+
+
+def plan_release(
+    root: Path, policy_path: Path, bump: Bump | None, today: date, display: str | None = None
+) -> ReleasePlan:
+    """Everything a release would write, computed without writing anything."""
+    from support_scope.compile.compiler import compile_policy, release_bytes
+
+    name = display or str(policy_path)
+    text = read_text(policy_path, name)
+    document = parse_json(text, name)
+    if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+        raise PolicyError(f"{name}: not a policy (a JSON object with an id)")
+    policy_id = document["id"]
+    current = str(document.get("version", ""))
+    try:
+        Version.parse(current)
+    except InputError as e:
+        raise PolicyError(f"{name}: $.version: {e}") from e
+    latest = latest_release(root, policy_id)
+    diff: Diff | None = None
+    required: Bump | None = None
+    if latest is None:
+        if bump is not None:
+            raise ReleaseError(
+                f"{policy_id} has no release yet: the first release is the policy's own version {current}; run without --bump"
+            )
+        version = current
+    else:
+        released = read_release(latest.path)
+        diff = diff_documents(released["policy"], document)
+        required = diff.required_bump
+        if required is None:
+            apart = f" (apart from its version {current})" if current != latest.version else ""
+            raise NothingToRelease(
+                f"nothing to release: {name} is the same as its release {latest.version}{apart}"
+            )
+        if bump is not None and not bump_satisfies(bump, required):
+            raise ReleaseError(
+                f"--bump {bump} is too small: the changes since {latest.version} are {diff.severity}, "
+                f"which needs at least a {required} bump (run `support-scope release --bump {required}`)"
+            )
+        if bump is None and bump_satisfies(bump_between(latest.version, current), required):
+            version = current  # already bumped by hand, enough
+        else:
+            bump = bump or required
+            version = bump_version(latest.version, bump)
+    release_path = root / "releases" / policy_id / f"{version}.json"
+    if release_path.exists():
+        raise ReleaseError(
+            f"{release_path}: version {version} is already released and released files are immutable; bump the version"
+        )
+    new_text = text if version == current else set_version(text, version, name)
+    new_document = {**document, "version": version}
+    source = new_text.encode("utf-8")
+    release = compile_policy(new_document, source, display=name)
+    changelog_path = root / CHANGELOG
+    if not changelog_path.exists():
+        raise ReleaseError(
+            f"no {CHANGELOG} at {root.absolute()}: create one (Keep a Changelog) first, "
+            "with a `## [Unreleased]` section; the release drafts its section below it"
+        )
+    changelog = read_text(changelog_path, str(changelog_path))
+    section = draft_section(policy_id, version, today, diff, new_document)
+    new_changelog = (
+        changelog if has_section(changelog, policy_id, version) else insert_section(changelog, section)
+    )
+    return ReleasePlan(
+        policy_id=policy_id,
+        policy_path=policy_path,
+        previous=latest.version if latest else None,
+        version=version,
+        required_bump=required,
+        bump=bump,
+        diff=diff,
+        release_path=release_path,
+        release_data=release_bytes(release),
+        policy_data=source,
+        changelog_path=changelog_path,
+        changelog_data=new_changelog.encode("utf-8"),
+        section=section,
+    )
+
+
+@dataclass(frozen=True)
+class ReleaseOutcome:
+    """What ``support-scope release`` did: the plan, and whether it was written; or that there was
+    nothing to release (``plan`` None, ``message`` saying so)."""
+
+    policy: str
+    dry_run: bool
+    plan: ReleasePlan | None = None
+    rewrites_policy: bool = False
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        if self.plan is None:
+            return {
+                "dry_run": self.dry_run,
+                "nothing_to_release": True,
+                "message": self.message,
+                "policy": self.policy,
+            }
+        return {"dry_run": self.dry_run, "policy_rewritten": self.rewrites_policy, **self.plan.to_json()}
+
+
+def apply_release(plan: ReleasePlan) -> None:
+    """Write the release, then the policy and the CHANGELOG, each atomically."""
+    if plan.release_path.exists():
+        raise ReleaseError(f"{plan.release_path}: already exists; released files are immutable")
+    write_atomic(plan.release_path, plan.release_data, make_parents=True)
+    if plan.policy_changed:
+        write_atomic(plan.policy_path, plan.policy_data)
+    write_atomic(plan.changelog_path, plan.changelog_data)

@@ -1,0 +1,37 @@
+"""Releases on disk: ``releases/<policy-id>/<version>.json``, immutable, each verified as the gate verifies it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from support_scope.compile.verify import check_release_bytes
+from support_scope.errors import InputError, ReleaseError
+from support_scope.fileio.jsonfile import read_bytes
+from support_scope.model.semver import latest_version_file
+
+CHANGELOG = "CHANGELOG.md"
+
+
+@dataclass(frozen=True)
+class ReleaseFile:
+    policy_id: str
+    version: str
+    path: Path
+
+
+def latest_release(root: Path, policy_id: str) -> ReleaseFile | None:
+    """The release with the highest version, or None before the first release."""
+    path = latest_version_file(root / "releases" / policy_id)
+    return ReleaseFile(policy_id, path.stem, path) if path is not None else None
+
+
+def read_release(path: Path, display: str | None = None) -> dict[str, Any]:
+    """A release file, verified as the gate verifies it (digest, canonical bytes, schema, recompiled)."""
+    name = display or str(path)
+    try:
+        raw = read_bytes(path, name, "release file")
+    except InputError as e:
+        raise ReleaseError(str(e)) from e
+    return check_release_bytes(raw, name)

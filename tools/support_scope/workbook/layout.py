@@ -1,0 +1,301 @@
+"""The review workbook's layout: its sheets, their columns, the cell syntax, and a policy's rows.
+
+A policy becomes one workbook a lawyer can work in: a matrix sheet (one row per item), a sheet
+for the categories, one for the conditions and one for the general terms, a bilingual "read
+me", and two hidden sheets: the dropdown lists, and the metadata the import needs (the policy
+id and version, the digest of the exported policy, a checksum of every exported row, and the
+exported policy itself, compressed, for the three-way merge).
+
+Every sheet is described once, as a :class:`Table` of :class:`Column`; export
+(:mod:`~support_scope.workbook.export`) and import (:mod:`~support_scope.workbook.importer`)
+both read these descriptions, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from support_scope.model.conditions import ConditionSyntaxError, format_expression
+from support_scope.model.vocab import STATUSES
+from support_scope.model.walk import ELIGIBILITY
+
+FORMAT = "support-scope-workbook/1"
+
+SHEET_README = "Lisez-moi"
+SHEET_MATRIX = "Matrice"
+SHEET_CATEGORIES = "Catégories"
+SHEET_CONDITIONS = "Conditions"
+SHEET_TERMS = "Termes"
+SHEET_LISTS = "Listes"
+SHEET_META = "Meta"
+EDITABLE = (SHEET_MATRIX, SHEET_CATEGORIES, SHEET_CONDITIONS, SHEET_TERMS)
+
+ELIGIBILITY_SCOPE = ELIGIBILITY
+DELETED = "deleted"
+ROW_STATUSES = (*STATUSES, DELETED)
+
+Value = str | int | None
+SyntaxProblem = ConditionSyntaxError  # a cell's text does not follow its column's syntax
+
+
+# --------------------------------------------------------------------------- cell syntax
+
+
+def format_ids(ids: list[str]) -> str:
+    return ", ".join(ids)
+
+
+def parse_ids(text: str) -> list[str]:
+    """``a, b`` (commas, semicolons or new lines between ids) as a list."""
+    return [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
+
+
+def format_see(see: dict[str, Any]) -> str:
+    return f"{see['category']}: {format_ids(see['items'])}"
+
+
+def parse_see(text: str) -> dict[str, Any]:
+    category, colon, rest = text.partition(":")
+    if not colon or not category.strip() or not parse_ids(rest):
+        raise SyntaxProblem("expected 'category-id: item-id, item-id, ...'")
+    return {"category": category.strip(), "items": parse_ids(rest)}
+
+
+# --------------------------------------------------------------------------- sheets
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet.
+
+    ``key`` names the field: a dotted path into the entity (``text.fr``, ``billing.kind``), or
+    one of the special keys ``id``, ``scope``, ``category``, ``comment``, ``conditions``.
+    ``kind`` says how a cell's text maps to the value: text, int, ids, see, test.
+    """
+
+    key: str
+    header: str
+    width: int
+    kind: str = "text"
+    locked: bool = False
+    choices: str | None = None  # name of a list on the hidden lists sheet
+    info: bool = False  # shown for reading only, not imported
+
+    @property
+    def compared(self) -> bool:
+        """Part of the row's checksum and of the merge (the reviewer comment is not)."""
+        return self.key != "comment" and not self.info
+
+
+@dataclass(frozen=True)
+class Table:
+    sheet: str
+    columns: tuple[Column, ...]
+
+    def column(self, key: str) -> Column:
+        return next(column for column in self.columns if column.key == key)
+
+    def index(self, key: str) -> int:
+        return next(i for i, column in enumerate(self.columns) if column.key == key)
+
+    @property
+    def compared(self) -> tuple[Column, ...]:
+        return tuple(column for column in self.columns if column.compared)
+
+    @property
+    def stored(self) -> tuple[Column, ...]:
+        """The columns a row's checksum covers: all but the reviewer comment."""
+        return tuple(column for column in self.columns if column.key != "comment")
+
+
+def _lang(key: str, french: str, english: str, languages: list[str], width: int) -> list[Column]:
+    columns = []
+    for language in languages:
+        label = {"fr": f"{french} (fr)", "en": f"{english} (en)"}.get(language, f"{english} ({language})")
+        columns.append(Column(f"{key}.{language}", label, width))
+    return columns
+
+
+_ID = Column("id", "Id (ne pas modifier / do not edit)", 28, locked=True)
+_COMMENT = Column("comment", "Commentaire du relecteur / Reviewer comment", 40)
+
+
+def _billing(languages: list[str]) -> list[Column]:
+    return [
+        Column("billing.kind", "Facturation / Billing", 18, choices="billing"),
+        Column("billing.minimum_hours", "Heures min. / Min. hours", 10, kind="int"),
+        *_lang("billing.text", "Note de facturation", "Billing note", languages, 40),
+    ]
+
+
+def tables(languages: list[str]) -> dict[str, Table]:
+    """The editable sheets' layouts for a policy written in ``languages`` (French first)."""
+    ordered = ["fr", *(language for language in languages if language != "fr")]
+    matrix = Table(
+        SHEET_MATRIX,
+        (
+            Column("category", "Catégorie / Category", 24, choices="categories"),
+            _ID,
+            Column("status", "Statut / Status", 12, choices="statuses"),
+            Column("tier", "Niveau / Tier", 14, choices="tiers"),
+            *_lang("text", "Texte", "Text", ordered, 60),
+            Column("group", "Groupe / Group", 20),
+            Column(
+                "conditions",
+                "Conditions de la catégorie (lecture seule) / Category conditions (read only)",
+                30,
+                locked=True,
+                info=True,
+            ),
+            Column("referrals", "Renvois / Referrals", 22, kind="ids"),
+            Column("see", "Voir / See", 30, kind="see"),
+            *_billing(ordered),
+            *_lang("source_note", "Note de source", "Source note", ordered, 40),
+            _COMMENT,
+        ),
+    )
+    categories = Table(
+        SHEET_CATEGORIES,
+        (
+            _ID,
+            *_lang("title", "Titre", "Title", ordered, 50),
+            *_lang("source_note", "Note de source", "Source note", ordered, 50),
+            _COMMENT,
+        ),
+    )
+    conditions = Table(
+        SHEET_CONDITIONS,
+        (
+            Column("scope", "Catégorie ou eligibility / Category or eligibility", 24, locked=True),
+            _ID,
+            *_lang("text", "Texte", "Text", ordered, 50),
+            Column("test", "Test", 40, kind="test"),
+            *_lang("source_note", "Note de source", "Source note", ordered, 40),
+            _COMMENT,
+        ),
+    )
+    terms = Table(
+        SHEET_TERMS,
+        (
+            _ID,
+            Column("kind", "Type / Kind", 16, choices="term_kinds"),
+            *_lang("text", "Texte", "Text", ordered, 60),
+            Column("limits.max_minutes", "Minutes max.", 10, kind="int"),
+            Column("limits.max_problems", "Problèmes max. / Max. problems", 10, kind="int"),
+            Column("referrals", "Renvois / Referrals", 22, kind="ids"),
+            *_billing(ordered),
+            *_lang("source_note", "Note de source", "Source note", ordered, 40),
+            _COMMENT,
+        ),
+    )
+    return {table.sheet: table for table in (matrix, categories, conditions, terms)}
+
+
+# --------------------------------------------------------------------------- policy -> rows
+
+
+def get_path(entity: dict[str, Any], key: str) -> Any:
+    value: Any = entity
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def cell_value(column: Column, raw: Any) -> Value:
+    """The value a cell shows for the field's value in the policy."""
+    if raw is None:
+        return None
+    if column.kind == "ids":
+        return format_ids(raw)
+    if column.kind == "see":
+        return format_see(raw)
+    if column.kind == "test":
+        return format_expression(raw)
+    if column.kind == "int":
+        return int(raw)
+    # A spreadsheet keeps line ends as \n: show them so, as the import reads them back.
+    return str(raw).replace("\r\n", "\n").replace("\r", "\n")
+
+
+@dataclass
+class Row:
+    """One exported (or imported) row: its key and its values by column key."""
+
+    key: str
+    values: dict[str, Value]
+    number: int = 0  # 1-based sheet row, on import
+
+    def stored(self, table: Table) -> list[Value]:
+        return [self.values.get(column.key) for column in table.stored]
+
+
+def checksum(values: list[Value]) -> str:
+    """A short digest of a row's compared values, to tell later whether the reviewer touched it."""
+    # Each value tagged by its type and ended by a separator no text holds (XML forbids U+0001).
+    joined = "".join(
+        "\x01" if v is None else f"i{v}\x01" if isinstance(v, int) else f"s{v}\x01" for v in values
+    )
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:20]
+
+
+def _entity_row(table: Table, key: str, entity: dict[str, Any], extra: dict[str, Value]) -> Row:
+    values: dict[str, Value] = dict(extra)
+    for column in table.columns:
+        if column.key in values or column.key in ("comment", "conditions", "scope", "category"):
+            continue
+        values[column.key] = cell_value(column, get_path(entity, column.key))
+    return Row(key, values)
+
+
+def condition_key(scope: str, condition_id: str) -> str:
+    return f"{scope}/{condition_id}"
+
+
+def sheet_rows(document: dict[str, Any], layout: dict[str, Table], name: str) -> Iterator[Row]:
+    """The rows of one editable sheet, in order, as the policy gives them (made one at a time)."""
+    table = layout[name]
+    if name == SHEET_MATRIX:
+        for category in document["categories"]:
+            shown = conditions_shown(category)
+            for item in category["items"]:
+                yield _entity_row(table, item["id"], item, {"category": category["id"], "conditions": shown})
+    elif name == SHEET_CATEGORIES:
+        for category in document["categories"]:
+            yield _entity_row(table, category["id"], category, {})
+    elif name == SHEET_CONDITIONS:
+        for scope, entries in _condition_lists(document):
+            for condition in entries:
+                yield _entity_row(table, condition_key(scope, condition["id"]), condition, {"scope": scope})
+    else:
+        for term in document["general_terms"]:
+            yield _entity_row(table, term["id"], term, {})
+
+
+def row_counts(document: dict[str, Any]) -> dict[str, int]:
+    return {
+        SHEET_MATRIX: sum(len(category["items"]) for category in document["categories"]),
+        SHEET_CATEGORIES: len(document["categories"]),
+        SHEET_CONDITIONS: sum(len(entries) for _, entries in _condition_lists(document)),
+        SHEET_TERMS: len(document["general_terms"]),
+    }
+
+
+def conditions_shown(category: dict[str, Any]) -> str | None:
+    """What the matrix's read-only conditions column shows for the items of ``category``."""
+    shown = "\n".join(
+        f"{condition['id']}: {format_expression(condition['test'])}"
+        for condition in category.get("conditions", [])
+    )
+    return shown or None
+
+
+def _condition_lists(document: dict[str, Any]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    yield ELIGIBILITY_SCOPE, document["eligibility"].get("conditions", [])
+    for category in document["categories"]:
+        yield category["id"], category.get("conditions", [])

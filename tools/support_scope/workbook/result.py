@@ -1,0 +1,115 @@
+"""What an import found and did: problems by cell, conflicts, reviewer comments, the merged policy."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from support_scope.problems import Problem
+
+if TYPE_CHECKING:
+    from support_scope.changes.result import Diff
+
+MISSING = object()  # an entity absent from a document
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A cell changed both by the reviewer and in the policy since the export."""
+
+    cell: str
+    key: str
+    column: str
+    exported: Any
+    current: Any
+    reviewer: Any
+
+    def __str__(self) -> str:
+        return (
+            f"{self.cell} ({self.key}, {self.column}): at export {show_value(self.exported)}; "
+            f"now {show_value(self.current)}; reviewer {show_value(self.reviewer)}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cell": self.cell,
+            "id": self.key,
+            "column": self.column,
+            "exported": self.exported,
+            "current": self.current,
+            "reviewer": self.reviewer,
+        }
+
+
+def show_value(value: Any) -> str:
+    """A cell value for a message: quoted text, JSON for the rest, "(empty)" or "(row absent)"."""
+    if value is MISSING or value is None:
+        return "(empty)" if value is None else "(row absent)"
+    if isinstance(value, str):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Comment:
+    cell: str
+    key: str | None
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cell": self.cell, "id": self.key, "text": self.text}
+
+
+@dataclass
+class ImportResult:
+    """Everything an import found and did; the command renders it."""
+
+    workbook: str
+    policy: str
+    problems: list[Problem] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    exported_version: str | None = None
+    stale: bool = False
+    policy_invalid: bool = False  # the policy was not valid before the import: nothing merged
+    old: dict[str, Any] | None = None
+    new: dict[str, Any] | None = None
+    written: bool = False
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.conflicts
+
+    @property
+    def changed(self) -> bool:
+        return self.old is not None and self.new is not None and self.old != self.new
+
+    def diff(self) -> Diff | None:
+        """The classified diff from the current policy to the imported one (None when not computed)."""
+        if not self.ok or self.old is None or self.new is None:
+            return None
+        from support_scope.changes.differ import diff_documents
+
+        return diff_documents(self.old, self.new)
+
+    def to_json(self) -> dict[str, Any]:
+        diff = self.diff()
+        return {
+            "workbook": self.workbook,
+            "policy": self.policy,
+            "ok": self.ok,
+            "changed": self.changed,
+            "written": self.written,
+            "dry_run": self.dry_run,
+            "stale": self.stale,
+            "policy_valid": not self.policy_invalid,
+            "exported_version": self.exported_version,
+            "problems": [p.to_json() for p in self.problems],
+            "conflicts": [c.to_json() for c in self.conflicts],
+            "comments": [c.to_json() for c in self.comments],
+            "notices": list(self.notices),
+            "diff": diff.to_json() if diff is not None else None,
+        }
