@@ -300,6 +300,7 @@ def policy_path(categories: int) -> Path:
     key = digest.hexdigest()
     if path.is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == key:
         return path
+    DATA_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no benchmarks/.data
     write_atomic(path, dump_json(synthetic_policy(categories)).encode("utf-8"))
     write_atomic(stamp, (key + "\n").encode("utf-8"))
     return path

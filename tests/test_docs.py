@@ -1,0 +1,269 @@
+"""The README's examples, run: so that the README cannot drift from what the tool does.
+
+Every fenced block of README.md is an example the tests run, by its language:
+
+- ``console``: lines starting with ``$ `` are commands (a trailing ``\\`` continues one), the
+  lines after each are its expected output (standard output and error); a line ``...`` stands
+  for any lines. The exit code is 0 unless the command line ends in ``# exit N``.
+- ``sh``: every ``support-scope`` command must exit 0 (``# exit N`` says otherwise); ``&&``
+  chains are split, and what is not a ``support-scope`` command (``python3 -m venv``, ``pip
+  install``) is left to CI, which runs those two commands from a clean clone (``.ci/run``).
+- ``python``: run as it is.
+- ``text`` (or ``json``): shapes and samples, not run; the test says which blocks it skipped.
+
+A block runs in a fresh copy of the project (policies/, releases/, CHANGELOG.md), after the
+setup a ``<!-- doc-test: setup NAME -->`` comment just above it names (a function below). A
+``<!-- doc-test: skip REASON -->`` comment skips the block, with its reason shown.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import REPO, Cli
+
+README = REPO / "README.md"
+_FENCE = re.compile(r"^```(\w*)\s*$")
+_DIRECTIVE = re.compile(r"<!--\s*doc-test:\s*(\w+)\s*(.*?)\s*-->")
+_EXIT = re.compile(r"\s+#\s*exit\s+(\d+)\s*$")
+
+
+@dataclass
+class Block:
+    language: str
+    line: int
+    text: str
+    directive: tuple[str, str] | None
+
+    @property
+    def id(self) -> str:
+        return f"README.md:{self.line}-{self.language or 'plain'}"
+
+
+def blocks(path: Path = README) -> list[Block]:
+    found: list[Block] = []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    index = 0
+    while index < len(lines):
+        match = _FENCE.match(lines[index])
+        if match is None:
+            index += 1
+            continue
+        start = index
+        body: list[str] = []
+        index += 1
+        while index < len(lines) and not lines[index].startswith("```"):
+            body.append(lines[index])
+            index += 1
+        previous = next((lines[i] for i in range(start - 1, -1, -1) if lines[i].strip()), "")
+        directive = _DIRECTIVE.search(previous)
+        found.append(
+            Block(
+                match.group(1),
+                start + 1,
+                "\n".join(body),
+                (directive.group(1), directive.group(2)) if directive else None,
+            )
+        )
+        index += 1
+    return found
+
+
+# --------------------------------------------------------------------------- setups
+
+
+def _policy(root: Path) -> Path:
+    return root / "policies" / "act-premium-support-scope.json"
+
+
+def _edit_policy(root: Path, edit: Callable[[dict[str, Any]], None]) -> None:
+    import json
+
+    from support_scope.fileio.jsonfile import dump_json
+
+    path = _policy(root)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    edit(document)
+    path.write_text(dump_json(document), encoding="utf-8")
+
+
+def _item(document: dict[str, Any], item_id: str) -> dict[str, Any]:
+    return next(i for c in document["categories"] for i in c["items"] if i["id"] == item_id)
+
+
+def setup_breaking_change(root: Path) -> None:
+    """Raise the tier of one item and lower-case two words of another (the diff example)."""
+
+    def edit(document: dict[str, Any]) -> None:
+        _item(document, "desktop-setup-dialog-errors")["tier"] = "extended"
+        text = _item(document, "desktop-setup-kb-pages")["text"]
+        text["fr"] = text["fr"].replace("Base de Connaissances", "base de connaissances")
+
+    _edit_policy(root, edit)
+
+
+def setup_unknown_tier(root: Path) -> None:
+    """Give an item of the third category the unknown tier 'gold' (the validate example)."""
+
+    def edit(document: dict[str, Any]) -> None:
+        document["categories"][2]["items"][0]["tier"] = "gold"
+
+    _edit_policy(root, edit)
+
+
+def setup_review_workbook(root: Path) -> None:
+    """Export the policy as review.xlsx, as the reviewer receives it."""
+    result = Cli()("export-xlsx", "-o", str(root / "review.xlsx"))
+    assert result.exit_code == 0, result.output
+
+
+def setup_conflict(root: Path) -> None:
+    """The reviewer and a maintainer both change the English text of one item after the export."""
+    from openpyxl import load_workbook
+
+    setup_review_workbook(root)
+    workbook = load_workbook(root / "review.xlsx")
+    workbook["Matrice"]["F2"] = "See our KB pages (reviewer)"
+    workbook.save(root / "review.xlsx")
+
+    def edit(document: dict[str, Any]) -> None:
+        _item(document, "desktop-setup-kb-pages")["text"]["en"] = "KB (maintainer)"
+
+    _edit_policy(root, edit)
+
+
+def setup_git_repository(root: Path) -> None:
+    """The project as a git repository with one commit (for ``REV:path`` sides)."""
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.name=docs", "-c", "user.email=docs@example.invalid", "commit", "-qm", "start"],
+    ):
+        subprocess.run(command, cwd=root, check=True, capture_output=True)
+
+
+SETUPS: dict[str, Callable[[Path], None]] = {
+    "git-repository": setup_git_repository,
+    "breaking-change": setup_breaking_change,
+    "unknown-tier": setup_unknown_tier,
+    "review-workbook": setup_review_workbook,
+    "conflict": setup_conflict,
+}
+
+
+# --------------------------------------------------------------------------- running
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("policies", "releases", "schema"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    shutil.copy(REPO / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _commands(text: str) -> Iterator[tuple[str, list[str]]]:
+    """(command, expected output lines) of a console block."""
+    command: str | None = None
+    expected: list[str] = []
+    pending = ""
+    for line in text.splitlines():
+        if line.startswith("$ ") or pending:
+            part = line[2:] if line.startswith("$ ") and not pending else line.strip()
+            if part.endswith("\\"):
+                pending += part[:-1] + " "
+                continue
+            if command is not None:
+                yield command, expected
+            command, expected, pending = pending + part, [], ""
+        else:
+            expected.append(line)
+    if command is not None:
+        yield command, expected
+
+
+def _run(command: str) -> tuple[int, str, int]:
+    """Run one ``support-scope`` command line in-process: (exit code, output, expected code)."""
+    expected_code = 0
+    found = _EXIT.search(command)
+    if found:
+        expected_code = int(found.group(1))
+        command = command[: found.start()]
+    command = re.sub(r"\s+#.*$", "", command)
+    words = shlex.split(command)
+    program = Path(words[0]).name
+    assert program == "support-scope", f"not a support-scope command: {command}"
+    result = Cli()(*words[1:])
+    return result.exit_code, result.output, expected_code
+
+
+def _matches(expected: list[str], actual: list[str]) -> bool:
+    """Line by line; ``...`` stands for any number of lines."""
+    if not expected:
+        return not actual
+    if expected[0] == "...":
+        return any(_matches(expected[1:], actual[i:]) for i in range(len(actual) + 1))
+    return bool(actual) and expected[0] == actual[0] and _matches(expected[1:], actual[1:])
+
+
+def _support_scope_commands(text: str) -> Iterator[str]:
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        for part in line.split("&&"):
+            part = part.strip()
+            if part and Path(part.split()[0]).name == "support-scope":
+                yield part
+
+
+BLOCKS = blocks()
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=lambda b: b.id)
+def test_readme_example(block: Block, project: Path) -> None:
+    if block.directive and block.directive[0] == "skip":
+        pytest.skip(f"{block.id}: {block.directive[1]}")
+    if block.language in ("text", "json", ""):
+        pytest.skip(f"{block.id}: a sample or a shape ({block.language or 'plain'}), not an example")
+    if block.directive and block.directive[0] == "setup":
+        SETUPS[block.directive[1]](project)
+    if block.language == "console":
+        ran = 0
+        for command, expected in _commands(block.text):
+            code, output, expected_code = _run(command)
+            assert code == expected_code, f"{block.id}: `{command}` exited {code}:\n{output}"
+            assert _matches(expected, output.rstrip("\n").splitlines()), (
+                f"{block.id}: `{command}` printed:\n{output}\nexpected:\n" + "\n".join(expected)
+            )
+            ran += 1
+        assert ran, f"{block.id}: a console block without a `$ ` command"
+    elif block.language == "sh":
+        commands = list(_support_scope_commands(block.text))
+        assert commands, f"{block.id}: no support-scope command to run"
+        for command in commands:
+            code, output, expected_code = _run(command)
+            assert code == expected_code, f"{block.id}: `{command}` exited {code}:\n{output}"
+    elif block.language == "python":
+        exec(compile(block.text, str(README), "exec"), {"__name__": "readme"})  # noqa: S102
+    else:
+        pytest.fail(f"{block.id}: unknown block language {block.language!r}")
+
+
+def test_every_block_is_run_or_says_why_not() -> None:
+    """A plain fence (no language) is an example nobody runs: say what it is."""
+    plain = [block.id for block in BLOCKS if block.language == "" and not block.directive]
+    assert plain == [], f"fences without a language (console, sh, python, text): {plain}"
