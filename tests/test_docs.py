@@ -258,7 +258,7 @@ def test_readme_example(block: Block, project: Path) -> None:
             code, output, expected_code = _run(command)
             assert code == expected_code, f"{block.id}: `{command}` exited {code}:\n{output}"
     elif block.language == "python":
-        exec(compile(block.text, str(README), "exec"), {"__name__": "readme"})  # noqa: S102
+        exec(compile(block.text, str(README), "exec"), {"__name__": "readme"})
     else:
         pytest.fail(f"{block.id}: unknown block language {block.language!r}")
 
