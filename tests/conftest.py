@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_POLICY = REPO / "policies" / "act-premium-support-scope.json"
-SEED = REPO.parent / "shared" / "seeds" / "act-premium-support-scope.fr.txt"
+SEED = REPO / "policies" / "sources" / "act-premium-support-scope.fr.txt"
 
 
 @pytest.fixture(autouse=True)

@@ -231,6 +231,8 @@ def test_reviewer_text_lands_normalised(tmp_path: Path, text: str, nfd: bool, cr
     if not document_findings(expected):
         assert result.ok, (result.problems, result.conflicts)
         assert result.new == expected
+    else:  # a text the policy cannot hold (invisible characters...): refused, by its cell
+        assert not result.ok and all(problem.cell for problem in result.problems), result.problems
 
 
 # --------------------------------------------------------------------------- LibreOffice
