@@ -173,7 +173,7 @@ def test_no_import_cycle() -> None:
         stack.append(module)
         for target in sorted(edges[module]):
             if state.get(target) == 1:
-                cycle = stack[stack.index(target) :] + [target]
+                cycle = [*stack[stack.index(target) :], target]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if target not in state:
                 visit(target)
