@@ -126,7 +126,7 @@ def test_default_outside_a_checkout_is_the_shipped_policy(run_cli, tmp_path: Pat
 def test_missing_file_is_reported_not_raised(run_cli, tmp_path: Path) -> None:
     result = run_cli("validate", str(tmp_path / "nope.json"))
     assert result.exit_code == 1
-    assert "nope.json: no such file" in result.output
+    assert "nope.json: no such policy file" in result.output
 
 
 def test_empty_directory_is_a_problem(run_cli, tmp_path: Path) -> None:

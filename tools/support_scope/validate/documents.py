@@ -30,7 +30,7 @@ def load_validated(path: Path, display: str | None = None) -> tuple[Any, FileRes
     or parsed) and its result, for callers that go on with a valid document."""
     name = display or str(path)
     try:
-        text = read_text(path, name)
+        text = read_text(path, name, "policy file")
     except InputError as e:
         return None, FileResult(name, [_unreadable(name, str(e))])
     return _validated_text(text, name)

@@ -120,7 +120,7 @@ def _import(
     display = workbook_display or str(workbook)
     policy_name = policy_display or str(policy)
     result = ImportResult(display, policy_name, dry_run=dry_run)
-    current = read_json(policy, policy_name)
+    current = read_json(policy, policy_name, "policy file")
     if not isinstance(current, dict):
         raise InputError(
             f"{policy_name}: not a policy document (a JSON object); run `support-scope validate`"
