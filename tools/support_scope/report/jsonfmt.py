@@ -1,4 +1,9 @@
-"""``--format json``: every result as the JSON its ``to_json`` gives, deterministic (sorted keys, UTF-8)."""
+"""``--format json``: every result as the JSON its ``to_json`` gives, deterministic (sorted keys, UTF-8).
+
+One line, no indentation: machines read it (``jq .`` or ``python -m json.tool`` show it to
+people), and the standard library writes it in C, some ten times faster than indented output,
+which is what a 10,000-category diff's 3,000 changes need.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
 class JsonReporter(Reporter):
