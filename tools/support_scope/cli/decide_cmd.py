@@ -17,6 +17,7 @@ from support_scope.cli.common import (
     reporter,
     root_option,
     run_core,
+    verify_with_option,
 )
 
 
@@ -42,6 +43,7 @@ from support_scope.cli.common import (
     "true/false, yes/no, oui/non, vrai/faux, 1/0 (any case); integers are whole numbers.",
 )
 @release_option()
+@verify_with_option()
 @policy_option()
 @root_option()
 @format_option("decision")
@@ -53,6 +55,7 @@ def decide(
     product: str | None,
     contexts: tuple[str, ...],
     release: Path | None,
+    verify_with: tuple[Path, ...],
     policy_id: str | None,
     root: Path | None,
     output_format: str,
@@ -65,7 +68,8 @@ def decide(
     ineligible (product not covered, or a condition not met), unlisted (no line of the
     category covers it). It cites the line of the source document it rests on, and names the
     policy version that answered: the project's latest release (the checkout's
-    releases/<policy-id>/, so the version `release` just cut), or --release FILE.
+    releases/<policy-id>/, so the version `release` just cut), or --release FILE. With
+    --verify-with PUBLIC_KEY, the release must also be signed by that key (`support-scope sign`).
 
     Conditions are never ignored: the eligibility conditions (active subscription, supported
     platform) and the category's own (e.g. new customers only) are checked against the
@@ -79,7 +83,8 @@ def decide(
     \b
     Exit codes:
       0  answered (whatever the outcome)
-      1  an unknown id, a bad --context value, or a release that cannot be loaded
+      1  an unknown id, a bad --context value, or a release that cannot be loaded (or, with
+         --verify-with, is not signed by a trusted key)
       2  usage error
 
     \b
@@ -90,7 +95,7 @@ def decide(
     """
     from support_scope.consume.values import DecisionAnswer
 
-    ruleset = load_ruleset(release, policy_id, root)
+    ruleset = load_ruleset(release, policy_id, root, verify_with)
     context = run_core(ruleset.parse_context, contexts) if contexts else None
     decision = run_core(
         ruleset.decide, plan=plan, category=category, item=item, product=product, context=context

@@ -1,0 +1,125 @@
+"""A release being served: the verified ruleset and what the service derives from it once.
+
+A :class:`Loaded` is immutable once built (its caches aside) and is swapped whole: a request
+takes the current one once, at its start, and answers from it alone, so that every answer,
+even during a swap, comes from exactly one release and names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from support_scope.consume.context import Facts
+from support_scope.consume.load import Verified, verified_ruleset
+from support_scope.consume.ruleset import Ruleset
+from support_scope.consume.values import Decision
+from support_scope.model.release import CompiledFact
+
+_CACHE_LIMIT = 100_000  # decisions whose JSON is kept ready; beyond, the cache starts again
+
+
+def dumps(value: Any) -> bytes:
+    """Compact JSON in UTF-8, the form every answer uses."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass
+class Loaded:
+    """A verified release ready to answer, with the service's view of it."""
+
+    ruleset: Ruleset
+    signed_by: str | None
+    source: str
+    content_digest: str  # SHA-256 of the file's bytes and its signature file's: what was fetched
+    loaded_at: float = field(default_factory=time.time)
+    from_cache: bool = False
+    facts: Facts = field(init=False)
+    declared_facts: tuple[CompiledFact, ...] = field(init=False)
+    release_json: bytes = field(init=False)
+    openapi: bytes = b""
+    _answers: dict[int, tuple[Decision, bytes, bytes]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.release_json = dumps(self.ruleset.info.to_json())
+
+    @classmethod
+    def of(cls, verified: Verified, content_digest: str, *, source: str, from_cache: bool = False) -> Loaded:
+        """Build the ruleset of a verified release and everything the service derives from it."""
+        from support_scope.serve.openapi import openapi_document
+
+        ruleset = verified_ruleset(verified)
+        loaded = cls(ruleset, verified.signed_by, source, content_digest, from_cache=from_cache)
+        loaded.declared_facts = tuple(verified.release.compiled["facts"])
+        loaded.facts = Facts(loaded.declared_facts)
+        loaded.openapi = dumps(openapi_document(loaded))
+        # The search index is built here, in the reloading thread, not by the first search.
+        ruleset.find("support-scope")
+        return loaded
+
+    # ---- identity
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return self.ruleset.info.to_json()
+
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        return self.ruleset.manifest
+
+    def describe(self) -> dict[str, Any]:
+        """What ``/health`` and ``/v1/release`` say of this release."""
+        return {
+            **self.info,
+            "source": self.source,
+            "signed_by": self.signed_by,
+            "loaded_at": timestamp(self.loaded_at),
+            "from_cache": self.from_cache,
+        }
+
+    # ---- answers
+
+    def _parts(self, decision: Decision) -> tuple[bytes, bytes]:
+        """The decision's JSON (``Decision.to_json()``), and the part a decision log line repeats, built once."""
+        cached = self._answers.get(id(decision))
+        if cached is None or cached[0] is not decision:
+            if len(self._answers) >= _CACHE_LIMIT:
+                self._answers.clear()
+            data = decision.to_json()
+            logged = dumps({"outcome": data["outcome"], "citation": _citation(data.get("citation"))})
+            # The decision is kept with its bytes: its id cannot be reused while it is cached.
+            cached = self._answers[id(decision)] = (decision, dumps(data), logged)
+        return cached[1], cached[2]
+
+    def answer(self, decision: Decision, decision_id: str) -> bytes:
+        """``Decision.to_json()`` plus ``decision_id`` and the release that answered, as JSON bytes."""
+        body = self._parts(decision)[0]
+        return b'{"decision_id":"%s","release":%s,%s' % (decision_id.encode(), self.release_json, body[1:])
+
+    def logged(self, decision: Decision) -> bytes:
+        """``{"outcome", "citation"}`` of the decision, as a log line holds them."""
+        return self._parts(decision)[1]
+
+
+def _citation(citation: Any) -> Any:
+    """The citation without its texts (the release holds them): what a log needs to find the line."""
+    if not isinstance(citation, dict):
+        return citation
+    return {key: value for key, value in citation.items() if key not in ("category_title", "text")}
+
+
+def content_digest(raw: bytes, signature: bytes | None) -> str:
+    """One digest of a release file's bytes and its signature file's: "is this what we have?"."""
+    digest = hashlib.sha256(raw)
+    digest.update(b"\0signature\0" + (signature if signature is not None else b"-"))
+    return "sha256:" + digest.hexdigest()
+
+
+def timestamp(seconds: float) -> str:
+    """RFC 3339, UTC, to the millisecond: ``2026-01-31T12:00:00.123Z``."""
+    whole = int(seconds)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{int((seconds - whole) * 1000):03d}Z"
