@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import click
 
 from support_scope.cli.common import (
     EXIT_FAILED,
+    EXIT_OK,
     fail,
     policy_option,
     project,
@@ -189,8 +192,16 @@ def serve(
         what = "nothing yet"
     click.echo(f"support-scope serve: serving {what} on http://{shown_host}:{bound[1]}", err=True)
     server = uvicorn.Server(uvicorn_config(service.app()))
-    server.run(sockets=[listener])
-    raise SystemExit(0)
+    # uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again once its own
+    # handlers are gone: these make that a clean exit 0 rather than "Aborted!" or death by signal.
+    signal.signal(signal.SIGTERM, _stopped)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[listener])
+    raise SystemExit(EXIT_OK)
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(EXIT_OK)
 
 
 def _listen(host: str, port: int) -> socket.socket:
