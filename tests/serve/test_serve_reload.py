@@ -221,7 +221,7 @@ def _published(store: Store, run_cli: Cli, raw: bytes, key: KeyPair, name: str =
     staging = store.directory / f".staging-{name}"
     staging.write_bytes(raw)
     sign(run_cli, staging, key)
-    publish(store.directory / (name + ".signatures.json"), signature_path(staging).read_bytes())
+    publish(store.directory / (name + ".sig"), signature_path(staging).read_bytes())
     publish(store.directory / name, raw)
 
 

@@ -97,7 +97,7 @@ def test_sign_writes_a_signature_any_ed25519_tool_verifies(
 def test_load_release_requires_a_signature_when_keys_are_given(
     run_cli: Cli, release: Path, keys: dict[str, KeyPair]
 ) -> None:
-    with pytest.raises(ReleaseError, match=r"not signed \(no .*1\.0\.0\.json\.signatures\.json\)"):
+    with pytest.raises(ReleaseError, match=r"not signed \(no .*1\.0\.0\.json\.sig\)"):
         load_release(release, keys=[keys["old"].public])
     assert load_release(release).policy_version == "1.0.0"  # without keys, as before
     sign(run_cli, release, keys["old"])
@@ -264,3 +264,28 @@ def test_openssl_made_keys_if_available(tmp_path: Path) -> None:
     pair = make_key(tmp_path, "k")
     assert pair.private.read_text(encoding="ascii").startswith("-----BEGIN PRIVATE KEY-----")
     assert len(TrustedKeys.load([pair.public]).keys) == 1
+
+
+def test_a_signed_release_in_the_project_keeps_the_gate_green(
+    run_cli: Cli, keys: dict[str, KeyPair], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signature beside releases/<id>/<version>.json is no release: `check` and `decide` pass it by."""
+    from conftest import REPO
+
+    for name in ("policies", "releases"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    shutil.copy(REPO / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
+    monkeypatch.chdir(tmp_path)
+    sign(run_cli, Path("releases/act-premium-support-scope/1.0.0.json"), keys["old"])
+    result = run_cli("check")
+    assert result.exit_code == 0, result.output
+    result = run_cli(
+        "decide",
+        "--plan",
+        "standard",
+        "--category",
+        "companion-app",
+        "--verify-with",
+        str(keys["old"].public),
+    )
+    assert result.exit_code == 0, result.output

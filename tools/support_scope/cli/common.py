@@ -103,7 +103,7 @@ def verify_with_option() -> Callable[[F], F]:
         multiple=True,
         type=click.Path(path_type=Path),
         metavar="PUBLIC_KEY",
-        help="A PEM Ed25519 public key the release must be signed with (RELEASE.signatures.json, as "
+        help="A PEM Ed25519 public key the release must be signed with (RELEASE.sig, as "
         "`support-scope sign` writes it); repeatable: any one of the keys will do (keys rotate). "
         "An unsigned or wrongly signed release is refused.",
     )

@@ -24,7 +24,7 @@ from support_scope.cli.common import EXIT_OK, run_core
 def sign(release: Path, keys: tuple[Path, ...]) -> None:
     """Sign a release, so that a service can check who compiled it.
 
-    Writes RELEASE.signatures.json beside RELEASE (atomically): an Ed25519 signature over the
+    Writes RELEASE.sig beside RELEASE (atomically): an Ed25519 signature over the
     release file's exact bytes, with the key id (the SHA-256 of the public key's DER form, as
     `openssl pkey -pubin -in public.pem -outform DER | sha256sum` prints it). Signatures of the
     same release by other keys already in the file are kept (key rotation); those of another

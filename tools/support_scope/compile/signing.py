@@ -5,7 +5,8 @@ digest again. A signature proves origin: only the holder of a private key can ma
 public key accepts. A service configured with public keys (``load_release(..., keys=...)``,
 ``decide --verify-with``, ``serve --verify-with``) refuses a release that no trusted key signed.
 
-**The format** (``RELEASE.signatures.json``, beside the release): a plain Ed25519 signature
+**The format** (``RELEASE.sig``, beside the release; a small JSON document, named so that no
+``*.json`` glob takes it for a release): a plain Ed25519 signature
 (RFC 8032) over the exact bytes of the release file, base64-encoded, with the id of the key that
 made it. Several signatures may sit side by side (a release signed by the old and the new key
 while keys rotate)::
@@ -46,7 +47,7 @@ from support_scope.fileio.jsonfile import dump_json, parse_json, read_bytes
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-SIGNATURE_SUFFIX = ".signatures.json"
+SIGNATURE_SUFFIX = ".sig"  # not .json: the gate reads every releases/<id>/*.json as a release
 SIGNATURE_FORMAT = 1
 ALGORITHM = "ed25519"
 MAX_KEY_BYTES = 64 * 1024
@@ -56,7 +57,7 @@ _SIGNATURE_BYTES = 64
 
 
 def signature_path(release: str | Path) -> Path:
-    """Where the signatures of ``release`` live: ``RELEASE.signatures.json``, beside it."""
+    """Where the signatures of ``release`` live: ``RELEASE.sig``, beside it."""
     return Path(str(release) + SIGNATURE_SUFFIX)
 
 

@@ -26,7 +26,7 @@ def load_release(
     :class:`ReleaseError` saying why.
 
     ``keys`` (public key files, PEM Ed25519, or :class:`~support_scope.compile.signing.TrustedKeys`):
-    the release must also carry a valid signature by one of them in ``RELEASE.signatures.json``
+    the release must also carry a valid signature by one of them in ``RELEASE.sig``
     beside it (:mod:`support_scope.compile.signing`); an unsigned or wrongly signed release is
     refused. Any one of several keys will do (keys rotate).
     """

@@ -9,7 +9,7 @@ refused or cannot be fetched never replaces the one being served; the failure is
 
 The last good release is kept on disk (``cache_dir``) so that a restart while the source is down
 or holds a bad release still serves it (verified again, signature included). The cache of a
-source is a directory of its own: ``<digest>.json`` (and its ``.signatures.json``) and a file
+source is a directory of its own: ``<digest>.json`` (and its ``.sig``) and a file
 ``current`` naming it, replaced atomically last, so a crash mid-write leaves the previous one.
 """
 

@@ -9,7 +9,7 @@
 - :class:`UrlSource`: a release on any static HTTP store (a web server, object storage), polled
   with ``If-None-Match`` when the store gives an ``ETag``; without one, the release is downloaded
   at every look and compared by content. The signature is at the same URL plus
-  ``.signatures.json`` (on the path, before any query).
+  ``.sig`` (on the path, before any query).
 
 A source only fetches bytes; :mod:`support_scope.serve.reload` verifies them. ``fetch`` returns
 None when nothing changed since the last fetch, and raises :class:`Unreachable` when the
