@@ -25,7 +25,7 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 from starlette.applications import Starlette
@@ -33,6 +33,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from support_scope.consume.values import FindAnswer
 from support_scope.errors import SupportScopeError
@@ -97,12 +98,11 @@ def _not_ready(reloader: Reloader) -> Response:
     return problem(503, f"no verified release is loaded yet{why}")
 
 
-async def _body(request: Request, limit: int) -> bytes:
+async def _body(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The request's body, read from the ASGI messages; :class:`_TooLarge` beyond ``limit`` bytes."""
-    for name, value in request.scope["headers"]:
+    for name, value in scope["headers"]:
         if name == b"content-length" and value.isdigit() and int(value) > limit:
             raise _TooLarge
-    receive = request.receive
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -142,20 +142,15 @@ class Service:
         self.metrics = metrics
         self.log = log
         self.max_body = max_body
-        self._counters: dict[tuple[str, int], Any] = {}
 
     def _count(self, endpoint: str, response: Response) -> Response:
-        key = (endpoint, response.status_code)
-        counter = self._counters.get(key)
-        if counter is None:
-            counter = self._counters[key] = self.metrics.requests.labels(endpoint, str(response.status_code))
-        counter.inc()
+        self.metrics.requested(endpoint, response.status_code)
         return response
 
-    async def _question_body(self, request: Request) -> Any:
+    async def _question_body(self, scope: Scope, receive: Receive) -> Any:
         """The parsed body; a problem :class:`Response` when it cannot be read."""
         try:
-            return parse_body(await _body(request, self.max_body))
+            return parse_body(await _body(scope, receive, self.max_body))
         except _TooLarge:
             return problem(413, f"the body is larger than {self.max_body:,} bytes")
         except _Disconnected:
@@ -165,22 +160,23 @@ class Service:
 
     # ---- decisions
 
-    async def decide(self, request: Request) -> Response:
+    async def decide(self, scope: Scope, receive: Receive) -> Response | tuple[bytes, float]:
+        """``POST /v1/decide``: the answer's bytes and the server time, or a problem."""
         started = time.perf_counter()
         loaded = self.reloader.current  # the one release this request answers from
         if loaded is None:
-            return self._count("/v1/decide", _not_ready(self.reloader))
-        data = await self._question_body(request)
+            return _not_ready(self.reloader)
+        data = await self._question_body(scope, receive)
         if isinstance(data, Response):
-            return self._count("/v1/decide", data)
+            return data
         problems: list[Problem] = []
         question = read_question(data, loaded, "", problems)
         if question is None:
-            return self._count("/v1/decide", _unprocessable(problems))
+            return _unprocessable(problems)
         try:
             decision = loaded.ruleset.decide(**question)
         except SupportScopeError as e:
-            return self._count("/v1/decide", _unprocessable([decision_problem(e, question, "")]))
+            return _unprocessable([decision_problem(e, question, "")])
         decision_id = new_id()
         body = loaded.answer(decision, decision_id)
         elapsed = time.perf_counter() - started
@@ -188,20 +184,17 @@ class Service:
         self.metrics.decide_latency.observe(elapsed)
         if self.log is not None:
             self.log.record(decision_id, loaded, question, decision, elapsed)
-        return self._count(
-            "/v1/decide",
-            Response(body, media_type=_JSON, headers={"Server-Timing": "app;dur=%.3f" % (elapsed * 1000)}),
-        )
+        return body, elapsed
 
-    async def decide_batch(self, request: Request) -> Response:
+    async def decide_batch(self, scope: Scope, receive: Receive) -> Response | tuple[bytes, float]:
+        """``POST /v1/decide/batch``: the answers' bytes and the server time, or a problem."""
         started = time.perf_counter()
-        endpoint = "/v1/decide/batch"
         loaded = self.reloader.current
         if loaded is None:
-            return self._count(endpoint, _not_ready(self.reloader))
-        data = await self._question_body(request)
+            return _not_ready(self.reloader)
+        data = await self._question_body(scope, receive)
         if isinstance(data, Response):
-            return self._count(endpoint, data)
+            return data
         listed = data.get("questions") if isinstance(data, dict) else None
         problems: list[Problem] = []
         if not isinstance(data, dict):
@@ -215,13 +208,13 @@ class Service:
             if not isinstance(listed, list) or not listed or len(listed) > MAX_BATCH:
                 problems.append(Problem("/questions", f"a list of 1 to {MAX_BATCH:,} questions"))
         if problems:
-            return self._count(endpoint, _unprocessable(problems))
+            return _unprocessable(problems)
         assert isinstance(listed, list)
         questions = [
             read_question(item, loaded, f"/questions/{i}", problems) for i, item in enumerate(listed)
         ]
         if problems:
-            return self._count(endpoint, _unprocessable(problems))
+            return _unprocessable(problems)
         decide = loaded.ruleset.decide
         decisions = []
         for index, question in enumerate(questions):
@@ -231,7 +224,7 @@ class Service:
             except SupportScopeError as e:
                 problems.append(decision_problem(e, question, f"/questions/{index}"))
         if problems:
-            return self._count(endpoint, _unprocessable(problems))
+            return _unprocessable(problems)
         ids = [new_id() for _ in decisions]
         answers = b",".join(loaded.answer(d, i) for d, i in zip(decisions, ids, strict=True))
         body = b'{"release":%s,"answers":[%s]}' % (loaded.release_json, answers)
@@ -246,10 +239,7 @@ class Service:
             ):
                 assert question is not None
                 self.log.record(decision_id, loaded, question, decision, elapsed, index)
-        return self._count(
-            endpoint,
-            Response(body, media_type=_JSON, headers={"Server-Timing": "app;dur=%.3f" % (elapsed * 1000)}),
-        )
+        return body, elapsed
 
     # ---- search, release, health, metrics, OpenAPI
 
@@ -370,8 +360,12 @@ class Service:
 
         return Starlette(
             routes=[
-                Route("/v1/decide", self.decide, methods=["POST"]),
-                Route("/v1/decide/batch", self.decide_batch, methods=["POST"]),
+                Route("/v1/decide", _Answering(self.decide, "/v1/decide", self.metrics), methods=["POST"]),
+                Route(
+                    "/v1/decide/batch",
+                    _Answering(self.decide_batch, "/v1/decide/batch", self.metrics),
+                    methods=["POST"],
+                ),
                 Route("/v1/find", self.find, methods=["GET"]),
                 Route("/v1/release", self.release, methods=["GET"]),
                 Route("/health", self.health, methods=["GET"]),
@@ -381,6 +375,43 @@ class Service:
             exception_handlers={HTTPException: http_error, Exception: server_error},
             lifespan=self.lifespan,
         )
+
+
+class _Answering:
+    """A raw ASGI endpoint over a decision handler (Starlette routes an object as it is): the
+    answer goes out as two ASGI messages, without a Request or Response object on the way; a
+    problem is a Starlette :class:`Response`."""
+
+    def __init__(
+        self,
+        handler: Callable[[Scope, Receive], Awaitable[Response | tuple[bytes, float]]],
+        endpoint: str,
+        metrics: Metrics,
+    ) -> None:
+        self.handler = handler
+        self.endpoint = endpoint
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        result = await self.handler(scope, receive)
+        if isinstance(result, Response):
+            self.metrics.requested(self.endpoint, result.status_code)
+            await result(scope, receive, send)
+            return
+        body, elapsed = result
+        self.metrics.requested(self.endpoint, 200)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", b"%d" % len(body)),
+                    (b"server-timing", b"app;dur=%.3f" % (elapsed * 1000)),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 def uvicorn_config(app: Any, **options: Any) -> Any:

@@ -23,9 +23,14 @@ from support_scope.model.release import CompiledFact
 _CACHE_LIMIT = 100_000  # decisions whose JSON is kept ready; beyond, the cache starts again
 
 
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":")
+)  # made once: json.dumps makes one a call
+
+
 def dumps(value: Any) -> bytes:
     """Compact JSON in UTF-8, the form every answer uses."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 @dataclass
@@ -119,7 +124,14 @@ def content_digest(raw: bytes, signature: bytes | None) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+_second: tuple[int, str] = (-1, "")  # the last whole second and its text (one object: threads share it)
+
+
 def timestamp(seconds: float) -> str:
     """RFC 3339, UTC, to the millisecond: ``2026-01-31T12:00:00.123Z``."""
+    global _second
     whole = int(seconds)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{int((seconds - whole) * 1000):03d}Z"
+    last = _second
+    if last[0] != whole:
+        last = _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{last[1]}.{int((seconds - whole) * 1000):03d}Z"

@@ -50,12 +50,14 @@ class DecisionLog:
         self.dropped = 0
         self.error: str | None = None
 
-    def question(self, question: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    def question(self, question: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[str]]:
         """The question as logged: facts named in ``redact`` left out; and their names."""
-        logged = dict(question)
-        context = logged.get("context")
+        context = question.get("context")
         removed: list[str] = []
-        if context and self.redact:
+        if not context or not self.redact:
+            return question, removed
+        logged = dict(question)
+        if context:
             if EVERY_FACT in self.redact:
                 removed = sorted(context)
                 logged["context"] = {}

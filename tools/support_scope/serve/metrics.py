@@ -13,11 +13,19 @@
   that is refused or cannot be reached: the service keeps the last good one).
 
 One process, one set of metrics: with several processes behind a load balancer, scrape each.
+
+The metrics of every request (decisions, latency, requests) are plain counters kept by the
+event loop's thread, which alone serves requests, and turned into Prometheus families when
+scraped: a request pays a few dictionary updates, not the client library's locks.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
+from bisect import bisect_left
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Info, generate_latest
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from support_scope.model.vocab import OUTCOMES
@@ -28,33 +36,69 @@ CHECK_RESULTS = ("loaded", "unchanged", "refused", "unreachable")
 _BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
 
+class _Latency:
+    """A histogram's counts per bucket (not cumulative), its sum and count."""
+
+    __slots__ = ("counts", "sum")
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(_BUCKETS) + 1)
+        self.sum = 0.0
+
+    def observe(self, seconds: float) -> None:
+        self.counts[bisect_left(_BUCKETS, seconds)] += 1
+        self.sum += seconds
+
+
+class _RequestMetrics:
+    """The per-request metrics, as a collector of the registry."""
+
+    def __init__(self) -> None:
+        self.decisions: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
+        self.latency = {"/v1/decide": _Latency(), "/v1/decide/batch": _Latency()}
+        self.requests: dict[tuple[str, str], int] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        decisions = CounterMetricFamily(
+            "support_scope_decisions", "Decisions answered, by outcome.", labels=["outcome"]
+        )
+        for outcome, count in self.decisions.items():
+            decisions.add_metric([outcome], count)
+        yield decisions
+        latency = HistogramMetricFamily(
+            "support_scope_decision_seconds",
+            "Server time of decision requests, from arrival to the answer ready.",
+            labels=["endpoint"],
+        )
+        for endpoint, histogram in self.latency.items():
+            buckets, total = [], 0
+            for bound, count in zip((*map(str, _BUCKETS), "+Inf"), histogram.counts, strict=True):
+                total += count
+                buckets.append((bound, total))
+            latency.add_metric([endpoint], buckets, histogram.sum)
+        yield latency
+        requests = CounterMetricFamily(
+            "support_scope_http_requests",
+            "HTTP requests, by endpoint and status code.",
+            labels=["endpoint", "status"],
+        )
+        for (endpoint, status), count in sorted(self.requests.items()):
+            requests.add_metric([endpoint, status], count)
+        yield requests
+
+
 class Metrics:
-    """The service's metrics; the hot path's label children are looked up once."""
+    """The service's metrics."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         registry = self.registry
-        self.decisions = Counter(
-            "support_scope_decisions", "Decisions answered, by outcome.", ["outcome"], registry=registry
-        )
-        self.by_outcome: dict[str, Counter] = {
-            outcome: self.decisions.labels(outcome) for outcome in OUTCOMES
-        }
-        self.latency = Histogram(
-            "support_scope_decision_seconds",
-            "Server time of decision requests, from arrival to the answer ready.",
-            ["endpoint"],
-            buckets=_BUCKETS,
-            registry=registry,
-        )
-        self.decide_latency = self.latency.labels("/v1/decide")
-        self.batch_latency = self.latency.labels("/v1/decide/batch")
-        self.requests = Counter(
-            "support_scope_http_requests",
-            "HTTP requests, by endpoint and status code.",
-            ["endpoint", "status"],
-            registry=registry,
-        )
+        self._requests = _RequestMetrics()
+        registry.register(self._requests)
+        self.decisions = self._requests.decisions
+        self.decide_latency = self._requests.latency["/v1/decide"]
+        self.batch_latency = self._requests.latency["/v1/decide/batch"]
+        self.requests = self._requests.requests
         self.release = Info("support_scope_release", "The release being served.", registry=registry)
         self.release_loaded = Gauge(
             "support_scope_release_loaded", "1 when a verified release is being served.", registry=registry
@@ -84,10 +128,12 @@ class Metrics:
         )
 
     def decided(self, outcome: str) -> None:
-        child = self.by_outcome.get(outcome)
-        if child is None:  # an outcome a newer engine added
-            child = self.by_outcome[outcome] = self.decisions.labels(outcome)
-        child.inc()
+        decisions = self.decisions
+        decisions[outcome] = decisions.get(outcome, 0) + 1
+
+    def requested(self, endpoint: str, status: int) -> None:
+        key = (endpoint, str(status))
+        self.requests[key] = self.requests.get(key, 0) + 1
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
