@@ -624,3 +624,30 @@ def test_serve_without_the_extra_says_how_to_install_it(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 1
     assert "serving needs the serve extra: pip install 'support-scope[serve]'" in result.stderr
+
+
+def test_nothing_but_the_serve_command_imports_the_serve_stage() -> None:
+    """The service is a stage of its own: no other module imports it, even lazily, so that the
+    rest of the package never needs the serve extra."""
+    import ast
+
+    from conftest import REPO
+
+    package = REPO / "tools" / "support_scope"
+    importers = set()
+    for path in package.rglob("*.py"):
+        if path.parent.name == "serve" and path.parent.parent == package:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            if any(
+                name == "support_scope.serve" or name.startswith("support_scope.serve.") for name in names
+            ):
+                importers.add(path.relative_to(package).as_posix())
+    assert importers == {"cli/serve_cmd.py"}
