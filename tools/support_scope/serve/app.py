@@ -270,25 +270,26 @@ class Service:
         for name, value, known in (("plan", plan, ruleset.plans), ("product", product, ruleset.products)):
             if value is not None and value not in known:
                 problems.append(Problem(name, f"unknown {name} {value!r} (known: {', '.join(known)})", True))
-        limit: int | None = None
+        limit = MAX_FIND_LIMIT  # a search never answers more matches than this
         text = parameters.get("limit")
         if text is not None:
-            if not (text.isascii() and text.isdigit()) or not 1 <= int(text[:6]) <= MAX_FIND_LIMIT:
+            digits = text.lstrip("0")
+            if not (
+                text.isascii() and text.isdigit() and len(digits) <= 4 and 1 <= int(digits or 0) <= limit
+            ):
                 problems.append(Problem("limit", f"a whole number from 1 to {MAX_FIND_LIMIT}", True))
             else:
-                limit = int(text)
+                limit = int(digits)
         if problems:
             return _unprocessable(problems)
         assert query is not None
         keywords: dict[str, Any] = {"plan": plan, "product": product}
-        if limit is not None and "limit" in FIND_KEYWORDS:
+        if "limit" in FIND_KEYWORDS:
             keywords["limit"] = limit
         try:
-            matches = ruleset.find(query, **keywords)
+            matches = ruleset.find(query, **keywords)[:limit]
         except SupportScopeError as e:
             return _unprocessable([Problem("q", str(e), True)])
-        if limit is not None:
-            matches = matches[:limit]
         answer = FindAnswer(ruleset.info, query, plan, product, tuple(matches))
         return Response(dumps(answer.to_json()), media_type=_JSON)
 

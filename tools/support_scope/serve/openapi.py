@@ -246,7 +246,12 @@ def openapi_document(loaded: Loaded) -> dict[str, Any]:
                         {
                             "name": "limit",
                             "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_FIND_LIMIT},
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_FIND_LIMIT,
+                                "default": MAX_FIND_LIMIT,
+                            },
                         },
                     ],
                     "responses": {
