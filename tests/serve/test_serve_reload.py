@@ -415,3 +415,31 @@ def test_swapping_releases_under_load_fails_no_request(
     health = server.health()
     assert health["reload"]["releases_loaded"] >= 4
     assert samples(server)["support_scope_release_checks_total{refused}"] >= 1
+
+
+def test_a_release_swapped_out_is_freed(releases: Releases, tmp_path: Path) -> None:
+    """Nothing keeps the old release alive once no request holds it (in-process, no server)."""
+    import gc
+    import weakref
+
+    from support_scope.serve.metrics import Metrics
+    from support_scope.serve.reload import Reloader
+    from support_scope.serve.source import FileSource
+
+    path = tmp_path / "release.json"
+    path.write_bytes(releases.a)
+    reloader = Reloader(FileSource(path), metrics=Metrics())
+    try:
+        reloader.start()
+        first = reloader.current
+        assert first is not None
+        first.ruleset.decide(plan="standard", category="companion-app")
+        gone = weakref.ref(first.ruleset)
+        del first
+        publish(path, releases.b)
+        reloader.apply(reloader.check())
+        assert reloader.current is not None and reloader.current.ruleset.policy_version == "1.1.0"
+        assert gone() is None  # freed by reference counting: the collector froze it out of sight
+        assert reloader.check().result == "unchanged"
+    finally:
+        gc.unfreeze()
