@@ -127,6 +127,13 @@ def new_id() -> str:
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
+def _parsed(raw: bytes) -> Any:
+    try:
+        return parse_body(raw)
+    except Malformed as e:
+        return problem(400, str(e))
+
+
 class Service:
     """The endpoints, over one reloader, one set of metrics and an optional decision log."""
 
@@ -147,16 +154,21 @@ class Service:
         self.metrics.requested(endpoint, response.status_code)
         return response
 
-    async def _question_body(self, scope: Scope, receive: Receive) -> Any:
-        """The parsed body; a problem :class:`Response` when it cannot be read."""
+    async def _raw_body(self, scope: Scope, receive: Receive) -> bytes | Response:
+        """The body's bytes; a problem :class:`Response` when it cannot be read."""
         try:
-            return parse_body(await _body(scope, receive, self.max_body))
+            return await _body(scope, receive, self.max_body)
         except _TooLarge:
             return problem(413, f"the body is larger than {self.max_body:,} bytes")
         except _Disconnected:
             return problem(400, "the client went away before sending the whole body")
-        except Malformed as e:
-            return problem(400, str(e))
+
+    async def _question_body(self, scope: Scope, receive: Receive) -> Any:
+        """The parsed body; a problem :class:`Response` when it cannot be read."""
+        raw = await self._raw_body(scope, receive)
+        if isinstance(raw, Response):
+            return raw
+        return _parsed(raw)
 
     # ---- decisions
 
@@ -166,17 +178,26 @@ class Service:
         loaded = self.reloader.current  # the one release this request answers from
         if loaded is None:
             return _not_ready(self.reloader)
-        data = await self._question_body(scope, receive)
-        if isinstance(data, Response):
-            return data
-        problems: list[Problem] = []
-        question = read_question(data, loaded, "", problems)
-        if question is None:
-            return _unprocessable(problems)
-        try:
-            decision = loaded.ruleset.decide(**question)
-        except SupportScopeError as e:
-            return _unprocessable([decision_problem(e, question, "")])
+        raw = await self._raw_body(scope, receive)
+        if isinstance(raw, Response):
+            return raw
+        known = loaded.questions.get(raw)
+        if known is not None:  # these very bytes were answered before, by this release
+            question, decision = known
+        else:
+            data = _parsed(raw)
+            if isinstance(data, Response):
+                return data
+            problems: list[Problem] = []
+            checked = read_question(data, loaded, "", problems)
+            if checked is None:
+                return _unprocessable(problems)
+            question = checked
+            try:
+                decision = loaded.ruleset.decide(**question)
+            except SupportScopeError as e:
+                return _unprocessable([decision_problem(e, question, "")])
+            loaded.remember(raw, question, decision)
         decision_id = new_id()
         body = loaded.answer(decision, decision_id)
         elapsed = time.perf_counter() - started

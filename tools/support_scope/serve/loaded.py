@@ -21,6 +21,8 @@ from support_scope.consume.values import Decision
 from support_scope.model.release import CompiledFact
 
 _CACHE_LIMIT = 100_000  # decisions whose JSON is kept ready; beyond, the cache starts again
+_BODIES = 10_000  # request bodies remembered with their answer (at most 20 MB); beyond, again
+_BODY_LIMIT = 2048  # bytes of a request body remembered
 
 
 _ENCODER = json.JSONEncoder(
@@ -48,6 +50,9 @@ class Loaded:
     release_json: bytes = field(init=False)
     openapi: bytes = b""
     _answers: dict[int, tuple[Decision, bytes, bytes]] = field(default_factory=dict, repr=False)
+    # Request bodies answered before, and their checked question and decision: a client that asks
+    # the same question in the same bytes skips parsing and checking (the decision is the same).
+    questions: dict[bytes, tuple[dict[str, Any], Decision]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.release_json = dumps(self.ruleset.info.to_json())
@@ -99,6 +104,13 @@ class Loaded:
             # The decision is kept with its bytes: its id cannot be reused while it is cached.
             cached = self._answers[id(decision)] = (decision, dumps(data), logged)
         return cached[1], cached[2]
+
+    def remember(self, body: bytes, question: dict[str, Any], decision: Decision) -> None:
+        """Keep the answer to a small request body, for the next time these bytes come."""
+        if len(body) <= _BODY_LIMIT:
+            if len(self.questions) >= _BODIES:
+                self.questions.clear()
+            self.questions[body] = (question, decision)
 
     def answer(self, decision: Decision, decision_id: str) -> bytes:
         """``Decision.to_json()`` plus ``decision_id`` and the release that answered, as JSON bytes."""
