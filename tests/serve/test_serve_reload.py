@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import Cli
 from serve.live import (
     OUTCOME,
@@ -421,6 +423,10 @@ def test_a_release_swapped_out_is_freed(releases: Releases, tmp_path: Path) -> N
     """Nothing keeps the old release alive once no request holds it (in-process, no server)."""
     import gc
     import weakref
+
+    pytest.importorskip(
+        "prometheus_client", reason="the serve extra is not installed: pip install '.[serve]'"
+    )
 
     from support_scope.serve.metrics import Metrics
     from support_scope.serve.reload import Reloader
