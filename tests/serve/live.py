@@ -274,6 +274,25 @@ def releases() -> Releases:
     return Releases(a, b, json.loads(a)["manifest"]["digest"], json.loads(b)["manifest"]["digest"])
 
 
+def tampered(raw: bytes) -> bytes:
+    """The release with one byte changed: its digest no longer matches."""
+    data = bytearray(raw)
+    data[data.index(b"Assistance")] = ord("a")
+    return bytes(data)
+
+
+def forged(raw: bytes, version: str = "6.6.6") -> bytes:
+    """The release as another version, its digest computed again: intact by its digest, but not
+    what its signer signed."""
+    from support_scope.compile.verify import release_digest
+
+    document = json.loads(raw)
+    document["manifest"]["policy_version"] = version
+    document["policy"]["version"] = version
+    document["manifest"]["digest"] = release_digest(document)
+    return release_bytes(document)  # type: ignore[arg-type]
+
+
 def publish(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` as a publisher should: a temporary file renamed over it."""
     temporary = path.with_name(f".{path.name}.tmp")

@@ -4,7 +4,6 @@ never replaces the one served; under load, no request fails and every answer nam
 from __future__ import annotations
 
 import http.client
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -22,8 +21,10 @@ from serve.live import (
     Server,
     Store,
     call,
+    forged,
     publish,
     run_serve,
+    tampered,
 )
 from support_scope.compile.signing import signature_path
 
@@ -64,23 +65,6 @@ def version(health: dict[str, Any]) -> str | None:
 def sign(run_cli: Cli, release: Path, key: KeyPair) -> None:
     result = run_cli("sign", str(release), "--key", str(key.private))
     assert result.exit_code == 0, result.output
-
-
-def tampered(raw: bytes) -> bytes:
-    data = bytearray(raw)
-    data[data.index(b"Assistance")] = ord("a")  # one byte: the digest no longer matches
-    return bytes(data)
-
-
-def forged(raw: bytes, version: str = "6.6.6") -> bytes:
-    from support_scope.compile.compiler import release_bytes
-    from support_scope.compile.verify import release_digest
-
-    document = json.loads(raw)
-    document["manifest"]["policy_version"] = version
-    document["policy"]["version"] = version
-    document["manifest"]["digest"] = release_digest(document)
-    return release_bytes(document)
 
 
 # --------------------------------------------------------------------------- a file

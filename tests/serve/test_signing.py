@@ -15,11 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import Cli
-from serve.live import KeyPair, Releases, make_key
+from serve.live import KeyPair, Releases, forged, make_key
 from support_scope import load_release
-from support_scope.compile.compiler import release_bytes
 from support_scope.compile.signing import TrustedKeys, signature_path
-from support_scope.compile.verify import release_digest
 from support_scope.errors import InputError, ReleaseError
 
 pytest.importorskip("cryptography", reason="signing needs cryptography: pip install '.[serve]'")
@@ -38,15 +36,6 @@ def sign(run_cli: Cli, release: Path, *keys: KeyPair) -> None:
         args += ["--key", str(key.private)]
     result = run_cli(*args)
     assert result.exit_code == 0, result.output
-
-
-def forge(raw: bytes, version: str = "1.0.1") -> bytes:
-    """The release with its version changed and its digest computed again: intact, but not from the signer."""
-    document = json.loads(raw)
-    document["manifest"]["policy_version"] = version
-    document["policy"]["version"] = version
-    document["manifest"]["digest"] = release_digest(document)
-    return release_bytes(document)
 
 
 def test_sign_writes_a_signature_any_ed25519_tool_verifies(
@@ -87,7 +76,7 @@ def test_sign_writes_a_signature_any_ed25519_tool_verifies(
     ).stdout.split()[0]
     assert entry["key_id"] == f"sha256:{fingerprint}"
     tampered = tmp_path / "tampered.json"
-    tampered.write_bytes(forge(release.read_bytes()))
+    tampered.write_bytes(forged(release.read_bytes(), "1.0.1"))
     bad = subprocess.run(
         [*command, "-in", str(tampered), "-sigfile", str(signature)], capture_output=True, text=True
     )
@@ -111,7 +100,7 @@ def test_a_forged_release_with_a_good_digest_is_refused(
     run_cli: Cli, release: Path, keys: dict[str, KeyPair]
 ) -> None:
     sign(run_cli, release, keys["old"])
-    release.write_bytes(forge(release.read_bytes()))
+    release.write_bytes(forged(release.read_bytes(), "1.0.1"))
     assert load_release(release).policy_version == "1.0.1"  # the digest alone cannot tell
     with pytest.raises(
         ReleaseError, match=r"the signature by key sha256:[0-9a-f]{64} does not match the release"
@@ -132,7 +121,7 @@ def test_keys_rotate(run_cli: Cli, release: Path, keys: dict[str, KeyPair]) -> N
     ):
         assert load_release(release, keys=trusted).policy_version == "1.0.0"
     # A new release signed by the new key alone: services trusting both keys take it.
-    release.write_bytes(forge(release.read_bytes(), "1.1.0"))
+    release.write_bytes(forged(release.read_bytes(), "1.1.0"))
     sign(run_cli, release, keys["new"])
     assert len(json.loads(signature_path(release).read_text(encoding="utf-8"))["signatures"]) == 1
     assert load_release(release, keys=[keys["old"].public, keys["new"].public]).policy_version == "1.1.0"

@@ -13,10 +13,15 @@ if TYPE_CHECKING:
     from support_scope.consume.ruleset import Ruleset
 
 
-def release_path(release: Path | None, policy_id: str | None, root: Path | None) -> Path:
-    """``--release FILE``, or the project's latest release of the policy."""
+def release_alone(release: object, policy_id: str | None, root: Path | None) -> None:
+    """``--release`` names the release itself: with ``--policy`` or ``--root`` it is a usage error."""
     if release is not None and (policy_id is not None or root is not None):
         raise click.UsageError("--release names the release itself: give it alone, or --policy/--root")
+
+
+def release_path(release: Path | None, policy_id: str | None, root: Path | None) -> Path:
+    """``--release FILE``, or the project's latest release of the policy."""
+    release_alone(release, policy_id, root)
     path: Path = release if release is not None else run_core(project(root).latest_release, policy_id)
     return path
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from support_scope.cli.answers import release_alone
 from support_scope.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -136,8 +137,7 @@ def serve(
         fail(f"serving needs the serve extra: pip install 'support-scope[serve]' ({e})")
     from support_scope.compile.signing import TrustedKeys
 
-    if release is not None and (policy_id is not None or root is not None):
-        raise click.UsageError("--release names the release itself: give it alone, or --policy/--root")
+    release_alone(release, policy_id, root)
     if redact and log_target is None:
         raise click.UsageError("--log-redact says what the decision log leaves out: give --log too")
     keys = run_core(TrustedKeys.load, verify_with) if verify_with else None
