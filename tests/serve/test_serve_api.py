@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -106,7 +107,7 @@ def test_each_decision_has_its_own_id_and_names_its_release(server: Server, rele
 
 def test_the_done_when_curl_line(server: Server, run_cli: Cli, release_path: Path) -> None:
     """`curl -X POST localhost:PORT/v1/decide -d '{…}'`: curl's default form content type is fine."""
-    if (curl := __import__("shutil").which("curl")) is None:
+    if (curl := shutil.which("curl")) is None:
         pytest.skip("curl is not installed")
     question = {"plan": "standard", "category": "desktop-setup", "item": "desktop-setup-kb-pages"}
     out = subprocess.run(
