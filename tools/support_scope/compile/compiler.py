@@ -54,9 +54,17 @@ def compile_policy(document: dict[str, Any], source: bytes, *, display: str = "<
     if findings:
         raise PolicyError(_findings_message(findings, source, display))
     policy = cast(Policy, document)  # valid: it has every field the schema requires
+    compiled = _Compiler(policy).compiled()
+    if "vocabulary" in policy:
+        # A policy with a vocabulary compiles with its search index; one without compiles as
+        # before this member existed (its releases stay the same bytes), and is indexed when
+        # first searched (support_scope.consume.ruleset).
+        from support_scope.consume.index import build_index, grants_of_policy
+
+        compiled["search"] = build_index(compiled, grants_of_policy(policy), policy["vocabulary"])
     release: Release = {
         "$schema": COMPILED_SCHEMA_ID,
-        "compiled": _Compiler(policy).compiled(),
+        "compiled": compiled,
         "manifest": {
             "policy_id": policy["id"],
             "policy_version": policy["version"],

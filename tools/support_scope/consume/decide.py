@@ -27,9 +27,11 @@ from support_scope.consume.values import (
     Provenance,
     Referral,
     Text,
+    Verdict,
 )
 from support_scope.model.conditions import Evaluator, Truth, compile_test
 from support_scope.model.release import CompiledCategory, CompiledCondition, CompiledPlan, CompiledTier, Rule
+from support_scope.model.vocab import Outcome
 
 
 class Condition:
@@ -115,12 +117,7 @@ def build(question: Question, states: tuple[ConditionCheck, ...], lookup: Lookup
 
     product = question.product
     if product is not None and not product["eligible"]:
-        name = Text.of(product["name"])
-        reason = _reason(
-            f"Le produit « {name.fr} » n'est pas couvert par l'assistance.",
-            f"The product “{name.in_language('en')}” is not covered by support.",
-        )
-        return Decision("ineligible", reason=reason, **base)
+        return Decision("ineligible", reason=_product_reason(product), **base)
     unmet = [state for state in states if state.state == "unmet"]
     eligibility_unmet = [state for state in unmet if state.scope == "eligibility"]
     if eligibility_unmet:
@@ -141,27 +138,44 @@ def build(question: Question, states: tuple[ConditionCheck, ...], lookup: Lookup
         return Decision("excluded", reason=_excluded_reason(base["referrals"], base["billing"]), **base)
     if unmet:
         return Decision("ineligible", reason=_unmet_reason(unmet), **base)
-    tier_label = Text.of(lookup.tiers[rule["tier"]]["label"])
+    outcome, reason = _tier_outcome(plan, rule["tier"], lookup)
+    return Decision(outcome, reason=reason, **base)
+
+
+def grant_verdict(
+    plan: CompiledPlan, tier: str, product: Mapping[str, Any] | None, lookup: Lookup
+) -> Verdict:
+    """What a tier grant means for a customer on ``plan``: as for an included line of that tier."""
+    plans = lookup.tier_plans[tier]
+    if product is not None and not product["eligible"]:
+        return Verdict("ineligible", _product_reason(product), tier, plans)
+    outcome, reason = _tier_outcome(plan, tier, lookup)
+    return Verdict(outcome, reason, tier, plans)
+
+
+def _tier_outcome(plan: CompiledPlan, tier: str, lookup: Lookup) -> tuple[Outcome, Text]:
+    """``included`` when the plan reaches ``tier``, else ``upgrade``, with the reason in words."""
+    tier_label = Text.of(lookup.tiers[tier]["label"])
     plan_name = Text.of(plan["name"])
-    if rule["tier"] in lookup.plan_tiers[plan["id"]]:
-        return Decision(
-            "included",
-            reason=_reason(
-                f"Inclus dans l'offre « {plan_name.fr} » (niveau « {tier_label.fr} »).",
-                f"Included in the “{plan_name.in_language('en')}” plan ({tier_label.in_language('en')} tier).",
-            ),
-            **base,
+    if tier in lookup.plan_tiers[plan["id"]]:
+        return "included", _reason(
+            f"Inclus dans l'offre « {plan_name.fr} » (niveau « {tier_label.fr} »).",
+            f"Included in the “{plan_name.in_language('en')}” plan ({tier_label.in_language('en')} tier).",
         )
-    plans = base["plans"]
-    return Decision(
-        "upgrade",
-        reason=_reason(
-            f"Non inclus dans l'offre « {plan_name.fr} » : ce service relève du niveau « {tier_label.fr} » "
-            f"({', '.join(plans) or 'aucune offre'}).",
-            f"Not included in the “{plan_name.in_language('en')}” plan: this service needs the "
-            f"{tier_label.in_language('en')} tier ({', '.join(plans) or 'no plan'}).",
-        ),
-        **base,
+    plans = lookup.tier_plans[tier]
+    return "upgrade", _reason(
+        f"Non inclus dans l'offre « {plan_name.fr} » : ce service relève du niveau « {tier_label.fr} » "
+        f"({', '.join(plans) or 'aucune offre'}).",
+        f"Not included in the “{plan_name.in_language('en')}” plan: this service needs the "
+        f"{tier_label.in_language('en')} tier ({', '.join(plans) or 'no plan'}).",
+    )
+
+
+def _product_reason(product: Mapping[str, Any]) -> Text:
+    name = Text.of(product["name"])
+    return _reason(
+        f"Le produit « {name.fr} » n'est pas couvert par l'assistance.",
+        f"The product “{name.in_language('en')}” is not covered by support.",
     )
 
 

@@ -1,39 +1,273 @@
-"""Finding the lines of the matrix that mention some words (case and accents ignored)."""
+"""Ranked search of the matrix: a ticket's words in, the lines that answer it out, best first.
+
+The index (:mod:`~support_scope.consume.index`) is compiled into the release; this module
+reads it and answers queries:
+
+1. The ticket is cut into words as the lines were (:mod:`~support_scope.consume.analysis`):
+   folded, stop words out, each word with its French and English stems.
+2. A word the index does not know, that is no word of the vocabulary either, and of 5 letters
+   or more, is read as a typo of the index's nearest word (same first letter, 1 edit up to 7
+   letters, 2 from 8: "synchronisaton", "instaling"), at 0.8 of a typed word's weight.
+3. The vocabulary's phrases are found in the ticket, the longest first: a ``concept``'s
+   phrase stands for its key (and, holding a negation, no longer counts by its words: "sans
+   message d'erreur"); any other group's phrase adds the matrix's words it leads to, at 0.3
+   of a typed word's weight ("backup" finds "Sauvegardes serveur").
+4. Every line is scored by BM25F (k1 = 1.2, b = 0.5) over its weighted fields.
+5. Identical lines are one answer: the best scored stands for the others, listed with it.
+"""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterator
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import Any
 
-from support_scope.model.release import Compiled, Rule
+from support_scope.consume import analysis
+from support_scope.consume.analysis import NOT, Word
+from support_scope.consume.index import CONCEPT, Phrase, Phrases, Token, stream
 
-_APOSTROPHES = str.maketrans(
-    {"’": "'", "‘": "'", "ʼ": "'", "«": " ", "»": " ", "“": '"', "”": '"', "\u00a0": " "}
-)
+K1 = 1.2
+B = 0.5
+TYPED = 1.0
+CORRECTED = 0.8  # a word read as a typo of another
+EXPANDED = 0.3  # a word the vocabulary leads to
+_CACHE_LIMIT = 50_000
+
+# Stems of the words of queries seen so far (stemming costs some 100 µs a word; words repeat).
+_KEYS: dict[tuple[str, str], tuple[str, ...]] = {}
 
 
-def normalize(text: str) -> str:
-    """Lower case, no accents, plain apostrophes: how texts are compared when searching."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.casefold()
+@dataclass(frozen=True)
+class Hit:
+    """A line found: its document number, its score, and the identical lines shown with it."""
+
+    document: int
+    score: float
+    others: tuple[tuple[int, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Query:
+    """A ticket analysed: the weight of each key it searches, and the phrases it holds."""
+
+    weights: dict[str, float]
+    groups: tuple[str, ...]  # the vocabulary groups whose phrases it holds
+    corrected: tuple[tuple[str, str], ...]  # (word typed, word read)
 
 
 class SearchIndex:
-    """Every rule of a release with its texts normalised, built once per ruleset."""
+    """A release's search index, ready to answer; postings are read for the keys queried only."""
 
-    def __init__(self, compiled: Compiled) -> None:
-        self.entries: list[tuple[str, tuple[str, ...], Rule]] = [
-            (category["id"], tuple(normalize(t) for t in rule["text"].values()), rule)
-            for category in compiled["categories"]
-            for rule in category["rules"]
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.items: int = data["items"]
+        self.grants: list[dict[str, Any]] = data["grants"]
+        self.terms: list[str] = data["terms"]
+        self._lengths_text: str = data["lengths"]
+        self._postings_text: Mapping[str, str] = data["postings"]
+        self._words: Mapping[str, str] = data["words"]
+        self._vocabulary: list[dict[str, Any]] = data["vocabulary"]
+        self._postings: dict[str, tuple[list[int], list[int]]] = {}
+        self._norms: list[float] | None = None
+        self._phrases: Phrases | None = None
+        self._same: dict[int, int] | None = None
+        self._same_data: list[list[int]] = data["same"]
+        self._by_letter: dict[str, list[str]] | None = None
+        self.size = self._lengths_text.count(",") + 1 if self._lengths_text else 0
+
+    # ---- reading the index
+
+    def _posting(self, key: str) -> tuple[list[int], list[int]] | None:
+        found = self._postings.get(key)
+        if found is None:
+            text = self._postings_text.get(key)
+            if text is None:
+                return None
+            numbers = list(map(int, text.split(",")))
+            found = self._postings[key] = (list(accumulate(numbers[0::2])), numbers[1::2])
+        return found
+
+    def norms(self) -> list[float]:
+        if self._norms is None:
+            lengths = list(map(int, self._lengths_text.split(","))) if self._lengths_text else []
+            average = (sum(lengths) / len(lengths)) or 1.0 if lengths else 1.0
+            self._norms = [K1 * (1 - B + B * length / average) for length in lengths]
+        return self._norms
+
+    @property
+    def phrases(self) -> Phrases:
+        if self._phrases is None:
+            groups = [
+                (group["id"], group["kind"], [_phrase(text) for text in group["phrases"]])
+                for group in self._vocabulary
+            ]
+            self._phrases = Phrases(groups)
+        return self._phrases
+
+    def same(self) -> dict[int, int]:
+        """Document -> the first of the identical lines it belongs to."""
+        if self._same is None:
+            self._same = {number: numbers[0] for numbers in self._same_data for number in numbers}
+        return self._same
+
+    def keys_of(self, folded: str, written: str) -> tuple[str, ...]:
+        """The keys of a word of a query: from the index's table, else stemmed (and cached)."""
+        listed = self._words.get(folded)
+        if listed is not None:
+            return tuple(listed.split(" "))
+        cache_key = (folded, written)
+        keys = _KEYS.get(cache_key)
+        if keys is None:
+            if len(_KEYS) > _CACHE_LIMIT:
+                _KEYS.clear()
+            keys = _KEYS[cache_key] = analysis.query_keys(folded, written)
+        return keys
+
+    def known(self, keys: Iterable[str]) -> bool:
+        return any(key in self._postings_text or key in self.phrases.by_key for key in keys)
+
+    # ---- queries
+
+    def analyse(self, text: str) -> tuple[Query, list[Token]]:
+        """The keys a ticket searches, with their weights, and its phrase stream."""
+        corrected: list[tuple[str, str]] = []
+        typos: set[int] = set()
+
+        def keys_of(word: Word) -> tuple[str, ...]:
+            keys = self.keys_of(word.folded, word.text)
+            if (
+                word.kind != "word"
+                or word.whole
+                or word.folded in self._words
+                or self.known(keys)
+                or not _typo_candidate(word.folded)
+            ):
+                return keys
+            nearest = self._nearest(word.folded)
+            if not nearest:
+                return keys
+            corrected.append((word.text, nearest[0]))
+            typos.add(word.start)
+            return tuple(dict.fromkeys(k for near in nearest for k in self.keys_of(near, near)))
+
+        tokens = stream(analysis.words(text), keys_of)
+        spans = self.phrases.spans(tokens)
+        consumed = {p for span in spans if span.negated for p in range(span.start, span.end)}
+        weights: dict[str, float] = {}
+        for position, token in enumerate(tokens):
+            if not token.search or position in consumed:
+                continue
+            weight = CORRECTED if token.word is not None and token.word.start in typos else TYPED
+            for key in sorted(token.keys):
+                if key in self._postings_text and weights.get(key, 0.0) < weight:
+                    weights[key] = weight
+        groups: list[str] = []
+        for span in sorted(spans, key=lambda s: (s.start, s.group)):
+            group = self._vocabulary[span.group]
+            groups.append(group["id"])
+            if group["kind"] == "concept":
+                weights[CONCEPT + group["id"]] = TYPED
+                continue
+            for key in group.get("expand", ()):
+                if weights.get(key, 0.0) < EXPANDED:
+                    weights[key] = EXPANDED
+        return Query(weights, tuple(dict.fromkeys(groups)), tuple(corrected)), tokens
+
+    def _nearest(self, folded: str) -> list[str]:
+        """The index's words nearest to a typo (same first letter), or none within its edits."""
+        if self._by_letter is None:
+            by_letter: dict[str, list[str]] = {}
+            for word in (*self._words, *self._postings_text):
+                if word[:1].isalpha():
+                    by_letter.setdefault(word[0], []).append(word)
+            self._by_letter = {letter: sorted(set(words)) for letter, words in by_letter.items()}
+        limit = analysis.max_edits(folded)
+        best, found = limit + 1, []
+        for candidate in self._by_letter.get(folded[0], ()):
+            if abs(len(candidate) - len(folded)) > limit:
+                continue
+            edits = analysis.distance(folded, candidate, min(limit, best))
+            if edits < best:
+                best, found = edits, [candidate]
+            elif edits == best and edits <= limit:
+                found.append(candidate)
+        return found if best <= limit else []
+
+    def search(self, text: str, limit: int = 10) -> tuple[Query, list[Hit]]:
+        """The best ``limit`` answers to ``text`` (identical lines as one), best first."""
+        query, _ = self.analyse(text)
+        if not query.weights or limit <= 0:
+            return query, []
+        scores = self.score(query.weights)
+        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+        same = self.same()
+        hits: list[Hit] = []
+        where: dict[int, int] = {}
+        members: dict[int, list[tuple[int, float]]] = {}
+        for document, score in ranked:
+            line = same.get(document)
+            if line is not None and line in where:
+                members[line].append((document, score))
+                continue
+            if len(hits) >= limit:
+                continue  # still read: a line shown may have identical lines further down
+            if line is not None:
+                where[line] = len(hits)
+                members[line] = []
+            hits.append(Hit(document, score))
+        return query, [
+            Hit(hit.document, hit.score, tuple(members.get(same.get(hit.document, -1), ()))) for hit in hits
         ]
 
-    def matching(self, text: str) -> Iterator[tuple[str, Rule]]:
-        """(category id, rule) of every rule whose French or English text holds every word of ``text``."""
-        words = normalize(text).split()
-        if not words:
-            return
-        for category_id, haystacks, rule in self.entries:
-            if any(all(word in haystack for word in words) for haystack in haystacks):
-                yield category_id, rule
+    def score(self, weights: Mapping[str, float]) -> dict[int, float]:
+        """BM25F score of every document holding a key of the query."""
+        norms = self.norms()
+        size = len(norms)
+        scores: dict[int, float] = {}
+        for key in sorted(weights):
+            posting = self._posting(key)
+            if posting is None:
+                continue
+            documents, frequencies = posting
+            df = len(documents)
+            factor = weights[key] * math.log(1 + (size - df + 0.5) / (df + 0.5)) * (K1 + 1)
+            get = scores.get
+            for document, frequency in zip(documents, frequencies):
+                tf = frequency / 10
+                scores[document] = get(document, 0.0) + factor * tf / (tf + norms[document])
+        return scores
+
+    def matched_words(self, texts: Iterable[str], query: Query) -> tuple[str, ...]:
+        """The words of ``texts`` (a line's texts) that the query matched, as written."""
+        wanted = set(query.weights)
+        found: dict[str, None] = {}
+        for text in texts:
+            tokens = stream(analysis.words(text), lambda word: self.keys_of(word.folded, word.text))
+            for span in self.phrases.spans(tokens):
+                group = self._vocabulary[span.group]
+                if group["kind"] == "concept" and CONCEPT + group["id"] in wanted:
+                    for token in tokens[span.start : span.end]:
+                        if token.word is not None and token.folded != NOT:
+                            found[token.word.text] = None
+            for token in tokens:
+                if token.search and token.word is not None and token.keys & wanted:
+                    found[token.word.text] = None
+        return tuple(found)
+
+
+def _phrase(text: str) -> Phrase:
+    """A compiled phrase ("folded:key|key folded:key") as (folded, keys) per word."""
+    words = []
+    for part in text.split(" "):
+        folded, _, keys = part.partition(":")
+        words.append((folded, frozenset(keys.split("|"))))
+    return tuple(words)
+
+
+def _typo_candidate(folded: str) -> bool:
+    return folded.isalpha() and analysis.max_edits(folded) > 0
+
+
+def texts_of(language_map: Mapping[str, str]) -> Sequence[str]:
+    return [language_map[language] for language in sorted(language_map)]

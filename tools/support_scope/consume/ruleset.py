@@ -16,11 +16,13 @@ immutable), so a repeated question costs a dictionary lookup.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from support_scope.consume import decide as procedure
+from support_scope.consume.analysis import ANALYZER
 from support_scope.consume.context import Facts
-from support_scope.consume.find import SearchIndex
+from support_scope.consume.find import Query, SearchIndex
+from support_scope.consume.index import rules_in_order
 from support_scope.consume.values import Billing, Decision, Match, Provenance, Referral, ReleaseInfo, Text
 from support_scope.errors import ReleaseError, UnknownIdError
 from support_scope.model.release import (
@@ -28,6 +30,7 @@ from support_scope.model.release import (
     CompiledCategory,
     CompiledPlan,
     CompiledProduct,
+    CompiledTerm,
     CompiledTier,
     Manifest,
     Rule,
@@ -88,6 +91,8 @@ class Ruleset:
         self._contextual: dict[tuple[Any, ...], Decision] = {}
         self._applicable_conditions: dict[_Key, tuple[procedure.Condition, ...]] = {}
         self._index: SearchIndex | None = None
+        self._documents: list[tuple[str, Rule]] = []
+        self._terms: dict[str, CompiledTerm] = {t["id"]: t for t in compiled["general_terms"]}
 
     # ---- identity
 
@@ -241,40 +246,122 @@ class Ruleset:
 
     # ---- finding
 
-    def find(self, text: str, plan: str | None = None, product: str | None = None) -> list[Match]:
-        """Items whose French or English text holds every word of ``text``, ignoring case and accents.
+    def find(
+        self, text: str, plan: str | None = None, product: str | None = None, *, limit: int = 10
+    ) -> list[Match]:
+        """The lines of the matrix that answer ``text`` (a ticket's words), best first.
 
-        In source order; an item a category refers to (``see``) matches in that category too.
-        With ``plan``, each match carries the decision for that plan (and ``product``).
+        Items (found in each category that lists them or refers to them), tier grants and
+        general terms, ranked by how well their words meet the ticket's, French or English,
+        whatever its case, accents, plurals, inflections and typos, with the policy's
+        vocabulary (:mod:`support_scope.consume.find`); identical lines come as one match,
+        the others in its ``same``. At most ``limit`` matches. With ``plan``, each item
+        carries its decision for that plan (and ``product``), each grant its verdict.
         """
         if plan is not None and plan not in self.plans:
             raise UnknownIdError(f"unknown plan {plan!r} (known: {', '.join(self.plans)})")
         if product is not None and product not in self.products:
             raise UnknownIdError(f"unknown product {product!r} (known: {', '.join(self.products)})")
-        if self._index is None:
-            self._index = SearchIndex(self._compiled)
+        index = self.search_index
+        query, hits = index.search(text, limit)
         return [
-            self._match(category_id, rule, plan, product) for category_id, rule in self._index.matching(text)
+            self._match(
+                hit.document,
+                hit.score,
+                query,
+                plan,
+                product,
+                tuple(self._match(d, s, query, plan, product) for d, s in hit.others),
+            )
+            for hit in hits
         ]
 
-    def _match(self, category_id: str, rule: Rule, plan: str | None, product: str | None) -> Match:
-        category = self.categories[category_id]
-        decision = None
-        if plan is not None:
-            decision = self.decide(plan=plan, category=category_id, item=rule["item"], product=product)
-        via = rule.get("via")
+    @property
+    def search_index(self) -> SearchIndex:
+        """The release's search index (built here when the release has none, or one of another analysis)."""
+        if self._index is None:
+            data = self._compiled.get("search")
+            if data is None or data["analyzer"] != ANALYZER:
+                from support_scope.consume.index import Grant, build_index, grants_of_policy
+
+                listed = cast(Mapping[str, Any], self._compiled).get("grants")
+                grants = (
+                    [Grant(g["id"], g["tier"], g["text"], g["provenance"]) for g in listed]
+                    if isinstance(listed, list)
+                    else grants_of_policy(self.policy)
+                )
+                data = build_index(self._compiled, grants, self.policy.get("vocabulary", ()))
+            self._index = SearchIndex(data)
+            self._documents = [(c["id"], r) for c, r in rules_in_order(self._compiled)]
+        return self._index
+
+    def _match(
+        self,
+        document: int,
+        score: float,
+        query: Query,
+        plan: str | None,
+        product: str | None,
+        same: tuple[Match, ...] = (),
+    ) -> Match:
+        index = self.search_index
+        if document < index.items:
+            category_id, rule = self._documents[document]
+            category = self.categories[category_id]
+            decision = None
+            if plan is not None:
+                decision = self.decide(plan=plan, category=category_id, item=rule["item"], product=product)
+            via = rule.get("via")
+            return Match(
+                kind="item",
+                id=rule["item"],
+                text=Text.of(rule["text"]),
+                score=score,
+                provenance=Provenance.of(rule["provenance"]),
+                category=category_id,
+                category_title=Text.of(category["title"]),
+                status=rule["status"],
+                tier=rule.get("tier"),
+                via=via["item"] if via else None,
+                referrals=tuple(Referral(r, self.referrals[r]) for r in rule.get("referrals", ())),
+                billing=Billing.of(rule["billing"]) if "billing" in rule else None,
+                matched=index.matched_words(rule["text"].values(), query),
+                same=same,
+                decision=decision,
+            )
+        if document < index.items + len(index.grants):
+            grant = index.grants[document - index.items]
+            verdict = None
+            if plan is not None:
+                verdict = procedure.grant_verdict(
+                    self.plans[plan],
+                    grant["tier"],
+                    self.products[product] if product is not None else None,
+                    self._lookup,
+                )
+            return Match(
+                kind="grant",
+                id=grant["id"],
+                text=Text.of(grant["text"]),
+                score=score,
+                provenance=Provenance.of(grant["provenance"]),
+                status="included",
+                tier=grant["tier"],
+                matched=index.matched_words(grant["text"].values(), query),
+                same=same,
+                verdict=verdict,
+            )
+        term = self._terms[index.terms[document - index.items - len(index.grants)]]
         return Match(
-            category=category_id,
-            category_title=Text.of(category["title"]),
-            item=rule["item"],
-            text=Text.of(rule["text"]),
-            status=rule["status"],
-            tier=rule.get("tier"),
-            provenance=Provenance.of(rule["provenance"]),
-            via=via["item"] if via else None,
-            referrals=tuple(Referral(r, self.referrals[r]) for r in rule.get("referrals", ())),
-            billing=Billing.of(rule["billing"]) if "billing" in rule else None,
-            decision=decision,
+            kind="term",
+            id=term["id"],
+            text=Text.of(term["text"]),
+            score=score,
+            provenance=Provenance.of(term["provenance"]),
+            referrals=tuple(Referral(r, self.referrals[r]) for r in term.get("referrals", ())),
+            billing=Billing.of(term["billing"]) if "billing" in term else None,
+            matched=index.matched_words(term["text"].values(), query),
+            same=same,
         )
 
     def rules(self) -> Iterator[tuple[str, str]]:

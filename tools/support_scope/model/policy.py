@@ -21,6 +21,7 @@ from support_scope.model.vocab import (
     Op,
     Status,
     TermKind,
+    VocabularyKind,
 )
 
 LangMap = dict[str, str]  # {"fr": ..., "en": ...}; French required
@@ -234,6 +235,20 @@ class Category(_CategoryRequired, total=False):
     source_note: LangMap
 
 
+VocabularyTerms = dict[str, list[str]]  # {"fr": ["sauvegarde", ...], "en": ["backup", ...]}
+
+
+class _VocabularyGroupRequired(TypedDict):
+    id: str
+    kind: VocabularyKind
+    terms: VocabularyTerms
+
+
+class VocabularyGroup(_VocabularyGroupRequired, total=False):
+    matrix_terms: list[str]
+    note: LangMap
+
+
 class _PolicyRequired(TypedDict):
     id: str
     version: str
@@ -249,7 +264,11 @@ class _PolicyRequired(TypedDict):
     categories: list[Category]
 
 
-_PolicyOptional = TypedDict("_PolicyOptional", {"$schema": str, "source": Source}, total=False)
+_PolicyOptional = TypedDict(
+    "_PolicyOptional",
+    {"$schema": str, "source": Source, "vocabulary": list[VocabularyGroup]},
+    total=False,
+)
 
 
 class Policy(_PolicyRequired, _PolicyOptional):

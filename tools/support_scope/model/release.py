@@ -10,7 +10,15 @@ from __future__ import annotations
 from typing import Literal, TypedDict
 
 from support_scope.model.policy import Billing, Expression, LangMap, Limits, Provenance, See
-from support_scope.model.vocab import ConditionScope, FactType, NoteCause, NoteKind, Status, TermKind
+from support_scope.model.vocab import (
+    ConditionScope,
+    FactType,
+    NoteCause,
+    NoteKind,
+    Status,
+    TermKind,
+    VocabularyKind,
+)
 
 FORMAT: Literal[1] = 1  # the release format this package writes and reads
 
@@ -144,7 +152,39 @@ class CompiledCategory(TypedDict):
     rules: list[Rule]
 
 
-class Compiled(TypedDict):
+class IndexGrant(TypedDict):
+    id: str
+    tier: str
+    text: LangMap
+    provenance: Provenance
+
+
+class _IndexGroupRequired(TypedDict):
+    id: str
+    kind: VocabularyKind
+    phrases: list[str]
+
+
+class IndexGroup(_IndexGroupRequired, total=False):
+    expand: list[str]
+
+
+class SearchIndexData(TypedDict):
+    """``compiled.search``: the index :mod:`support_scope.consume.index` builds."""
+
+    analyzer: str
+    weights: dict[str, int]
+    items: int
+    grants: list[IndexGrant]
+    terms: list[str]
+    lengths: str
+    postings: dict[str, str]
+    same: list[list[int]]
+    words: dict[str, str]
+    vocabulary: list[IndexGroup]
+
+
+class _CompiledRequired(TypedDict):
     languages: list[str]
     title: LangMap
     tiers: list[CompiledTier]
@@ -155,6 +195,10 @@ class Compiled(TypedDict):
     referrals: list[CompiledReferral]
     general_terms: list[CompiledTerm]
     categories: list[CompiledCategory]
+
+
+class Compiled(_CompiledRequired, total=False):
+    search: SearchIndexData  # only when the policy has a vocabulary
 
 
 Release = TypedDict(
