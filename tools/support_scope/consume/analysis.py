@@ -195,30 +195,51 @@ def line_keys(word: Word, language: str) -> tuple[str, ...]:
     folded = word.folded
     protected = PROTECTED.get(folded)
     if protected is not None:
-        keys: tuple[str, ...] = (protected,)
-    elif not folded.isalpha() or len(folded) < 3:
-        keys = (folded,)
-    else:
-        lower = word.text.replace("-", "").casefold()
-        first = stem(lower, language)
-        second = stem(folded, language) if folded != lower else first
-        keys = (first,) if first == second else (first, second)
-    return keys
-
-
-def query_keys(folded: str, written: str | None = None) -> tuple[str, ...]:
-    """The keys a ticket's word may meet: its French and English stems, and the word itself.
-
-    ``written`` is the word as typed (accents and all); ``folded`` its folded form.
-    """
-    protected = PROTECTED.get(folded)
-    if protected is not None:
         return (protected,)
     if not folded.isalpha() or len(folded) < 3:
         return (folded,)
+    lower = word.text.replace("-", "").casefold()
+    first = stem(lower, language)
+    second = stem(folded, language) if folded != lower else first
+    return (first,) if first == second else (first, second)
+
+
+def tagged(keys: tuple[str, ...], language: str, folded: str) -> tuple[str, ...]:
+    """The keys a phrase compares: each stem tagged with its language, and the folded word.
+
+    A vocabulary phrase meets a word by the same word or by a stem of the same language:
+    the English "charged" (stem "charg") is not the French "chargée" (stem "charg").
+    """
+    return (*(f"{language}:{key}" for key in keys), folded)
+
+
+def query_keys(folded: str, written: str | None = None) -> tuple[str, ...]:
+    """The keys a ticket's word may meet, tagged: its French and English stems, and the word itself.
+
+    ``written`` is the word as typed (accents and all); ``folded`` its folded form. The index
+    keys are the same without their tags (:func:`untag`).
+    """
+    protected = PROTECTED.get(folded)
+    if protected is not None:
+        return (f"fr:{protected}", f"en:{protected}", folded)
+    if not folded.isalpha() or len(folded) < 3:
+        return (folded,)
     lower = (written or folded).replace("-", "").casefold()
-    keys = dict.fromkeys((stem(lower, "fr"), stem(lower, "en"), folded))
+    keys = dict.fromkeys(
+        (
+            f"fr:{stem(lower, 'fr')}",
+            f"en:{stem(lower, 'en')}",
+            f"fr:{stem(folded, 'fr')}",
+            f"en:{stem(folded, 'en')}",
+            folded,
+        )
+    )
     return tuple(keys)
+
+
+def untag(keys: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
+    """The index keys of tagged keys: the stems without their language, and the word."""
+    return frozenset(key[3:] if key[2:3] == ":" else key for key in keys)
 
 
 # --------------------------------------------------------------------------- typos

@@ -19,6 +19,7 @@ reads it and answers queries:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -32,8 +33,17 @@ K1 = 1.2
 B = 0.5
 TYPED = 1.0
 CORRECTED = 0.8  # a word read as a typo of another
-EXPANDED = 0.3  # a word the vocabulary leads to
+EXPANDED = 0.3  # what a vocabulary group leads to, when the words typed are in the index too
+BRIDGED = 0.6  # the same, when they are not (the group is the ticket's only way to the matrix)
+CONCEPT_WEIGHT = 2.0  # a concept's phrase: what kind of request it is (an error shown or not...)
+QUOTED = 0.3  # a word between quotes: an error message pasted, not the request's own words
 _CACHE_LIMIT = 50_000
+
+# A quotation: what an error message said, pasted into the ticket ('Accès refusé', "sync failed").
+# It opens after a space, a parenthesis or a colon (not an elision: l'erreur) and closes before one.
+_QUOTED = re.compile(
+    r"""(?:^|(?<=[\s(:]))['‘"“«]\s*(.+?)\s*['’"”»](?=$|[\s.,;:!?)])"""
+)
 
 # Stems of the words of queries seen so far (stemming costs some 100 µs a word; words repeat).
 _KEYS: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -50,11 +60,21 @@ class Hit:
 
 @dataclass(frozen=True)
 class Query:
-    """A ticket analysed: the weight of each key it searches, and the phrases it holds."""
+    """A ticket analysed: what it searches and why.
 
-    weights: dict[str, float]
-    groups: tuple[str, ...]  # the vocabulary groups whose phrases it holds
-    corrected: tuple[tuple[str, str], ...]  # (word typed, word read)
+    ``terms``: (weight, keys) per unit of meaning (a word typed, a concept, what one vocabulary
+    group leads to); a line scores for a unit by the best of its keys, never by several (a
+    word's French and English stems are one word). ``groups``: the vocabulary groups whose
+    phrases it holds; ``corrected``: (word typed, word read) for the typos read.
+    """
+
+    terms: tuple[tuple[float, tuple[str, ...]], ...]
+    groups: tuple[str, ...]
+    corrected: tuple[tuple[str, str], ...]
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(key for _, keys in self.terms for key in keys)
 
 
 class SearchIndex:
@@ -98,11 +118,9 @@ class SearchIndex:
     @property
     def phrases(self) -> Phrases:
         if self._phrases is None:
-            groups = [
-                (group["id"], group["kind"], [_phrase(text) for text in group["phrases"]])
-                for group in self._vocabulary
-            ]
-            self._phrases = Phrases(groups)
+            self._phrases = Phrases(
+                [[_phrase(text) for text in group["phrases"]] for group in self._vocabulary]
+            )
         return self._phrases
 
     def same(self) -> dict[int, int]:
@@ -112,7 +130,7 @@ class SearchIndex:
         return self._same
 
     def keys_of(self, folded: str, written: str) -> tuple[str, ...]:
-        """The keys of a word of a query: from the index's table, else stemmed (and cached)."""
+        """The tagged keys of a query's word: from the index's table, else stemmed (and cached)."""
         listed = self._words.get(folded)
         if listed is not None:
             return tuple(listed.split(" "))
@@ -124,55 +142,75 @@ class SearchIndex:
             keys = _KEYS[cache_key] = analysis.query_keys(folded, written)
         return keys
 
-    def known(self, keys: Iterable[str]) -> bool:
-        return any(key in self._postings_text or key in self.phrases.by_key for key in keys)
+    def known(self, tags: Iterable[str]) -> bool:
+        return any(
+            tag in self.phrases.by_key or analysis.untag((tag,)) & self._postings_text.keys() for tag in tags
+        )
 
     # ---- queries
 
     def analyse(self, text: str) -> tuple[Query, list[Token]]:
-        """The keys a ticket searches, with their weights, and its phrase stream."""
+        """What a ticket searches (:class:`Query`), and its phrase stream."""
         corrected: list[tuple[str, str]] = []
         typos: set[int] = set()
 
-        def keys_of(word: Word) -> tuple[str, ...]:
-            keys = self.keys_of(word.folded, word.text)
-            if (
+        def keys_of(word: Word) -> tuple[frozenset[str], tuple[str, ...]]:
+            tags = self.keys_of(word.folded, word.text)
+            if not (
                 word.kind != "word"
                 or word.whole
                 or word.folded in self._words
-                or self.known(keys)
+                or self.known(tags)
                 or not _typo_candidate(word.folded)
             ):
-                return keys
-            nearest = self._nearest(word.folded)
-            if not nearest:
-                return keys
-            corrected.append((word.text, nearest[0]))
-            typos.add(word.start)
-            return tuple(dict.fromkeys(k for near in nearest for k in self.keys_of(near, near)))
+                nearest = self._nearest(word.folded)
+                if nearest:
+                    corrected.append((word.text, nearest[0]))
+                    typos.add(word.start)
+                    tags = tuple(dict.fromkeys(t for near in nearest for t in self.keys_of(near, near)))
+            return analysis.untag(tags), tags
 
         tokens = stream(analysis.words(text), keys_of)
+        quoted = [match.span(1) for match in _QUOTED.finditer(text)]
         spans = self.phrases.spans(tokens)
-        consumed = {p for span in spans if span.negated for p in range(span.start, span.end)}
-        weights: dict[str, float] = {}
-        for position, token in enumerate(tokens):
-            if not token.search or position in consumed:
-                continue
-            weight = CORRECTED if token.word is not None and token.word.start in typos else TYPED
-            for key in sorted(token.keys):
-                if key in self._postings_text and weights.get(key, 0.0) < weight:
-                    weights[key] = weight
+        consumed = set()
+        terms: dict[tuple[str, ...], float] = {}
         groups: list[str] = []
         for span in sorted(spans, key=lambda s: (s.start, s.group)):
             group = self._vocabulary[span.group]
             groups.append(group["id"])
             if group["kind"] == "concept":
-                weights[CONCEPT + group["id"]] = TYPED
+                # A concept's phrase stands for the concept, not for its words.
+                consumed.update(range(span.start, span.end))
+                _add(terms, (CONCEPT + group["id"],), CONCEPT_WEIGHT)
+        typed: set[str] = set()
+        for position, token in enumerate(tokens):
+            if not token.search or position in consumed:
                 continue
-            for key in group.get("expand", ()):
-                if weights.get(key, 0.0) < EXPANDED:
-                    weights[key] = EXPANDED
-        return Query(weights, tuple(dict.fromkeys(groups)), tuple(corrected)), tokens
+            keys = tuple(sorted(k for k in token.keys if k in self._postings_text))
+            if keys:
+                typed.update(keys)
+                start = token.word.start if token.word is not None else -1
+                weight = CORRECTED if start in typos else TYPED
+                if any(begin <= start < end for begin, end in quoted):
+                    weight *= QUOTED
+                _add(terms, keys, weight)
+        for span in spans:
+            group = self._vocabulary[span.group]
+            if group["kind"] == "concept":
+                continue
+            keys = tuple(k for k in group.get("expand", ()) if k not in typed)
+            if keys:
+                # The words typed are in the index: the group adds a little; they are not:
+                # the group is how the ticket meets the matrix at all.
+                inside = any(tokens[p].keys & self._postings_text.keys() for p in range(span.start, span.end))
+                _add(terms, keys, EXPANDED if inside else BRIDGED)
+        query = Query(
+            tuple((weight, keys) for keys, weight in terms.items()),
+            tuple(dict.fromkeys(groups)),
+            tuple(corrected),
+        )
+        return query, tokens
 
     def _nearest(self, folded: str) -> list[str]:
         """The index's words nearest to a typo (same first letter), or none within its edits."""
@@ -197,9 +235,9 @@ class SearchIndex:
     def search(self, text: str, limit: int = 10) -> tuple[Query, list[Hit]]:
         """The best ``limit`` answers to ``text`` (identical lines as one), best first."""
         query, _ = self.analyse(text)
-        if not query.weights or limit <= 0:
+        if not query.terms or limit <= 0:
             return query, []
-        scores = self.score(query.weights)
+        scores = self.score(query.terms)
         ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
         same = self.same()
         hits: list[Hit] = []
@@ -220,33 +258,47 @@ class SearchIndex:
             Hit(hit.document, hit.score, tuple(members.get(same.get(hit.document, -1), ()))) for hit in hits
         ]
 
-    def score(self, weights: Mapping[str, float]) -> dict[int, float]:
-        """BM25F score of every document holding a key of the query."""
+    def score(self, terms: Iterable[tuple[float, tuple[str, ...]]]) -> dict[int, float]:
+        """BM25F score of every document holding a key of the query: per unit of the query,
+        the best of its keys in the document."""
         norms = self.norms()
         size = len(norms)
         scores: dict[int, float] = {}
-        for key in sorted(weights):
-            posting = self._posting(key)
-            if posting is None:
-                continue
-            documents, frequencies = posting
-            df = len(documents)
-            factor = weights[key] * math.log(1 + (size - df + 0.5) / (df + 0.5)) * (K1 + 1)
-            get = scores.get
-            for document, frequency in zip(documents, frequencies):
-                tf = frequency / 10
-                scores[document] = get(document, 0.0) + factor * tf / (tf + norms[document])
+        for weight, keys in terms:
+            best: dict[int, float] = {} if len(keys) > 1 else scores
+            for key in keys:
+                posting = self._posting(key)
+                if posting is None:
+                    continue
+                documents, frequencies = posting
+                df = len(documents)
+                factor = weight * math.log(1 + (size - df + 0.5) / (df + 0.5)) * (K1 + 1)
+                if best is scores:
+                    get = scores.get
+                    for document, frequency in zip(documents, frequencies, strict=True):
+                        tf = frequency / 10
+                        scores[document] = get(document, 0.0) + factor * tf / (tf + norms[document])
+                    continue
+                get = best.get
+                for document, frequency in zip(documents, frequencies, strict=True):
+                    tf = frequency / 10
+                    value = factor * tf / (tf + norms[document])
+                    if value > get(document, 0.0):
+                        best[document] = value
+            if best is not scores:
+                get = scores.get
+                for document, value in best.items():
+                    scores[document] = get(document, 0.0) + value
         return scores
 
     def matched_words(self, texts: Iterable[str], query: Query) -> tuple[str, ...]:
         """The words of ``texts`` (a line's texts) that the query matched, as written."""
-        wanted = set(query.weights)
+        wanted = query.keys
         found: dict[str, None] = {}
         for text in texts:
-            tokens = stream(analysis.words(text), lambda word: self.keys_of(word.folded, word.text))
-            for span in self.phrases.spans(tokens):
-                group = self._vocabulary[span.group]
-                if group["kind"] == "concept" and CONCEPT + group["id"] in wanted:
+            tokens = stream(analysis.words(text), self._line_keys)
+            for span in self.phrases.spans(tokens, self.concepts):
+                if CONCEPT + self._vocabulary[span.group]["id"] in wanted:
                     for token in tokens[span.start : span.end]:
                         if token.word is not None and token.folded != NOT:
                             found[token.word.text] = None
@@ -254,6 +306,19 @@ class SearchIndex:
                 if token.search and token.word is not None and token.keys & wanted:
                     found[token.word.text] = None
         return tuple(found)
+
+    def _line_keys(self, word: Word) -> tuple[frozenset[str], tuple[str, ...]]:
+        tags = self.keys_of(word.folded, word.text)
+        return analysis.untag(tags), tags
+
+    @property
+    def concepts(self) -> frozenset[int]:
+        return frozenset(n for n, group in enumerate(self._vocabulary) if group["kind"] == "concept")
+
+
+def _add(terms: dict[tuple[str, ...], float], keys: tuple[str, ...], weight: float) -> None:
+    if terms.get(keys, 0.0) < weight:
+        terms[keys] = weight
 
 
 def _phrase(text: str) -> Phrase:

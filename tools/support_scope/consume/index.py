@@ -55,19 +55,24 @@ CONCEPT = "@"  # a concept's key is "@" and its group's id
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    """A word of a phrase stream: the keys it may match, its folded form, the word it came from.
+    """A word of a phrase stream: the index keys it searches, the tagged keys phrases compare
+    (:func:`~support_scope.consume.analysis.tagged`), its folded form, the word it came from.
 
     ``search``: whether BM25 counts it (a noise word is only part of phrases; a negation is
     the mark :data:`~support_scope.consume.analysis.NOT`).
     """
 
     keys: frozenset[str]
+    tags: frozenset[str]
     folded: str
     search: bool
     word: Word | None = None
 
 
-def stream(found: Iterable[Word], keys_of: Callable[[Word], Iterable[str]]) -> list[Token]:
+KeysOf = Callable[[Word], tuple[Iterable[str], Iterable[str]]]  # a word -> (index keys, tagged keys)
+
+
+def stream(found: Iterable[Word], keys_of: KeysOf) -> list[Token]:
     """The phrase stream of a text's words: stop words out, a run of negations one mark, and a
     hyphenated word's whole form ("parefeu") merged into the first kept part of it."""
     tokens: list[Token] = []
@@ -81,9 +86,14 @@ def stream(found: Iterable[Word], keys_of: Callable[[Word], Iterable[str]]) -> l
                 if tokens[position].folded != NOT:
                     first = position
             if first is not None:
+                keys, tags = keys_of(word)
                 token = tokens[first]
                 tokens[first] = Token(
-                    token.keys | frozenset(keys_of(word)), token.folded, token.search, token.word
+                    token.keys | frozenset(keys),
+                    token.tags | frozenset(tags),
+                    token.folded,
+                    token.search,
+                    token.word,
                 )
             continue
         kind = word.kind
@@ -91,13 +101,14 @@ def stream(found: Iterable[Word], keys_of: Callable[[Word], Iterable[str]]) -> l
             continue
         if kind == "negation":
             if not tokens or tokens[-1].folded != NOT:
-                tokens.append(Token(frozenset((NOT,)), NOT, False, word))
+                tokens.append(Token(frozenset(), frozenset((NOT,)), NOT, False, word))
             continue
-        tokens.append(Token(frozenset(keys_of(word)), word.folded, kind == "word", word))
+        keys, tags = keys_of(word)
+        tokens.append(Token(frozenset(keys), frozenset(tags), word.folded, kind == "word", word))
     return tokens
 
 
-Phrase = tuple[tuple[str, frozenset[str]], ...]  # (folded, keys) per word of a vocabulary phrase
+Phrase = tuple[tuple[str, frozenset[str]], ...]  # (folded, tagged keys) per word of a vocabulary phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +119,14 @@ class Span:
     end: int
     group: int
     exact: int  # how many of its words are the phrase's very words (not only the same stem)
-    negated: bool
 
 
 class Phrases:
-    """The vocabulary's phrases, looked up by their first word's keys."""
+    """The vocabulary's phrases, looked up by their first word's tagged keys."""
 
-    def __init__(self, groups: Sequence[tuple[str, str, Sequence[Phrase]]]) -> None:
-        self.groups = [(group_id, kind) for group_id, kind, _ in groups]
+    def __init__(self, groups: Sequence[Sequence[Phrase]]) -> None:
         self.by_key: dict[str, list[tuple[int, Phrase]]] = defaultdict(list)
-        for number, (_, _, phrases) in enumerate(groups):
+        for number, phrases in enumerate(groups):
             for phrase in phrases:
                 if phrase:
                     for key in phrase[0][1]:
@@ -131,7 +140,7 @@ class Phrases:
         """
         found: dict[tuple[int, int, int], Span] = {}
         for start, token in enumerate(tokens):
-            candidates = {id(p): (g, p) for key in token.keys for g, p in self.by_key.get(key, ())}
+            candidates = {id(p): (g, p) for key in token.tags for g, p in self.by_key.get(key, ())}
             for group, phrase in candidates.values():
                 if only is not None and group not in only:
                     continue
@@ -139,17 +148,15 @@ class Phrases:
                 if end > len(tokens):
                     continue
                 exact = 0
-                for offset, (folded, keys) in enumerate(phrase):
+                for offset, (folded, tags) in enumerate(phrase):
                     other = tokens[start + offset]
-                    if not keys & other.keys:
+                    if not tags & other.tags:
                         break
                     exact += folded == other.folded
                 else:
-                    negated = any(folded == NOT for folded, _ in phrase)
-                    span = Span(start, end, group, exact, negated)
                     previous = found.get((start, end, group))
                     if previous is None or previous.exact < exact:
-                        found[(start, end, group)] = span
+                        found[(start, end, group)] = Span(start, end, group, exact)
         spans = list(found.values())
         return [
             span
@@ -166,10 +173,35 @@ class Phrases:
         ]
 
 
-def phrase_of(term: str) -> Phrase:
-    """A vocabulary term as a phrase: (folded, keys) per kept word, negations one mark."""
-    tokens = stream(analysis.words(term), lambda word: analysis.query_keys(word.folded, word.text))
-    return tuple((token.folded, token.keys) for token in tokens)
+def phrase_keys(word: Word, language: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A vocabulary word's keys: it meets the same word, or a word of the same stem in ``language``."""
+    keys = analysis.line_keys(word, language)
+    return keys, analysis.tagged(keys, language, word.folded)
+
+
+def line_word_keys(language: str) -> KeysOf:
+    """A line's word's keys: its stems in the line's language (and, tagged, the word itself)."""
+
+    def keys_of(word: Word) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        keys = analysis.line_keys(word, language)
+        return keys, analysis.tagged(keys, language, word.folded)
+
+    return keys_of
+
+
+def phrase_of(term: str, language: str) -> Phrase:
+    """A vocabulary term of ``language`` as a phrase: (folded, tagged keys) per kept word."""
+    tokens = stream(analysis.words(term), lambda word: phrase_keys(word, language))
+    return tuple((token.folded, token.tags) for token in tokens)
+
+
+def phrases_of(group: VocabularyGroup) -> list[Phrase]:
+    """Every term of a group as a phrase (terms of a language other than fr and en: as French)."""
+    return [
+        phrase_of(term, language if language in ("fr", "en") else "fr")
+        for language, terms in sorted(group["terms"].items())
+        for term in terms
+    ]
 
 
 # --------------------------------------------------------------------------- documents
@@ -198,10 +230,7 @@ class Builder:
 
     def __init__(self, vocabulary: Sequence[VocabularyGroup]) -> None:
         self.vocabulary = list(vocabulary)
-        groups = [
-            (g["id"], g["kind"], [phrase_of(t) for ts in g["terms"].values() for t in ts]) for g in vocabulary
-        ]
-        self.phrases = Phrases(groups)
+        self.phrases = Phrases([phrases_of(g) for g in self.vocabulary])
         self.concepts = frozenset(n for n, g in enumerate(self.vocabulary) if g["kind"] == "concept")
         self.concept_ids = {g["id"] for g in self.vocabulary if g["kind"] == "concept"}
         self._fields: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
@@ -215,15 +244,15 @@ class Builder:
         found = analysis.words(text)
         for word in found:
             self.written[word.folded].add(word.text.replace("-", "").casefold())
-        tokens = stream(found, lambda word: analysis.line_keys(word, language))
+        tokens = stream(found, line_word_keys(language))
         consumed: set[int] = set()
         concepts: list[tuple[str, ...]] = []
         for span in self.phrases.spans(tokens, self.concepts):
+            # A concept's phrase stands for the concept, not for its words.
             concepts.append((CONCEPT + self.vocabulary[span.group]["id"],))
-            if span.negated:
-                consumed.update(range(span.start, span.end))
+            consumed.update(range(span.start, span.end))
         keys = [
-            tuple(sorted(token.keys - {NOT}))
+            tuple(sorted(token.keys))
             for position, token in enumerate(tokens)
             if token.search and position not in consumed
         ]
@@ -331,14 +360,13 @@ class Builder:
             table[folded] = " ".join(keys)
         vocabulary: list[IndexGroup] = []
         for group in self.vocabulary:
-            phrases = [phrase_of(t) for ts in group["terms"].values() for t in ts]
             entry: IndexGroup = {
                 "id": group["id"],
                 "kind": group["kind"],
                 "phrases": sorted(
                     {
-                        " ".join(f"{folded}:{'|'.join(sorted(keys))}" for folded, keys in phrase)
-                        for phrase in phrases
+                        " ".join(f"{folded}:{'|'.join(sorted(tags))}" for folded, tags in phrase)
+                        for phrase in phrases_of(group)
                         if phrase
                     }
                 ),
