@@ -78,6 +78,10 @@ MIRRORS: list[tuple[Any, dict[str, Any]]] = [
     (release_model.CompiledCondition, _RD["condition"]),
     (release_model.Rule, _RD["rule"]),
     (release_model.Via, _RD["rule"]["properties"]["via"]),
+    (policy_model.VocabularyGroup, _PD["vocabulary_group"]),
+    (release_model.SearchIndexData, _C["search"]),
+    (release_model.IndexGrant, _items(RELEASE, _C["search"]["properties"]["grants"])),
+    (release_model.IndexGroup, _items(RELEASE, _C["search"]["properties"]["vocabulary"])),
 ]
 
 
@@ -101,6 +105,8 @@ def test_model_keys_are_the_schemas(model: Any, schema: dict[str, Any]) -> None:
         (vocab.NoteKind, _PD["note"]["properties"]["kind"]["enum"]),
         (vocab.NoteCause, _PD["note"]["properties"]["cause"]["enum"]),
         (vocab.ConditionScope, _RD["condition"]["properties"]["scope"]["enum"]),
+        (vocab.VocabularyKind, _PD["vocabulary_group"]["properties"]["kind"]["enum"]),
+        (vocab.VocabularyKind, _items(RELEASE, _C["search"]["properties"]["vocabulary"])["properties"]["kind"]["enum"]),
     ],
     ids=lambda value: getattr(value, "__name__", "enum") if not isinstance(value, list) else "enum",
 )

@@ -73,6 +73,8 @@ cannot
 
 def fold(text: str) -> str:
     """Lower case, no accents, ligatures spelt out: how words are compared."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return (
         "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -41,9 +41,7 @@ _CACHE_LIMIT = 50_000
 
 # A quotation: what an error message said, pasted into the ticket ('Accès refusé', "sync failed").
 # It opens after a space, a parenthesis or a colon (not an elision: l'erreur) and closes before one.
-_QUOTED = re.compile(
-    r"""(?:^|(?<=[\s(:]))['‘"“«]\s*(.+?)\s*['’"”»](?=$|[\s.,;:!?)])"""
-)
+_QUOTED = re.compile(r"""(?:^|(?<=[\s(:]))['‘"“«]\s*(.+?)\s*['’"”»](?=$|[\s.,;:!?)])""")
 
 # Stems of the words of queries seen so far (stemming costs some 100 µs a word; words repeat).
 _KEYS: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -94,6 +92,9 @@ class SearchIndex:
         self._same: dict[int, int] | None = None
         self._same_data: list[list[int]] = data["same"]
         self._by_letter: dict[str, list[str]] | None = None
+        self._lines: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        self._near: dict[str, list[str]] = {}
+        self._concepts: frozenset[int] | None = None
         self.size = self._lengths_text.count(",") + 1 if self._lengths_text else 0
 
     # ---- reading the index
@@ -214,6 +215,15 @@ class SearchIndex:
 
     def _nearest(self, folded: str) -> list[str]:
         """The index's words nearest to a typo (same first letter), or none within its edits."""
+        cached = self._near.get(folded)
+        if cached is not None:
+            return cached
+        if len(self._near) > _CACHE_LIMIT:
+            self._near.clear()
+        found = self._near[folded] = self._nearest_uncached(folded)
+        return found
+
+    def _nearest_uncached(self, folded: str) -> list[str]:
         if self._by_letter is None:
             by_letter: dict[str, list[str]] = {}
             for word in (*self._words, *self._postings_text):
@@ -296,16 +306,30 @@ class SearchIndex:
         wanted = query.keys
         found: dict[str, None] = {}
         for text in texts:
-            tokens = stream(analysis.words(text), self._line_keys)
-            for span in self.phrases.spans(tokens, self.concepts):
-                if CONCEPT + self._vocabulary[span.group]["id"] in wanted:
-                    for token in tokens[span.start : span.end]:
-                        if token.word is not None and token.folded != NOT:
-                            found[token.word.text] = None
-            for token in tokens:
-                if token.search and token.word is not None and token.keys & wanted:
-                    found[token.word.text] = None
+            for written, keys in self._highlights(text):
+                if keys & wanted:
+                    found[written] = None
         return tuple(found)
+
+    def _highlights(self, text: str) -> list[tuple[str, frozenset[str]]]:
+        """Each searched word of a line's text with the keys that light it up (cached): its own,
+        or the concept whose phrase it is part of."""
+        cached = self._lines.get(text)
+        if cached is None:
+            tokens = stream(analysis.words(text), self._line_keys)
+            concept: dict[int, str] = {}
+            for span in self.phrases.spans(tokens, self.concepts):
+                for position in range(span.start, span.end):
+                    concept[position] = CONCEPT + self._vocabulary[span.group]["id"]
+            cached = [
+                (token.word.text, frozenset((concept[position],)) if position in concept else token.keys)
+                for position, token in enumerate(tokens)
+                if token.word is not None and token.folded != NOT and (token.search or position in concept)
+            ]
+            if len(self._lines) > _CACHE_LIMIT:
+                self._lines.clear()
+            self._lines[text] = cached
+        return cached
 
     def _line_keys(self, word: Word) -> tuple[frozenset[str], tuple[str, ...]]:
         tags = self.keys_of(word.folded, word.text)
@@ -313,7 +337,9 @@ class SearchIndex:
 
     @property
     def concepts(self) -> frozenset[int]:
-        return frozenset(n for n, group in enumerate(self._vocabulary) if group["kind"] == "concept")
+        if self._concepts is None:
+            self._concepts = frozenset(n for n, g in enumerate(self._vocabulary) if g["kind"] == "concept")
+        return self._concepts
 
 
 def _add(terms: dict[tuple[str, ...], float], keys: tuple[str, ...], weight: float) -> None:

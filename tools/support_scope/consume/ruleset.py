@@ -271,7 +271,7 @@ class Ruleset:
                 query,
                 plan,
                 product,
-                tuple(self._match(d, s, query, plan, product) for d, s in hit.others),
+                tuple(self._match(d, s, None, plan, product) for d, s in hit.others),
             )
             for hit in hits
         ]
@@ -299,11 +299,12 @@ class Ruleset:
         self,
         document: int,
         score: float,
-        query: Query,
+        query: Query | None,
         plan: str | None,
         product: str | None,
         same: tuple[Match, ...] = (),
     ) -> Match:
+        """The match for a document; ``query`` None: not shown on its own (no matched words)."""
         index = self.search_index
         if document < index.items:
             category_id, rule = self._documents[document]
@@ -325,7 +326,7 @@ class Ruleset:
                 via=via["item"] if via else None,
                 referrals=tuple(Referral(r, self.referrals[r]) for r in rule.get("referrals", ())),
                 billing=Billing.of(rule["billing"]) if "billing" in rule else None,
-                matched=index.matched_words(rule["text"].values(), query),
+                matched=index.matched_words(rule["text"].values(), query) if query else (),
                 same=same,
                 decision=decision,
             )
@@ -347,7 +348,7 @@ class Ruleset:
                 provenance=Provenance.of(grant["provenance"]),
                 status="included",
                 tier=grant["tier"],
-                matched=index.matched_words(grant["text"].values(), query),
+                matched=index.matched_words(grant["text"].values(), query) if query else (),
                 same=same,
                 verdict=verdict,
             )
@@ -360,7 +361,7 @@ class Ruleset:
             provenance=Provenance.of(term["provenance"]),
             referrals=tuple(Referral(r, self.referrals[r]) for r in term.get("referrals", ())),
             billing=Billing.of(term["billing"]) if "billing" in term else None,
-            matched=index.matched_words(term["text"].values(), query),
+            matched=index.matched_words(term["text"].values(), query) if query else (),
             same=same,
         )
 

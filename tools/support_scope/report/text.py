@@ -96,7 +96,7 @@ class TextReporter(Reporter):
         )
 
     def matches(self, answer: FindAnswer) -> str:
-        return "\n".join(find_lines(answer, self.lang)) + "\n"
+        return "\n".join(find_lines(answer, self.lang, self.color)) + "\n"
 
     def release(self, outcome: ReleaseOutcome) -> str:
         plan = outcome.plan
