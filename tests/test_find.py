@@ -85,17 +85,26 @@ def test_typo_distance() -> None:
     [
         # The issue's examples: today none of them finds its line.
         ("sauvegarde du serveur", "third-party-hosting/third-party-hosting-server-backups"),
-        ("le client veut de l'aide pour configurer Outlook", "cloud-onboarding/cloud-onboarding-outlook-integration-advice"),
+        (
+            "le client veut de l'aide pour configurer Outlook",
+            "cloud-onboarding/cloud-onboarding-outlook-integration-advice",
+        ),
         ("telephone", "contact-management/contact-management-phone-remote-usage"),
         ("aide par téléphone pour utiliser act", "grant:extended-onboarding-usage"),
         ("synchronisaton", "remote-sync/remote-sync-sync-operation-errors"),
         # Vocabulary: words the matrix does not use.
         ("our backup failed on the hosted server", "third-party-hosting/third-party-hosting-server-backups"),
         ("Norton bloque Act", "hardware-os-platforms/hardware-os-platforms-os-problems"),
-        ("l'appli mobile ne se télécharge pas depuis l'app store", "companion-app/companion-app-app-store-download"),
+        (
+            "l'appli mobile ne se télécharge pas depuis l'app store",
+            "companion-app/companion-app-app-store-download",
+        ),
         # A negation: no dialog box, so the extended tier's line.
         ("le logiciel plante sans message d'erreur", "grant:extended-non-dialog-errors"),
-        ("Comme pour la configuration et installation", "new-install-upgrades/new-install-upgrades-extended-as-desktop-setup"),
+        (
+            "Comme pour la configuration et installation",
+            "new-install-upgrades/new-install-upgrades-extended-as-desktop-setup",
+        ),
     ],
 )
 def test_the_line_is_among_the_first_three(ruleset: Ruleset, ticket: str, line: str) -> None:
@@ -110,7 +119,7 @@ def test_case_accents_and_typos_give_the_same_answer(ruleset: Ruleset) -> None:
 
 
 def test_whole_words_only(ruleset: Ruleset) -> None:
-    """"formation" is training: it never finds "informations" (the old search matched inside words)."""
+    """ "formation" is training: it never finds "informations" (the old search matched inside words)."""
     for match in ruleset.find("formation", limit=20):
         assert "informations" not in match.matched and "Informations" not in match.matched
 
@@ -140,7 +149,12 @@ def test_identical_lines_are_one_answer(ruleset: Ruleset) -> None:
 
 def test_grants_and_terms_are_searched(ruleset: Ruleset) -> None:
     term = ruleset.find("combien de temps dure un appel", limit=3)[0]
-    assert term.kind == "term" and term.id == "call-limit" and term.ref == "term:call-limit" and term.category is None
+    assert (
+        term.kind == "term"
+        and term.id == "call-limit"
+        and term.ref == "term:call-limit"
+        and term.category is None
+    )
     grant = next(m for m in ruleset.find("aide par téléphone", limit=3) if m.kind == "grant")
     assert (grant.id, grant.tier, grant.status) == ("extended-onboarding-usage", "extended", "included")
 
@@ -190,12 +204,16 @@ def test_in_process_index_is_the_same_ranking(ruleset: Ruleset) -> None:
     del compiled["search"]
     bare = Ruleset(compiled, dict(ruleset.manifest), lambda: ruleset.policy, source="bare")  # type: ignore[arg-type]
     for ticket in ("sauvegarde du serveur", "error popup when importing a csv", "plante sans message"):
-        assert [(m.ref, m.score) for m in bare.find(ticket)] == [(m.ref, m.score) for m in ruleset.find(ticket)]
+        assert [(m.ref, m.score) for m in bare.find(ticket)] == [
+            (m.ref, m.score) for m in ruleset.find(ticket)
+        ]
     stale = copy.deepcopy(ruleset._compiled)
     stale["search"]["analyzer"] = "another"
     stale["search"]["postings"] = {}
     other = Ruleset(stale, dict(ruleset.manifest), lambda: ruleset.policy, source="stale")  # type: ignore[arg-type]
-    assert refs(other.find("sauvegarde du serveur", limit=1)) == refs(ruleset.find("sauvegarde du serveur", limit=1))
+    assert refs(other.find("sauvegarde du serveur", limit=1)) == refs(
+        ruleset.find("sauvegarde du serveur", limit=1)
+    )
 
 
 def test_index_is_deterministic(ruleset: Ruleset) -> None:
@@ -266,7 +284,9 @@ def test_cli_find_text_for_an_agent(run_cli, release_path: Path) -> None:
     assert result.exit_code == 0
     out = result.output
     assert "\n1. Sauvegardes serveur\n" in out
-    assert "Fournisseurs d'hébergement tiers › third-party-hosting-server-backups (non inclus) · score " in out
+    assert (
+        "Fournisseurs d'hébergement tiers › third-party-hosting-server-backups (non inclus) · score " in out
+    )
     assert "Mots trouvés : Sauvegardes, serveur" in out
     assert "NON INCLUS : Service non inclus" in out
     assert "Pour toute demande, à vérifier :" in out  # French typography: a space before the colon

@@ -106,7 +106,10 @@ def test_model_keys_are_the_schemas(model: Any, schema: dict[str, Any]) -> None:
         (vocab.NoteCause, _PD["note"]["properties"]["cause"]["enum"]),
         (vocab.ConditionScope, _RD["condition"]["properties"]["scope"]["enum"]),
         (vocab.VocabularyKind, _PD["vocabulary_group"]["properties"]["kind"]["enum"]),
-        (vocab.VocabularyKind, _items(RELEASE, _C["search"]["properties"]["vocabulary"])["properties"]["kind"]["enum"]),
+        (
+            vocab.VocabularyKind,
+            _items(RELEASE, _C["search"]["properties"]["vocabulary"])["properties"]["kind"]["enum"],
+        ),
     ],
     ids=lambda value: getattr(value, "__name__", "enum") if not isinstance(value, list) else "enum",
 )

@@ -64,6 +64,7 @@ def _document(d: Differ) -> None:
     d.collection(records.REFERRALS, old, new)
     d.collection(records.GENERAL_TERMS, old, new)
     matrix.categories(d)
+    d.collection(records.VOCABULARY, old, new)
 
 
 def _languages(d: Differ) -> None:

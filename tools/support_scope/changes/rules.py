@@ -99,6 +99,10 @@ _RULE_TABLE: tuple[tuple[str, str, Severity, str], ...] = (
     ("general-term-changed", "general term changed", _E, "A general term's kind, billing or referrals changed."),
     ("call-limit-tightened", "general term changed", _B, "A call may now be limited more strictly (shorter, or fewer problems)."),
     ("call-limit-loosened", "general term changed", _A, "A call may now be limited less strictly."),
+    # the vocabulary of the search (find): words, never what a customer is told
+    ("vocabulary-group-added", "vocabulary changed", _E, "A group of words for the ticket search appeared; no answer changes."),
+    ("vocabulary-group-removed", "vocabulary changed", _E, "A group of words for the ticket search disappeared; no answer changes."),
+    ("vocabulary-group-changed", "vocabulary changed", _E, "A group's words, kind, matrix terms or note changed; only what the search ranks first may change."),
     # the document
     ("policy-id-changed", "policy renamed", _B, "The policy's id changed: consumers and releases know it by the old one."),
     ("language-added", "translation changed", _E, "The document declares a new language."),
