@@ -162,7 +162,13 @@ def _cold_rows(release: Path) -> list[dict[str, Any]]:
     baseline = best_of(lambda: run_command([sys.executable, "-c", "pass"]), 15)
     seconds = best_of(lambda: run_command(command), 15)
     return [
-        row("find command, cold", "shipped", seconds, COLD_BUDGET, "support-scope find ... --plan standard, best of 15"),
+        row(
+            "find command, cold",
+            "shipped",
+            seconds,
+            COLD_BUDGET,
+            "support-scope find ... --plan standard, best of 15",
+        ),
         row("  python -c pass", "shipped", baseline, note="the interpreter alone, same run, best of 15"),
     ]
 

@@ -12,17 +12,16 @@ from typing import Any
 from support_scope import __version__
 from support_scope.errors import InputError
 from support_scope.fileio.jsonfile import paused_gc
-from support_scope.model.vocab import BILLING_KINDS, TERM_KINDS
+from support_scope.model.vocab import BILLING_KINDS, TERM_KINDS, VOCABULARY_KINDS
 from support_scope.workbook.layout import (
+    EDITABLE,
     FORMAT,
     ROW_STATUSES,
-    SHEET_CATEGORIES,
     SHEET_CONDITIONS,
     SHEET_LISTS,
     SHEET_MATRIX,
     SHEET_META,
     SHEET_README,
-    SHEET_TERMS,
     Table,
     Value,
     checksum,
@@ -128,7 +127,7 @@ class _Writer:
     def write(self) -> tuple[bytes, ExportSummary]:
         digest, chunks = encode_snapshot(self.doc)
         self._readme()
-        for name in (SHEET_MATRIX, SHEET_CATEGORIES, SHEET_CONDITIONS, SHEET_TERMS):
+        for name in EDITABLE:
             self._table(self.layout[name])
         self._lists()
         self._meta(digest, chunks)
@@ -232,6 +231,7 @@ class _Writer:
             "categories": ("C", [category["id"] for category in self.doc["categories"]]),
             "billing": ("D", list(BILLING_KINDS)),
             "term_kinds": ("E", list(TERM_KINDS)),
+            "vocabulary_kinds": ("F", list(VOCABULARY_KINDS)),
         }
 
     def _plain_rows(self, records: Iterator[tuple[Value, ...]]) -> Iterator[str]:
@@ -257,7 +257,9 @@ class _Writer:
         sheet.sheet_state = "hidden"
 
     def _meta_records(self, digest: str, chunks: list[str]) -> Iterator[tuple[Value, ...]]:
-        if len(self.sums) != 4:  # the checksums are taken as the editable sheets are written, before
+        if len(self.sums) != len(
+            EDITABLE
+        ):  # the checksums are taken as the editable sheets are written, before
             raise RuntimeError("the metadata sheet was assembled before the sheets it describes")
         yield from (
             ("kind", "key", "value"),

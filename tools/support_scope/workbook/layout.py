@@ -30,9 +30,10 @@ SHEET_MATRIX = "Matrice"
 SHEET_CATEGORIES = "Catégories"
 SHEET_CONDITIONS = "Conditions"
 SHEET_TERMS = "Termes"
+SHEET_VOCABULARY = "Vocabulaire"
 SHEET_LISTS = "Listes"
 SHEET_META = "Meta"
-EDITABLE = (SHEET_MATRIX, SHEET_CATEGORIES, SHEET_CONDITIONS, SHEET_TERMS)
+EDITABLE = (SHEET_MATRIX, SHEET_CATEGORIES, SHEET_CONDITIONS, SHEET_TERMS, SHEET_VOCABULARY)
 
 ELIGIBILITY_SCOPE = ELIGIBILITY
 DELETED = "deleted"
@@ -52,6 +53,15 @@ def format_ids(ids: list[str]) -> str:
 def parse_ids(text: str) -> list[str]:
     """``a, b`` (commas, semicolons or new lines between ids) as a list."""
     return [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
+
+
+def format_words(words: list[str]) -> str:
+    return "\n".join(words)
+
+
+def parse_words(text: str) -> list[str]:
+    """Words and phrases, one a line (or separated by semicolons)."""
+    return [part.strip() for part in re.split(r"[;\n]", text) if part.strip()]
 
 
 def format_see(see: dict[str, Any]) -> str:
@@ -74,7 +84,7 @@ class Column:
 
     ``key`` names the field: a dotted path into the entity (``text.fr``, ``billing.kind``), or
     one of the special keys ``id``, ``scope``, ``category``, ``comment``, ``conditions``.
-    ``kind`` says how a cell's text maps to the value: text, int, ids, see, test.
+    ``kind`` says how a cell's text maps to the value: text, int, ids, see, test, words.
     """
 
     key: str
@@ -192,7 +202,26 @@ def tables(languages: list[str]) -> dict[str, Table]:
             _COMMENT,
         ),
     )
-    return {table.sheet: table for table in (matrix, categories, conditions, terms)}
+    vocabulary = Table(  # the search's words (support-scope find)
+        SHEET_VOCABULARY,
+        (
+            _ID,
+            Column("kind", "Type / Kind", 14, choices="vocabulary_kinds"),
+            *(
+                Column(
+                    f"terms.{language}",
+                    f"Termes, un par ligne / Terms, one a line ({language})",
+                    40,
+                    kind="words",
+                )
+                for language in ordered
+            ),
+            Column("matrix_terms", "Mots de la matrice / Matrix terms", 40, kind="words"),
+            *_lang("note", "Note", "Note", ordered, 40),
+            _COMMENT,
+        ),
+    )
+    return {table.sheet: table for table in (matrix, categories, conditions, terms, vocabulary)}
 
 
 # --------------------------------------------------------------------------- policy -> rows
@@ -217,6 +246,8 @@ def cell_value(column: Column, raw: Any) -> Value:
         return format_see(raw)
     if column.kind == "test":
         return format_expression(raw)
+    if column.kind == "words":
+        return format_words(raw)
     if column.kind == "int":
         return int(raw)
     # A spreadsheet keeps line ends as \n: show them so, as the import reads them back.
@@ -272,6 +303,9 @@ def sheet_rows(document: dict[str, Any], layout: dict[str, Table], name: str) ->
         for scope, entries in _condition_lists(document):
             for condition in entries:
                 yield _entity_row(table, condition_key(scope, condition["id"]), condition, {"scope": scope})
+    elif name == SHEET_VOCABULARY:
+        for group in document.get("vocabulary", []):
+            yield _entity_row(table, group["id"], group, {})
     else:
         for term in document["general_terms"]:
             yield _entity_row(table, term["id"], term, {})
@@ -283,6 +317,7 @@ def row_counts(document: dict[str, Any]) -> dict[str, int]:
         SHEET_CATEGORIES: len(document["categories"]),
         SHEET_CONDITIONS: sum(len(entries) for _, entries in _condition_lists(document)),
         SHEET_TERMS: len(document["general_terms"]),
+        SHEET_VOCABULARY: len(document.get("vocabulary", [])),
     }
 
 

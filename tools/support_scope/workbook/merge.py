@@ -17,6 +17,7 @@ from support_scope.workbook.layout import (
     SHEET_CONDITIONS,
     SHEET_MATRIX,
     SHEET_TERMS,
+    SHEET_VOCABULARY,
     Table,
     condition_key,
     conditions_shown,
@@ -39,6 +40,7 @@ def _orders() -> dict[str, tuple[str, ...]]:
         SHEET_CATEGORIES: tuple(defs["category"]["properties"]),
         SHEET_CONDITIONS: tuple(defs["condition"]["properties"]),
         SHEET_TERMS: tuple(general_term["properties"]),
+        SHEET_VOCABULARY: tuple(defs["vocabulary_group"]["properties"]),
     }
 
 
@@ -304,6 +306,7 @@ class Merge:
                 SHEET_CATEGORIES: "categories",
                 SHEET_CONDITIONS: "conditions",
                 SHEET_TERMS: "general terms",
+                SHEET_VOCABULARY: "vocabulary groups",
             }[name]
             self.problem(
                 self.cell(name, row, "id"),

@@ -13,7 +13,7 @@ from typing import Any
 
 from support_scope.errors import WorkbookError
 from support_scope.model.conditions import parse_expression
-from support_scope.model.vocab import BILLING_KINDS, TERM_KINDS
+from support_scope.model.vocab import BILLING_KINDS, TERM_KINDS, VOCABULARY_KINDS
 from support_scope.problems import Problem
 from support_scope.workbook.layout import (
     DELETED,
@@ -24,6 +24,7 @@ from support_scope.workbook.layout import (
     SHEET_MATRIX,
     SHEET_META,
     SHEET_TERMS,
+    SHEET_VOCABULARY,
     Column,
     SyntaxProblem,
     Table,
@@ -32,6 +33,7 @@ from support_scope.workbook.layout import (
     condition_key,
     parse_ids,
     parse_see,
+    parse_words,
 )
 from support_scope.workbook.result import Comment
 from support_scope.workbook.safety import Cell
@@ -48,6 +50,7 @@ _REQUIRED = {
     SHEET_CATEGORIES: (("title.fr", _FRENCH),),
     SHEET_CONDITIONS: (("text.fr", _FRENCH),),
     SHEET_TERMS: (("kind", "every term needs one"), ("text.fr", _FRENCH)),
+    SHEET_VOCABULARY: (("kind", "every group needs one"),),
 }
 _CHOICE_NAMES = {
     "statuses": "status",
@@ -250,6 +253,8 @@ class _Reader:
                 return parse_see(text)
             if column.kind == "test":
                 return parse_expression(text)
+            if column.kind == "words":
+                return parse_words(text) or None
         except SyntaxProblem as e:
             self.problem(coordinate, f"cannot read {text!r}: {e}", "cell-syntax")
             return None
@@ -257,6 +262,7 @@ class _Reader:
             "statuses": ROW_STATUSES,
             "billing": BILLING_KINDS,
             "term_kinds": TERM_KINDS,
+            "vocabulary_kinds": VOCABULARY_KINDS,
             "tiers": self.tiers,
             "categories": self.categories,
         }.get(column.choices or "")

@@ -16,8 +16,8 @@ README: tuple[tuple[str, str], ...] = (
         "Matrice: one row per service (category, id, status, tier, texts, group, referrals, billing, source notes).",
     ),
     (
-        "Catégories : les titres des catégories. Conditions : les conditions des catégories et de l'éligibilité. Termes : les conditions générales.",
-        "Catégories: the category titles. Conditions: the conditions of the categories and of eligibility. Termes: the general terms.",
+        "Catégories : les titres des catégories. Conditions : les conditions des catégories et de l'éligibilité. Termes : les conditions générales. Vocabulaire : les mots des clients que la recherche (support-scope find) relie à ceux de la matrice, un terme par ligne.",
+        "Catégories: the category titles. Conditions: the conditions of the categories and of eligibility. Termes: the general terms. Vocabulaire: the customers' words the search (support-scope find) leads to the matrix's, one term a line.",
     ),
     ("CE QU'IL NE FAUT PAS TOUCHER", "WHAT NOT TO TOUCH"),
     (
