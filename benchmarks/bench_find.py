@@ -83,7 +83,6 @@ def evaluate(ruleset: Any, tickets: Sequence[dict[str, Any]], limit: int = 10) -
 
 def _shipped_release() -> Path:
     from bench_decide import release_for
-
     from support_scope.resources import shipped_policy
 
     return release_for(shipped_policy(), "shipped")

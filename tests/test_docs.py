@@ -171,8 +171,25 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("policies", "releases", "schema"):
         shutil.copytree(REPO / name, tmp_path / name)
     shutil.copy(REPO / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
+    _as_released(tmp_path)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+def _as_released(root: Path) -> None:
+    """The README starts from a released policy. A branch that changes the policy without cutting
+    its release (the lead releases after merging) leaves it pending: in the copy, its version's
+    release is then compiled from it again, so that the examples start where the README says."""
+    from support_scope.compile.compiler import compile_file
+
+    for policy in sorted((root / "policies").glob("*.json")):
+        data = compile_file(policy)
+        from support_scope.compile.verify import load_release_bytes
+
+        manifest = load_release_bytes(data, str(policy)).manifest
+        release = root / "releases" / manifest["policy_id"] / f"{manifest['policy_version']}.json"
+        if release.is_file() and release.read_bytes() != data:
+            release.write_bytes(data)
 
 
 def _commands(text: str) -> Iterator[tuple[str, list[str]]]:

@@ -174,7 +174,7 @@ class SearchIndex:
         tokens = stream(analysis.words(text), keys_of)
         quoted = [match.span(1) for match in _QUOTED.finditer(text)]
         spans = self.phrases.spans(tokens)
-        consumed = set()
+        consumed: set[int] = set()
         terms: dict[tuple[str, ...], float] = {}
         groups: list[str] = []
         for span in sorted(spans, key=lambda s: (s.start, s.group)):

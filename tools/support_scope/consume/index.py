@@ -378,8 +378,8 @@ class Builder:
                     *group.get("matrix_terms", ()),
                 ):
                     for language in ("fr", "en"):
-                        for keys in self.field_keys(text, language):
-                            reach.update(keys)
+                        for word_keys in self.field_keys(text, language):
+                            reach.update(word_keys)
                 entry["expand"] = sorted(k for k in reach if k in known and not k.startswith(CONCEPT))
             vocabulary.append(entry)
         return {
