@@ -24,7 +24,17 @@ from support_scope.fileio.jsonfile import dump_json, read_json
 from support_scope.resources import shipped_policy
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
-TOP_LEVEL_PARTS = ("products", "eligibility", "tiers", "plans", "facts", "referrals", "general_terms")
+# The vocabulary too: the synthetic releases carry a search index, as the shipped one does.
+TOP_LEVEL_PARTS = (
+    "products",
+    "eligibility",
+    "tiers",
+    "plans",
+    "facts",
+    "referrals",
+    "general_terms",
+    "vocabulary",
+)
 
 # (French, English) fragments; an item's text is an action, a subject and a context.
 _ACTIONS = (
@@ -118,7 +128,8 @@ def synthetic_policy(categories: int, seed: int = 0) -> dict[str, Any]:
         "languages": ["fr", "en"],
     }
     for part in TOP_LEVEL_PARTS:
-        document[part] = copy.deepcopy(real[part])
+        if part in real:
+            document[part] = copy.deepcopy(real[part])
     referrals = [referral["id"] for referral in document["referrals"]]
     document["categories"] = []
     for index in range(categories):

@@ -264,17 +264,34 @@ class Ruleset:
             raise UnknownIdError(f"unknown product {product!r} (known: {', '.join(self.products)})")
         index = self.search_index
         query, hits = index.search(text, limit)
-        return [
-            self._match(
-                hit.document,
-                hit.score,
-                query,
-                plan,
-                product,
-                tuple(self._match(d, s, None, plan, product) for d, s in hit.others),
+        matches = []
+        for hit in hits:
+            lines = self._general_first([(hit.document, hit.score), *hit.others], query)
+            first, *others = lines
+            matches.append(
+                self._match(
+                    *first,
+                    query,
+                    plan,
+                    product,
+                    tuple(self._match(d, s, None, plan, product) for d, s in others),
+                )
             )
-            for hit in hits
-        ]
+        return matches
+
+    def _general_first(self, lines: list[tuple[int, float]], query: Query) -> list[tuple[int, float]]:
+        """Identical lines, the one to show first: the grant that says it for every category,
+        unless the ticket named a category of the others (a word of its title)."""
+        index = self.search_index
+        grants = [line for line in lines if index.items <= line[0] < index.items + len(index.grants)]
+        if not grants or len(lines) == 1:
+            return lines
+        for document, _ in lines:
+            if document < index.items:
+                title = self.categories[self._documents[document][0]]["title"]
+                if index.matched_words(title.values(), query):
+                    return lines
+        return [grants[0], *(line for line in lines if line != grants[0])]
 
     @property
     def search_index(self) -> SearchIndex:
