@@ -2,12 +2,13 @@
 
 Rows:
 
-- ``find top-1`` / ``find top-3``: the share of the evaluation tickets
-  (``benchmarks/search/tickets.json``) whose accepted line is the first answer / among the
-  first three of ``Ruleset.find`` on the shipped policy, for each split: ``dev`` (the tickets
-  the ranking was tuned on), ``held-out`` (never looked at while tuning) and ``new`` (written
-  in other voices before any tuning, never tuned on). Budgets 0.70 and 0.90 for all tickets.
-  The "seconds" column holds the share (a ratio, not a time).
+- ``find top-1 missed`` / ``find top-3 missed``: the share of the evaluation tickets
+  (``benchmarks/search/tickets.json``) whose accepted line is not the first answer / not among
+  the first three of ``Ruleset.find`` on the shipped policy, for each split: ``dev`` (the
+  tickets the ranking was tuned on), ``held-out`` (never looked at while tuning) and ``new``
+  (written in other voices before any tuning, never tuned on). The issue's budgets, top-1 >=
+  0.70 and top-3 >= 0.90 on all tickets, are miss shares <= 0.30 and <= 0.10; the note gives
+  the hit share. The "seconds" column holds the share (a ratio, not a time).
 - ``find per query``: ``Ruleset.find`` over every ticket, best of 5, per query; budget 1 ms on
   the shipped release. ``first pass`` is the first run in a fresh process (every word of every
   ticket stemmed once; later runs find the stems cached).
@@ -89,6 +90,8 @@ def _shipped_release() -> Path:
 
 
 def _accuracy_rows(release: Path, tickets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Misses as shares, so that the table's "within budget" reads as for times: top-1 >= 0.70
+    is a top-1 miss share <= 0.30, top-3 >= 0.90 a top-3 miss share <= 0.10."""
     from support_scope import load_release
 
     result = evaluate(load_release(release), tickets)
@@ -96,13 +99,14 @@ def _accuracy_rows(release: Path, tickets: list[dict[str, Any]]) -> list[dict[st
     for measure, budget in (("top1", TOP1_BUDGET), ("top3", TOP3_BUDGET)):
         for name in ("all", *SPLITS):
             figures = result[name]
+            label = f"find {measure.replace('top', 'top-')} missed" if name == "all" else f"  {name}"
             rows.append(
                 row(
-                    f"find {measure.replace('top', 'top-')}" if name == "all" else f"  {name}",
+                    label,
                     "shipped",
-                    figures[measure],
-                    budget if name == "all" else None,
-                    f"share of {figures['tickets']} tickets ({name}); a ratio, not seconds",
+                    1 - figures[measure],
+                    round(1 - budget, 2) if name == "all" else None,
+                    f"{measure.replace('top', 'top-')} = {figures[measure]:.3f} of {figures['tickets']} tickets ({name}); a share, not seconds",
                 )
             )
     return rows
