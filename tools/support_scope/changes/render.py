@@ -81,7 +81,12 @@ def render_text(diff: Diff, color: bool = False) -> str:
     for change in by_severity(diff.changes):
         flag = " [legal review]" if change.legal_review else ""
         head = f"{change.severity.upper():9} {change.rule}{flag}"
-        lines.append(f"{paint(_COLORS[change.severity], head)}  {change.where}")
+        where = change.where
+        location = change.location
+        if location is not None:
+            said = [part for part in ("old side" if location.side == "old" else None, location.note) if part]
+            where = f"{location} {where}" + (f" ({'; '.join(said)})" if said else "")
+        lines.append(f"{paint(_COLORS[change.severity], head)}  {where}")
         lines.append(f"    {change.message}")
         who = _who(change)
         if who:

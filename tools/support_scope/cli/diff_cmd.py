@@ -81,11 +81,12 @@ def diff(
     if old is None or new is None:
         raise click.UsageError("diff needs OLD and NEW (or --rules)")
     from support_scope.changes.differ import diff_documents
+    from support_scope.changes.locate import locate_changes
     from support_scope.changes.sides import load_side
 
     old_side = run_core(load_side, old)
     new_side = run_core(load_side, new)
-    result = diff_documents(old_side.document, new_side.document)
+    result = locate_changes(diff_documents(old_side.document, new_side.document), old_side, new_side)
     emit(report.diff(result, old, new), color=report.color)
     if fail_on is not None and result.at_least(fail_on):  # type: ignore[arg-type]
         raise SystemExit(EXIT_FAILED)
