@@ -244,6 +244,30 @@ def schema_findings(document: Any) -> list[Finding]:
     return sorted(findings.values(), key=lambda f: (path_key(f.path), f.message))
 
 
+@cache
+def _full_validator(schema_name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load_schema(schema_name))
+
+
+def findings_against(schema_name: str, document: Any) -> list[Finding]:
+    """Every violation of ``document`` against the shipped schema ``schema_name`` (none when it is
+    valid), with the messages :func:`schema_findings` gives: the fast validator first, jsonschema
+    only for an invalid document."""
+    import fastjsonschema
+
+    try:
+        fast_validator(schema_name)(document)
+        return []
+    except (fastjsonschema.JsonSchemaValueException, RecursionError):
+        pass
+    findings: dict[tuple[JsonPath, str], Finding] = {}
+    for path, message in _errors(_full_validator(schema_name), document, ()):
+        findings.setdefault((path, message), Finding(path, message, "schema"))
+    return sorted(findings.values(), key=lambda f: (path_key(f.path), f.message))
+
+
 def _schema_location(error: Any) -> JsonPath:
     path = tuple(error.absolute_path)
     forbidden = _forbidden_property(error)
