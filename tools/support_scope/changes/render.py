@@ -60,6 +60,16 @@ def _who(change: Change) -> str:
     return "; ".join(parts)
 
 
+def plans_summary(change: Change) -> str:
+    """The plans that lose and gain by a change, in words ("loses: standard; gains: pro")."""
+    return _who(change)
+
+
+def plain_words(words: list[Segment]) -> str:
+    """A text change marked word by word, without colour: ``[-old-]{+new+}``."""
+    return _markup(words, lambda t: f"[-{t}-]", lambda t: f"{{+{t}+}}")
+
+
 def by_severity(changes: Iterable[Change]) -> list[Change]:
     """The changes, breaking first, then additive, then editorial; in document order within each."""
     return sorted(changes, key=lambda c: -SEVERITY_RANK[c.severity])

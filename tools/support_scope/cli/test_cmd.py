@@ -22,7 +22,6 @@ from support_scope.cli.common import (
     run_core,
 )
 
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
