@@ -260,4 +260,11 @@ def rule_help(rule: str) -> str:
     if rule in RULES:
         found = RULES[rule]
         return f"{found.description} ({found.severity}; a change of kind: {found.kind})"
-    return RULE_HELP.get(rule, f"A problem of kind {rule!r}: the message says what is wrong and where.")
+    if rule in RULE_HELP:
+        return RULE_HELP[rule]
+    if rule.startswith("unknown-"):  # validate's references: unknown-tier, unknown-referral, ...
+        return (
+            f"The document names a {rule.removeprefix('unknown-').replace('-', ' ')} it does not declare "
+            "(a typo, or a declaration missing)."
+        )
+    return f"A problem of kind {rule!r}: the message says what is wrong and where."
