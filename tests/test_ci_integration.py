@@ -46,10 +46,14 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     completed = subprocess.run(args, cwd=cwd, env=env or _env(), capture_output=True, text=True, check=False)
     if check:
-        assert completed.returncode == 0, f"{' '.join(args)} exited {completed.returncode}:\n{completed.stdout}\n{completed.stderr}"
+        assert completed.returncode == 0, (
+            f"{' '.join(args)} exited {completed.returncode}:\n{completed.stdout}\n{completed.stderr}"
+        )
     return completed
 
 
@@ -66,7 +70,20 @@ def initialised(tmp_path: Path) -> Path:
     """A repository laid out by `support-scope init`, committed."""
     _support_scope()
     root = tmp_path / "growth-suite-scope"
-    _run([_support_scope(), "init", str(root), "--product", "act-growth-suite", "--date", "2026-12-01", "--action", "my-org/support-scope@v0.1.0"], tmp_path)
+    _run(
+        [
+            _support_scope(),
+            "init",
+            str(root),
+            "--product",
+            "act-growth-suite",
+            "--date",
+            "2026-12-01",
+            "--action",
+            "my-org/support-scope@v0.1.0",
+        ],
+        tmp_path,
+    )
     _git_repo(root)
     return root
 
@@ -75,7 +92,11 @@ def initialised(tmp_path: Path) -> Path:
 
 
 def test_init_lays_out_a_repository_whose_checks_pass(initialised: Path) -> None:
-    files = sorted(str(p.relative_to(initialised)) for p in initialised.rglob("*") if p.is_file() and ".git" not in p.parts)
+    files = sorted(
+        str(p.relative_to(initialised))
+        for p in initialised.rglob("*")
+        if p.is_file() and ".git" not in p.parts
+    )
     assert files == [
         ".github/workflows/support-scope.yml",
         ".gitignore",
@@ -90,7 +111,9 @@ def test_init_lays_out_a_repository_whose_checks_pass(initialised: Path) -> None
     assert check.stdout.splitlines()[-1] == "ok: 1 policy, 1 release verified, 4 decision tests passed"
     test = _run([_support_scope(), "test", "--min-coverage", "100"], initialised)
     assert "4 passed, 0 failed, 0 errors" in test.stdout
-    assert "## [policy growth-suite-scope 1.0.0] - 2026-12-01" in (initialised / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## [policy growth-suite-scope 1.0.0] - 2026-12-01" in (initialised / "CHANGELOG.md").read_text(
+        encoding="utf-8"
+    )
     workflow = (initialised / ".github" / "workflows" / "support-scope.yml").read_text(encoding="utf-8")
     assert "uses: my-org/support-scope@v0.1.0" in workflow
     policy = json.loads((initialised / "policies" / "growth-suite-scope.json").read_text(encoding="utf-8"))
@@ -105,7 +128,10 @@ def test_init_then_a_change_is_held_to_its_tests_and_version(initialised: Path) 
     check = _run([_support_scope(), "check", "--format", "github"], initialised, check=False)
     assert check.returncode == 1
     lines = check.stdout.splitlines()
-    assert any(line.startswith("::error file=policies/growth-suite-scope.json,") and "version-not-bumped" in line for line in lines)
+    assert any(
+        line.startswith("::error file=policies/growth-suite-scope.json,") and "version-not-bumped" in line
+        for line in lines
+    )
     assert any(
         line.startswith("::error file=tests/decisions/growth-suite-scope.json,")
         and "case 'installation-standard': expected outcome 'included', got 'upgrade'" in line
@@ -143,7 +169,10 @@ def test_pre_commit_runs_the_init_hooks(initialised: Path, tmp_path: Path) -> No
     result = _run([_pre_commit(), "run", "--all-files"], initialised, env)
     assert "support-scope validate" in result.stdout and "support-scope check" in result.stdout
     policy = initialised / "policies" / "growth-suite-scope.json"
-    policy.write_text(policy.read_text(encoding="utf-8").replace('"tier": "self-service"', '"tier": "gold"', 1), encoding="utf-8")
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace('"tier": "self-service"', '"tier": "gold"', 1),
+        encoding="utf-8",
+    )
     failed = _run([_pre_commit(), "run", "--all-files"], initialised, env, check=False)
     assert failed.returncode == 1
     assert "policies/growth-suite-scope.json:" in failed.stdout and "unknown tier 'gold'" in failed.stdout
@@ -171,8 +200,15 @@ def test_the_published_hooks_with_the_installed_support_scope(initialised: Path,
     result = _run([_pre_commit(), "try-repo", str(repo), "--all-files"], initialised, env)
     assert "support-scope validate" in result.stdout and "Passed" in result.stdout
     changelog = initialised / "CHANGELOG.md"
-    changelog.write_text(changelog.read_text(encoding="utf-8").replace("## [policy", "## [old"), encoding="utf-8")
-    failed = _run([_pre_commit(), "try-repo", str(repo), "support-scope-check", "--all-files"], initialised, env, check=False)
+    changelog.write_text(
+        changelog.read_text(encoding="utf-8").replace("## [policy", "## [old"), encoding="utf-8"
+    )
+    failed = _run(
+        [_pre_commit(), "try-repo", str(repo), "support-scope-check", "--all-files"],
+        initialised,
+        env,
+        check=False,
+    )
     assert failed.returncode == 1 and "no section for growth-suite-scope 1.0.0" in failed.stdout
 
 
@@ -184,9 +220,15 @@ def test_the_published_hooks_as_pre_commit_installs_them(initialised: Path, tmp_
     env = _env(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), PIP_DISABLE_PIP_VERSION_CHECK="1")
     result = _run([_pre_commit(), "try-repo", str(REPO), "--all-files"], initialised, env, check=False)
     output = result.stdout + result.stderr
-    if result.returncode != 0 and "Installing environment" in output and "support-scope validate" not in output:
+    if (
+        result.returncode != 0
+        and "Installing environment" in output
+        and "support-scope validate" not in output
+    ):
         reason = next((line for line in reversed(output.splitlines()) if line.strip()), "unknown")
-        pytest.skip(f"pre-commit could not install support-scope's environment (no package index?): {reason[:200]}")
+        pytest.skip(
+            f"pre-commit could not install support-scope's environment (no package index?): {reason[:200]}"
+        )
     assert result.returncode == 0, output
     assert "support-scope validate" in output and "support-scope check" in output
 
@@ -207,15 +249,17 @@ def test_action_yml_runs_the_script_with_its_inputs() -> None:
     for name in action["inputs"]:
         variable = "INPUT_" + name.upper().replace("-", "_")
         if name != "python-version":
-            assert run["env"][variable] == "${{ inputs.%s }}" % name
+            assert run["env"][variable] == "${{ inputs." + name + " }}"
             assert variable in script
     for name, output in action["outputs"].items():
-        assert output["value"] == "${{ steps.run.outputs.%s }}" % name
+        assert output["value"] == "${{ steps.run.outputs." + name + " }}"
         assert f'"{name}=' in script
     assert os.access(SCRIPT, os.X_OK)
 
 
-def _action(workspace: Path, tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedProcess[str], str, dict[str, str]]:
+def _action(
+    workspace: Path, tmp_path: Path, **inputs: str
+) -> tuple[subprocess.CompletedProcess[str], str, dict[str, str]]:
     summary, outputs = tmp_path / "summary.md", tmp_path / "output.txt"
     given = {
         "GITHUB_WORKSPACE": str(workspace),
@@ -231,7 +275,11 @@ def _action(workspace: Path, tmp_path: Path, **inputs: str) -> tuple[subprocess.
     env = _env(**{**given, **inputs})
     env.pop("GITHUB_BASE_REF", None)
     result = _run(["bash", str(SCRIPT)], workspace, env, check=False)
-    written = dict(line.split("=", 1) for line in outputs.read_text(encoding="utf-8").splitlines()) if outputs.exists() else {}
+    written = (
+        dict(line.split("=", 1) for line in outputs.read_text(encoding="utf-8").splitlines())
+        if outputs.exists()
+        else {}
+    )
     return result, summary.read_text(encoding="utf-8") if summary.exists() else "", written
 
 
@@ -260,7 +308,8 @@ def test_the_action_annotates_a_breaking_change_and_fails(initialised: Path, tmp
     assert outputs == {"check": "fail", "decision-tests": "fail", "required-bump": "major"}
     annotations = [entry for entry in result.stdout.splitlines() if entry.startswith("::")]
     assert any(
-        entry.startswith(f"::error file=policies/growth-suite-scope.json,line={line},") and "title=item-tier-raised" in entry
+        entry.startswith(f"::error file=policies/growth-suite-scope.json,line={line},")
+        and "title=item-tier-raised" in entry
         for entry in annotations
     ), annotations
     assert "### Breaking: some customers lose coverage (1)" in summary
@@ -272,7 +321,10 @@ def test_the_action_installs_from_its_checkout(initialised: Path, tmp_path: Path
     _support_scope()
     fake = tmp_path / "fake-python"
     log = tmp_path / "pip.log"
-    fake.write_text(f'#!/bin/sh\nif [ "$1" = "-m" ] && [ "$2" = "pip" ]; then echo "$@" >> {log}; exit 0; fi\nexec {sys.executable} "$@"\n', encoding="utf-8")
+    fake.write_text(
+        f'#!/bin/sh\nif [ "$1" = "-m" ] && [ "$2" = "pip" ]; then echo "$@" >> {log}; exit 0; fi\nexec {sys.executable} "$@"\n',
+        encoding="utf-8",
+    )
     fake.chmod(0o755)
     result, _, outputs = _action(initialised, tmp_path, INPUT_INSTALL="true", PYTHON=str(fake))
     assert result.returncode == 0, result.stdout + result.stderr
