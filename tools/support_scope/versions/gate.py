@@ -126,7 +126,9 @@ def check(root: Path, *, decision_tests: bool = True, min_coverage: float | None
             report.problems.extend(result.problems)
             report.policies.append(PolicyStatus("?", shown, None, None, None, "invalid"))
             continue
-        status = _check_policy(root, shown, document, released, changelog, report.problems)
+        found: list[Problem] = []
+        status = _check_policy(root, shown, document, released, changelog, found)
+        report.problems.extend(_located(found, path, shown))
         report.policies.append(status)
         if decision_tests:
             # A policy the same as its release (verified above, recompiled): its compiled part is
@@ -154,6 +156,26 @@ def check(root: Path, *, decision_tests: bool = True, min_coverage: float | None
                 )
             )
     return report
+
+
+def _located(problems: list[Problem], path: Path, shown: str) -> list[Problem]:
+    """The problems, those in the policy file located by line and column (``file:line:col $.version``),
+    so that CI annotates the line to change."""
+    wanted = [p for p in problems if p.file == shown and p.path is not None and p.line is None]
+    if not wanted:
+        return problems
+    from dataclasses import replace
+
+    from support_scope.fileio.locate import locate_all
+
+    try:
+        places = locate_all(read_text(path, shown), (p.path for p in wanted if p.path is not None))
+    except (InputError, ValueError):
+        return problems
+    return [
+        replace(p, line=places[p.path][0], column=places[p.path][1]) if p in wanted and p.path is not None else p
+        for p in problems
+    ]
 
 
 def _decision_tests(
