@@ -367,3 +367,35 @@ def test_every_validation_rule_of_the_corpus_has_its_own_help() -> None:
     assert len(rules) > 10
     generic = [rule for rule in sorted(rules) if rule_help(rule).startswith("A problem of kind")]
     assert generic == []
+
+
+# --------------------------------------------------------------------------- the locator's layout reading
+
+
+def test_reading_the_layout_finds_what_decoding_finds(tmp_path: Path) -> None:
+    from support_scope.fileio.jsonfile import dump_json
+    from support_scope.fileio.locate import locate_offsets
+    from support_scope.model.walk import entities, language_maps
+
+    document = small_policy()
+    paths = [entity.path for entity in entities(document)] + [path for path, _, _ in language_maps(document)]
+    assert len(paths) > 30
+    for text in (dump_json(document), json.dumps(document, indent=4), json.dumps(document)):
+        assert locate_offsets(text, paths, pretty=True) == locate_offsets(text, paths)
+
+
+def test_a_misleading_layout_is_caught_and_located_exactly() -> None:
+    """A closing bracket that lines up with the wrong opening line: the layout is misread, the
+    check against the document notices, and the text is walked again, decoding."""
+    from support_scope.changes.locate import _locate
+    from support_scope.changes.sides import Side
+    from support_scope.fileio.locate import locate_offsets
+
+    text = '{\n  "a": [\n      1],\n      "b": [2\n  ]\n}\n'
+    document = json.loads(text)
+    assert document == {"a": [1], "b": [2]}
+    exact = locate_offsets(text, [("b",)])
+    assert text[exact[("b",)]] == "["
+    assert locate_offsets(text, [("b",)], pretty=True) != exact  # misread: "a" seems to close at the end
+    side = Side("x.json", document, "policy", text, "x.json")
+    assert _locate(side, [("b",)]) == {("b",): (4, 12)}

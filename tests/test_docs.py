@@ -157,8 +157,14 @@ def setup_decision_tests(root: Path) -> None:
     tests = {
         "description": "Answers the standard plan must keep",
         "cases": [
-            case("kb-pages-standard", "desktop-setup-kb-pages", {"outcome": "included", "tier": "self-service"}),
-            case("install-assistance-standard", "desktop-setup-install-config-assistance", {"outcome": "included"}),
+            case(
+                "kb-pages-standard", "desktop-setup-kb-pages", {"outcome": "included", "tier": "self-service"}
+            ),
+            case(
+                "install-assistance-standard",
+                "desktop-setup-install-config-assistance",
+                {"outcome": "included"},
+            ),
         ],
     }
     (root / "tests" / "decisions").mkdir(parents=True)

@@ -4,19 +4,23 @@ An addition or a change is located on the NEW side (where a pull request shows i
 on the OLD side. A side read from a release is located in the release file's own text, inside
 the policy it embeds (a release is one line: the column says where); a side read from git
 (``REV:path``) in the file's text at that revision, under its path. One walk over each side's
-text finds every path at once (:func:`support_scope.fileio.locate.locate_all`).
+text finds every path at once (:func:`support_scope.fileio.locate.locate_offsets`), and each
+place found is checked against the document.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+import json
+from typing import TYPE_CHECKING, Any, Literal
 
 from support_scope.changes.result import Change, Diff, Location
-from support_scope.fileio.locate import locate_all
+from support_scope.fileio.locate import line_columns, locate_offsets
 from support_scope.model.paths import JsonPath
 
 if TYPE_CHECKING:
     from support_scope.changes.sides import Side
+
+_DECODER = json.JSONDecoder()
 
 
 def side_of(change: Change) -> tuple[Literal["old", "new"], JsonPath] | None:
@@ -38,6 +42,57 @@ def _note(side: Side) -> str | None:
     return None
 
 
+def _locate(side: Side, paths: list[JsonPath]) -> dict[JsonPath, tuple[int, int]]:
+    """Where each path's value starts in the side's text.
+
+    A large policy is walked reading its pretty-printed layout (many times faster than decoding
+    what lies between the changes); every place found is then checked against the document
+    (the value there is the value at the path), and on any doubt the text is walked again,
+    decoding everything it skips.
+    """
+    offsets = locate_offsets(side.text, paths, pretty=True)
+    if not all(_holds(side, path, offset) for path, offset in offsets.items()):
+        offsets = locate_offsets(side.text, paths)
+    return line_columns(side.text, offsets)
+
+
+_MISSING = object()
+_LITERALS = {True: "true", False: "false", None: "null"}
+
+
+def _holds(side: Side, path: JsonPath, offset: int) -> bool:
+    """True when the text at ``offset`` holds the value at ``path`` (or at its deepest existing
+    ancestor, where the locator places a path the text does not have)."""
+    value: Any = {"policy": side.document} if side.base else side.document
+    for step in path:
+        inner = _step(value, step)
+        if inner is _MISSING:
+            break
+        value = inner
+    text = side.text
+    if offset >= len(text):
+        return False
+    if isinstance(value, list):
+        return text[offset] == "["  # a list of records: each record located in it is checked itself
+    if isinstance(value, bool) or value is None:
+        return text.startswith(_LITERALS[value], offset)
+    if isinstance(value, dict) and len(value) > 64:
+        return text[offset] == "{"  # the document itself, or a release: not decoded again
+    try:
+        found, _ = _DECODER.raw_decode(text, offset)
+    except ValueError:
+        return False
+    return bool(found == value)
+
+
+def _step(value: Any, step: str | int) -> Any:
+    if isinstance(value, dict) and isinstance(step, str):
+        return value.get(step, _MISSING)
+    if isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+        return value[step]
+    return _MISSING
+
+
 def locate_changes(diff: Diff, old: Side, new: Side) -> Diff:
     """Set every change's :attr:`~Change.location` from the sides' texts; returns ``diff``."""
     wanted: dict[str, list[tuple[Change, JsonPath]]] = {"old": [], "new": []}
@@ -52,7 +107,7 @@ def locate_changes(diff: Diff, old: Side, new: Side) -> Diff:
         if not pairs or not side.text:
             continue
         try:
-            positions = locate_all(side.text, (path for _, path in pairs))
+            positions = _locate(side, [path for _, path in pairs])
         except ValueError:  # the text is not the document's (a caller's mistake): left unlocated
             continue
         note = _note(side)

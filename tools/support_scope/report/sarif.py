@@ -13,15 +13,14 @@ from __future__ import annotations
 import json
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
-from support_scope.report import ci
 from support_scope.report.base import Reporter
 
 if TYPE_CHECKING:
     from support_scope.changes.result import Diff
     from support_scope.decisiontests.result import DecisionTestReport
     from support_scope.problems import ValidationReport
+    from support_scope.report import ci
     from support_scope.versions.gate import CheckReport
     from support_scope.workbook.result import ImportResult
 
@@ -32,6 +31,8 @@ _LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
 
 def _uri(file: str) -> str:
     """A file name as a URI reference: relative paths stay relative (to the repository's root)."""
+    from urllib.parse import quote
+
     if PureWindowsPath(file).drive or file.startswith("/"):
         return "file://" + quote(PurePosixPath(file.replace("\\", "/")).as_posix())
     return quote(file.replace("\\", "/"))
@@ -60,6 +61,7 @@ def _result(annotation: ci.Annotation, index: int) -> dict[str, Any]:
 def sarif(outcome: ci.Outcome) -> dict[str, Any]:
     """The SARIF log of a result."""
     from support_scope import __version__
+    from support_scope.report import ci
 
     annotations = outcome.annotations
     rules = sorted({a.rule for a in annotations})
@@ -102,16 +104,26 @@ class SarifReporter(Reporter):
     description = "SARIF 2.1.0 for code-scanning dashboards (rules with help texts, locations, fingerprints)"
 
     def validation(self, report: ValidationReport) -> str:
+        from support_scope.report import ci
+
         return render(ci.validation(report))
 
     def check(self, report: CheckReport) -> str:
+        from support_scope.report import ci
+
         return render(ci.check(report))
 
     def diff(self, diff: Diff, old: str | None = None, new: str | None = None) -> str:
+        from support_scope.report import ci
+
         return render(ci.diff(diff, old, new))
 
     def import_result(self, result: ImportResult) -> str:
+        from support_scope.report import ci
+
         return render(ci.import_result(result))
 
     def decision_tests(self, report: DecisionTestReport) -> str:
+        from support_scope.report import ci
+
         return render(ci.decision_tests(report))

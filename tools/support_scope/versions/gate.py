@@ -173,7 +173,9 @@ def _located(problems: list[Problem], path: Path, shown: str) -> list[Problem]:
     except (InputError, ValueError):
         return problems
     return [
-        replace(p, line=places[p.path][0], column=places[p.path][1]) if p in wanted and p.path is not None else p
+        replace(p, line=places[p.path][0], column=places[p.path][1])
+        if p in wanted and p.path is not None
+        else p
         for p in problems
     ]
 
