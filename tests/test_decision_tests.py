@@ -353,3 +353,21 @@ def test_the_schema_of_decision_test_files(project: Path) -> None:
     assert list(validator.iter_errors(no_category)) == []  # a request kind alone
     del no_category["cases"][0]["question"]["request"]
     assert list(validator.iter_errors(no_category)) != []
+
+
+def test_check_in_junit_has_the_decision_tests_as_their_own_cases(run_cli: Any, project: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    cases = copy.deepcopy(PASSING)
+    cases[0]["expect"]["tier"] = "standard"
+    _write_tests(project / "tests" / "decisions" / "small.json", cases)
+    result = run_cli("check", "--format", "junit")
+    assert result.exit_code == 1
+    root = ET.fromstring(result.output.encode("utf-8"))
+    suites = {suite.get("name"): suite for suite in root}
+    assert set(suites) == {"check", "decision tests tests/decisions/small.json"}
+    check_cases = [case.get("name") for case in suites["check"]]
+    assert check_cases == ["policies/small-policy.json"]
+    assert suites["check"].get("failures") == "0"
+    tests = suites["decision tests tests/decisions/small.json"]
+    assert (tests.get("tests"), tests.get("failures")) == ("5", "1")

@@ -107,8 +107,9 @@ def validation(report: ValidationReport) -> Outcome:
 
 
 def check(report: CheckReport) -> Outcome:
-    tested = {name for tests in report.decision_tests for name in tests.files}
-    own = [p for p in report.problems if p.file not in tested and not p.rule.startswith("decision-test")]
+    # The decision tests' problems are their own suites' cases, not the check's.
+    tested = {problem for tests in report.decision_tests for problem in tests.all_problems}
+    own = [p for p in report.problems if p not in tested]
     cases = _file_cases("check", [status.file for status in report.policies], own)
     for tests in report.decision_tests:
         cases.extend(decision_tests(tests).cases)
