@@ -333,22 +333,16 @@ class _Check:
         return found
 
     def named_items(self, entity: Entity, name: str) -> None:
-        """The items a condition or note names must be included items of its category."""
+        """The items a condition or note names must be items of its category (an excluded one is
+        never restricted: conditions and resolution rules apply to included lines only)."""
         items = self.items.get(str(entity.owner), {})
         for index, item_id in enumerate(_list(entity.record.get(name))):
             if not isinstance(item_id, str):
                 continue
-            item = items.get(item_id)
-            if item is None:
+            if item_id not in items:
                 self.add(
                     (*entity.path, name, index),
                     f"no item {item_id!r} in category {entity.owner!r}",
-                    "unknown-item",
-                )
-            elif item.get("status") != "included":
-                self.add(
-                    (*entity.path, name, index),
-                    f"item {item_id!r} is excluded: only an included line can be restricted or withheld",
                     "unknown-item",
                 )
 
