@@ -48,9 +48,15 @@ PLAN_TIERS["pro"] = PLAN_TIERS["extended"]
 def test_every_line_decides_as_the_policy_says(
     ruleset: Ruleset, plan: str, category: str, item: str, tier: str | None, status: str
 ) -> None:
-    context = dict(FULL_CONTEXT)
-    if category == "cloud-onboarding":
-        context.update(new_customer=True, booked_through_sales=True)
+    # Every fact in the customer's favour: the answer is then the line's own, and settled.
+    context = {
+        **FULL_CONTEXT,
+        "new_customer": True,
+        "booked_through_sales": True,
+        "database_version": 12,
+        "rest_of_network_working": True,
+        "caused_by_customer_environment": False,
+    }
     decision = ruleset.decide(plan=plan, category=category, item=item, product="act-premium", context=context)
     if status == "excluded":
         assert decision.outcome == "excluded"
@@ -215,7 +221,9 @@ def test_eligibility_applies_to_every_decision(ruleset: Ruleset) -> None:
     ):
         decision = ruleset.decide(plan="pro", category=category, item=item, context=lapsed)
         assert decision.outcome == "ineligible", item
-        assert _pending(decision) == ["eligibility-supported-platform"]
+        # Settled: whatever the platform, the answer stays ineligible; nothing is left to ask.
+        assert _pending(decision) == [] and not decision.conditional
+        assert decision.rule.kind == "eligibility" and decision.cites == (7,)
     decision = ruleset.decide(
         plan="pro",
         category="desktop-setup",
@@ -439,16 +447,23 @@ def test_cli_decide_and_find_import_no_heavy_module(release_path: Path, command:
 
 
 def test_cli_decide_text(run_cli, release_path: Path) -> None:
-    result = run_cli(
+    ask = [
         "decide", "--plan", "standard", "--category", "desktop-setup",
         "--item", "desktop-setup-install-config-assistance", "--release", str(release_path),
-    )  # fmt: skip
+    ]  # fmt: skip
+    result = run_cli(*ask, "--context", "active_subscription=oui", "--context", "supported_platform=oui")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("NIVEAU SUPÉRIEUR REQUIS : Non inclus dans l'offre « Assistance standard »")
     assert "Assistance d'installation et de configuration" in lines[1]
-    assert lines[2].startswith("  Source : p. 2, l. ")
-    assert "abonnement actif" in result.output  # left to check
+    assert lines[2].startswith("  Source : p. 2, l. 38; Repose sur les lignes 38")
+    assert "À vérifier" not in result.output
+    # Without the facts, the headline says the answer is open, and which facts to ask.
+    open_answer = run_cli(*ask).output.splitlines()
+    assert open_answer[0].startswith(
+        "NIVEAU SUPÉRIEUR REQUIS SI les faits à demander le confirment (active_subscription, supported_platform) : "
+    )
+    assert "abonnement actif" in "\n".join(open_answer)  # left to check
 
 
 def test_cli_decide_context_and_english(run_cli, release_path: Path) -> None:

@@ -561,6 +561,8 @@ class _Decider:
             product = frame.product or {}
             if "provenance" in product:
                 self.cites.add(product["provenance"]["line"])
+        elif verdict.rule == "eligibility" and verdict.test is not None:
+            self.cites.add(frame.tests[verdict.test].line)
         else:
             self._rests_on()
         tier = verdict.tier

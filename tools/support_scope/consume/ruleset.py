@@ -160,6 +160,21 @@ class Ruleset:
             decision = self._contextual[ckey] = procedure.decide(frame, sig, self._lookup)
         return decision
 
+    def question_facts(
+        self,
+        *,
+        plan: str,
+        category: str,
+        item: str | None = None,
+        request: str | None = None,
+        product: str | None = None,
+    ) -> dict[str, tuple[Any, ...]]:
+        """The facts a question's decision reads, each with the values that can matter (both
+        booleans; each integer a test compares it with, and its neighbours): what to ask, and
+        what generated conformance vectors try."""
+        frame = self._frame((plan, category, item, request, product))
+        return dict(frame.domains)
+
     def parse_context(self, pairs: Iterable[str]) -> dict[str, Any]:
         """A context from ``KEY=VALUE`` strings, each value read as its fact's declared type.
 
