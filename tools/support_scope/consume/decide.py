@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from support_scope.consume.values import (
@@ -80,7 +80,18 @@ class Test:
     """A test a decision reads: a condition (in the customer's favour when it holds), or the test
     of a not-covered term or resolution rule (against the customer when it holds)."""
 
-    __slots__ = ("_evaluate", "expression", "facts", "favorable", "id", "line", "record", "scope", "text")
+    __slots__ = (
+        "_evaluate",
+        "expression",
+        "facts",
+        "favorable",
+        "id",
+        "line",
+        "record",
+        "scope",
+        "text",
+    )
+    _evaluate: Evaluator
 
     def __init__(
         self,
@@ -98,11 +109,9 @@ class Test:
         self.facts: tuple[str, ...] = tuple(facts)
         self.favorable = favorable
         self.line: int = record["provenance"]["line"]
-        self._evaluate: Evaluator | None = None
+        self._evaluate: Evaluator = _always if expression is None else compile_test(expression)
 
     def evaluate(self, context: Mapping[str, Any]) -> bool | None:
-        if self._evaluate is None:
-            self._evaluate = _always if self.expression is None else compile_test(self.expression)
         return self._evaluate(context)
 
     def outcome(self, context: Mapping[str, Any]) -> bool | tuple[str, ...]:
@@ -206,6 +215,9 @@ class Frame:
     scope_notes: tuple[CompiledNote, ...]
     domains: Mapping[str, tuple[Any, ...]]
     see_lines: tuple[int, ...]
+    # The truth tables of unknown tests, by (test position, the values the context gives the
+    # test's facts); bounded (cleared when full): endless distinct values cannot grow it.
+    tables: dict[tuple[Any, ...], tuple[bool | None, ...]] = field(default_factory=dict, compare=False)
 
 
 def build_frame(
@@ -417,25 +429,40 @@ Signature = tuple[Any, ...]
 def signature(frame: Frame, context: Mapping[str, Any]) -> Signature:
     """What the context comes to for this question's tests: each test's value, or, when unknown,
     the facts it misses and its value for each combination of their tried values."""
+    values = tuple([test._evaluate(context) for test in frame.tests])
+    if None not in values:
+        return values  # everything settled: the common case, kept cheap
     parts: list[Any] = []
-    for test in frame.tests:
-        value = test.outcome(context)
-        if isinstance(value, bool):
-            parts.append(value)
+    for position, (test, value) in enumerate(zip(frame.tests, values, strict=True)):
+        if value is None:
+            missing = tuple(f for f in test.facts if context.get(f) is None) or test.facts
+            parts.append((missing, _table(frame, position, missing, context)))
         else:
-            parts.append((value, _table(test, value, frame.domains, context)))
+            parts.append(value)
     return tuple(parts)
 
 
+_MAX_TABLES = 4096  # per question
+
+
 def _table(
-    test: Test, missing: tuple[str, ...], domains: Mapping[str, tuple[Any, ...]], context: Mapping[str, Any]
+    frame: Frame, position: int, missing: tuple[str, ...], context: Mapping[str, Any]
 ) -> tuple[bool | None, ...]:
-    trial = dict(context)
+    """A test's value for each combination of the tried values of its missing facts."""
+    test = frame.tests[position]
+    key = (position, *[context.get(f) for f in test.facts])
+    table = frame.tables.get(key)
+    if table is not None:
+        return table
+    trial = {f: context.get(f) for f in test.facts}
     values: list[bool | None] = []
-    for combination in itertools.product(*(domains.get(f, (None,)) for f in missing)):
+    for combination in itertools.product(*(frame.domains.get(f, (None,)) for f in missing)):
         trial.update(zip(missing, combination, strict=True))
         values.append(test.evaluate(trial))
-    return tuple(values)
+    if len(frame.tables) >= _MAX_TABLES:
+        frame.tables.clear()
+    table = frame.tables[key] = tuple(values)
+    return table
 
 
 @dataclass(frozen=True)
@@ -785,6 +812,14 @@ class _Decider:
         else:
             fr = "Service non inclus dans le champ d'application de l'assistance."
             en = "This service is not included in the support scope."
+            line = frame.line
+            kind = line.get("kind") if line is not None else None
+            for grant in self.lookup.grants:
+                if kind is not None and kind in grant["kinds"]:
+                    text = Text.of(grant["text"])
+                    line_no = grant["provenance"]["line"]
+                    fr += f" Cette ligne précise prévaut sur la prestation générale « {text.fr} » (l. {line_no})."
+                    en += f" This specific line prevails over the general grant “{text.in_language('en')}” (l. {line_no})."
         if referrals:
             fr += " Adressez-vous à : " + ", ".join(r.name.fr for r in referrals) + "."
             en += " Refer to: " + ", ".join(r.name.in_language("en") for r in referrals) + "."

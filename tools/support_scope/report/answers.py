@@ -148,6 +148,8 @@ def decision_lines(
     if decision.billing is not None and not decision.offers:
         lines.append(f"{indent}  {labels['billing']}{colon} {decision.billing.text.in_language(lang)}")
     for caveat in decision.caveats if caveats else ():
+        if caveat.kind == "self-service":
+            continue  # the reason says it already
         label = CAVEATS[lang][caveat.kind].format(id=caveat.id)
         lines.append(f"{indent}  ⚠ {label}{colon} {caveat.text.in_language(lang)}")
     return lines
