@@ -130,7 +130,8 @@ def decision_lines(
     if citation.via:
         source += f" ({labels['via']} {citation.via})"
     if decision.cites:
-        source += f"; {labels['rests']} {', '.join(map(str, decision.cites))}"
+        separator = " ;" if lang == "fr" else ";"
+        source += f"{separator} {labels['rests']} {', '.join(map(str, decision.cites))}"
     lines.append(source)
     pending = [c for c in decision.pending if eligibility or c.scope != "eligibility"]
     if pending:
