@@ -235,7 +235,12 @@ def small_policy() -> dict[str, Any]:
                     },
                 ],
                 "notes": [
-                    {"id": "onboarding-scope", "kind": "scope-note", "text": t("Portée."), "provenance": prov()}
+                    {
+                        "id": "onboarding-scope",
+                        "kind": "scope-note",
+                        "text": t("Portée."),
+                        "provenance": prov(),
+                    }
                 ],
                 "items": [
                     item("onboarding-check", "included", "Vérification de la base", "standard"),
@@ -468,7 +473,11 @@ CASES: dict[str, tuple[Edit, dict[str, str]]] = {
         {"note": "onboarding-resolved"},
     ),
     "note-restriction-removed": (
-        lambda d: (_cat(d, "setup").pop("notes"), _cat(d, "setup")["conditions"][0].pop("term"), _cat(d, "setup")["conditions"][0].update(when_unmet="ineligible")),
+        lambda d: (
+            _cat(d, "setup").pop("notes"),
+            _cat(d, "setup")["conditions"][0].pop("term"),
+            _cat(d, "setup")["conditions"][0].update(when_unmet="ineligible"),
+        ),
         {"note": "setup-resolved"},
     ),
     "note-excludes-unlisted": (
@@ -597,7 +606,10 @@ CASES: dict[str, tuple[Edit, dict[str, str]]] = {
         _set(["general_terms", 0, "limits"], {"max_minutes": 90}),
         {"term": "call-limit"},
     ),
-    "item-kind-changed": (lambda d: _item(d, "setup-guide").update(kind="usage-help"), {"item": "setup-guide"}),
+    "item-kind-changed": (
+        lambda d: _item(d, "setup-guide").update(kind="usage-help"),
+        {"item": "setup-guide"},
+    ),
     "item-exclusion-kind-removed": (lambda d: _item(d, "setup-custom").pop("kind"), {"item": "setup-custom"}),
     "condition-effect-hardened": (
         _set(["categories", 1, "conditions", 0, "when_unmet"], "ineligible"),
@@ -627,20 +639,28 @@ CASES: dict[str, tuple[Edit, dict[str, str]]] = {
         lambda d: _term(d, "not-covered-env")["kinds"].append("usage-help"),
         {"term": "not-covered-env"},
     ),
-    "restriction-narrowed": (lambda d: _term(d, "not-covered-env").pop("overrides_lines"), {"term": "not-covered-env"}),
+    "restriction-narrowed": (
+        lambda d: _term(d, "not-covered-env").pop("overrides_lines"),
+        {"term": "not-covered-env"},
+    ),
     "restriction-changed": (
         lambda d: _term(d, "not-covered-env").update(kinds=["usage-help"]),
         {"term": "not-covered-env"},
     ),
     "restriction-restated": (
-        lambda d: _term(d, "not-covered-env").update(test={"fact": "caused_by_customer", "op": "ne", "value": False}),
+        lambda d: _term(d, "not-covered-env").update(
+            test={"fact": "caused_by_customer", "op": "ne", "value": False}
+        ),
         {"term": "not-covered-env"},
     ),
     "grant-kinds-widened": (
         lambda d: _tier(d, "standard")["grants"][0]["kinds"].append("usage-help"),
         {"grant": "grant-dialogs"},
     ),
-    "grant-kinds-narrowed": (lambda d: _tier(d, "standard")["grants"][0].pop("kinds"), {"grant": "grant-dialogs"}),
+    "grant-kinds-narrowed": (
+        lambda d: _tier(d, "standard")["grants"][0].pop("kinds"),
+        {"grant": "grant-dialogs"},
+    ),
     "request-kind-added": (
         lambda d: d["request_kinds"].append({"id": "other", "name": t("Autre"), "description": t("Autre.")}),
         {"request_kind": "other"},

@@ -186,7 +186,7 @@ def test_file_is_formatted_deterministically(policy: dict[str, Any]) -> None:
 
 def test_top_level(policy: dict[str, Any]) -> None:
     assert policy["id"] == "act-premium-support-scope"
-    assert policy["version"] == "1.0.0"
+    assert policy["version"] == "2.0.0"
     assert policy["languages"] == ["fr", "en"]
     assert "$schema" not in policy
     assert policy["source"]["document"] == "act-premium-support-scope.fr.txt"
@@ -318,7 +318,10 @@ def test_provenance_points_at_the_line_and_page(policy: dict[str, Any], seed_lin
             assert provenance["section"] in seed_lines[line - 1], label
     # Two services the source writes in the included cell are excluded in meaning: their
     # provenance still says where the words are, and their source note explains the move.
-    moved = {"third-party-hosting-datacenter-infrastructure", "sdk-third-party-plugins-third-party-user-support"}
+    moved = {
+        "third-party-hosting-datacenter-infrastructure",
+        "sdk-third-party-plugins-third-party-user-support",
+    }
     for category in policy["categories"]:
         assert category["provenance"]["column"] == "category"
         for item in category["items"]:
@@ -326,7 +329,10 @@ def test_provenance_points_at_the_line_and_page(policy: dict[str, Any], seed_lin
                 "included" if item["status"] == "included" or item["id"] in moved else "excluded"
             ), item["id"]
             if item["id"] in moved:
-                assert item["status"] == "excluded" and "keeps the \"included\" column" in item["source_note"]["en"]
+                assert (
+                    item["status"] == "excluded"
+                    and 'keeps the "included" column' in item["source_note"]["en"]
+                )
 
 
 def test_merged_cells_are_split_with_a_source_note(policy: dict[str, Any]) -> None:
@@ -475,7 +481,9 @@ def test_cloud_onboarding_conditions(policy: dict[str, Any]) -> None:
             "cloud-onboarding-outlook-integration-advice",
         ]
     assert network["text"]["fr"] == "alors que le reste de votre réseau compatible fonctionne normalement"
-    assert network["when_unmet"] == "not-covered" and network["items"] == ["cloud-onboarding-browser-dialog-errors"]
+    assert network["when_unmet"] == "not-covered" and network["items"] == [
+        "cloud-onboarding-browser-dialog-errors"
+    ]
     assert network["test"] == {"fact": "rest_of_network_working", "op": "eq", "value": True}
     assert new_only["test"] == {"fact": "new_customer", "op": "eq", "value": True}
     assert window["text"]["fr"] == (

@@ -24,8 +24,12 @@ def vectors(release_path: Path) -> dict[str, Any]:
     return document
 
 
-def test_vectors_are_deterministic_and_cover_every_question(release_path: Path, vectors: dict[str, Any]) -> None:
-    assert vectors_document(release_path.read_bytes(), "x") == vectors_document(release_path.read_bytes(), "y")
+def test_vectors_are_deterministic_and_cover_every_question(
+    release_path: Path, vectors: dict[str, Any]
+) -> None:
+    assert vectors_document(release_path.read_bytes(), "x") == vectors_document(
+        release_path.read_bytes(), "y"
+    )
     assert vectors["format"] == FORMAT
     release = json.loads(release_path.read_bytes())
     assert vectors["release"]["digest"] == release["manifest"]["digest"]
@@ -38,7 +42,9 @@ def test_vectors_are_deterministic_and_cover_every_question(release_path: Path, 
     assert kinds >= {k["id"] for k in release["compiled"]["request_kinds"]}
     outcomes = {c["expect"]["outcome"] for c in cases}
     assert outcomes == {"included", "upgrade", "excluded", "ineligible", "unlisted"}
-    assert any(c["expect"]["conditional"] for c in cases) and any(not c["expect"]["conditional"] for c in cases)
+    assert any(c["expect"]["conditional"] for c in cases) and any(
+        not c["expect"]["conditional"] for c in cases
+    )
     assert len({c["id"] for c in cases}) == len(cases)
 
 
@@ -51,7 +57,9 @@ def test_compile_writes_vectors_beside_the_release(run_cli: Any, tmp_path: Path)
     assert vec.read_bytes().count(b"\n") == len(document["cases"]) + 2  # a header, one case per line, the end
 
 
-def test_a_port_written_from_the_readme_gives_every_vector(release_path: Path, vectors: dict[str, Any]) -> None:
+def test_a_port_written_from_the_readme_gives_every_vector(
+    release_path: Path, vectors: dict[str, Any]
+) -> None:
     port = Port(json.loads(release_path.read_bytes())["compiled"])
     wrong = []
     for case in vectors["cases"]:
@@ -113,7 +121,9 @@ class Port:
                 )
         kind = kind or (line or {}).get("kind")
         # The tests, in order: (record, role, where it serves)
-        tests: list[tuple[dict[str, Any], str]] = [(c, "condition") for c in self.c["eligibility"]["conditions"]]
+        tests: list[tuple[dict[str, Any], str]] = [
+            (c, "condition") for c in self.c["eligibility"]["conditions"]
+        ]
         eligibility = list(range(len(tests)))
         notes = [n for n in category["notes"] if n["kind"] == "resolution-rule"]
 
@@ -133,7 +143,8 @@ class Port:
             line_withholders = [
                 add(n, "withholder")
                 for n in notes
-                if line["item"] in n.get("items", []) or (line.get("kind") and line.get("kind") in n.get("kinds", []))
+                if line["item"] in n.get("items", [])
+                or (line.get("kind") and line.get("kind") in n.get("kinds", []))
             ]
             line_withholders += [
                 add(t, "withholder")
@@ -171,7 +182,11 @@ class Port:
                         return {"outcome": out, "rule": ("condition", tests[failed][0]["id"]), "test": failed}
                     w = next((i for i in line_withholders if holds(i)), None)
                     if w is not None:
-                        return {"outcome": "excluded", "rule": (self.role(tests[w][0]), tests[w][0]["id"]), "test": w}
+                        return {
+                            "outcome": "excluded",
+                            "rule": (self.role(tests[w][0]), tests[w][0]["id"]),
+                            "test": w,
+                        }
                     out = "included" if line["tier"] in reach else "upgrade"
                     return {"outcome": out, "rule": ("line", line["item"]), "tier": line["tier"]}
                 if step == "not-covered" and kind is not None:
@@ -187,7 +202,13 @@ class Port:
                     g = next((g for g in grants if g["tier"] in reach), None)
                     out = "included" if g is not None else "upgrade"
                     g = g or grants[0]
-                    return {"outcome": out, "rule": ("grant", g["id"]), "tier": g["tier"], "grant": g, "aside": aside}
+                    return {
+                        "outcome": out,
+                        "rule": ("grant", g["id"]),
+                        "tier": g["tier"],
+                        "grant": g,
+                        "aside": aside,
+                    }
             if aside is not None:
                 return {"outcome": "ineligible", "rule": ("condition", tests[aside][0]["id"]), "test": aside}
             scope = next((n for n in category["notes"] if n.get("excludes_unlisted")), None)
@@ -199,21 +220,30 @@ class Port:
         verdict = outcome(values)
         # Certainty: try the missing facts.
         missing = sorted(
-            {f for i, (r, _) in enumerate(tests) if values[i] is None for f in r.get("facts", []) if facts.get(f) is None}
+            {
+                f
+                for i, (r, _) in enumerate(tests)
+                if values[i] is None
+                for f in r.get("facts", [])
+                if facts.get(f) is None
+            }
         )
         domains = {f: self.domain(f, [r for r, _ in tests]) for f in missing}
         results = {}
         for combo in itertools.product(*(range(len(domains[f])) for f in missing)):
             trial = {**facts, **{f: domains[f][k] for f, k in zip(missing, combo, strict=True)}}
             results[combo] = outcome(
-                [v if v is not None else self.value(r.get("test"), trial) for v, (r, _) in zip(values, tests, strict=True)]
+                [
+                    v if v is not None else self.value(r.get("test"), trial)
+                    for v, (r, _) in zip(values, tests, strict=True)
+                ]
             )["outcome"]
         conditional = any(o != verdict["outcome"] for o in results.values())
         pending = []
         if conditional:
             for position, f in enumerate(missing):
                 if any(
-                    results[c] != results[c[:position] + (k,) + c[position + 1 :]]
+                    results[c] != results[(*c[:position], k, *c[position + 1 :])]
                     for c in results
                     for k in range(len(domains[f]))
                 ):
@@ -235,7 +265,13 @@ class Port:
                 walk(test["not"])
             if test.get("fact") == fact:
                 v = test["value"]
-                values.update({True, False} if isinstance(v, bool) else {v - 1, v, v + 1} if isinstance(v, int) else {v, "\x00other"})
+                values.update(
+                    {True, False}
+                    if isinstance(v, bool)
+                    else {v - 1, v, v + 1}
+                    if isinstance(v, int)
+                    else {v, "\x00other"}
+                )
 
         for record in records:
             walk(record.get("test"))
@@ -274,7 +310,11 @@ class Port:
                 cites.add(line["provenance"]["line"])
                 if "via" in line:
                     cites.add(line["via"]["provenance"]["line"])
-                cites.update(r["provenance"]["line"] for r in category["rules"] if r.get("via", {}).get("item") == line["item"])
+                cites.update(
+                    r["provenance"]["line"]
+                    for r in category["rules"]
+                    if r.get("via", {}).get("item") == line["item"]
+                )
                 if line.get("kind"):
                     cites.update(g["provenance"]["line"] for g in self.grants if line["kind"] in g["kinds"])
             if "grant" in verdict:
@@ -284,7 +324,11 @@ class Port:
             if out == "unlisted":
                 cites.add(category["provenance"]["line"])
             cites.update(n["provenance"]["line"] for n in category["notes"] if n["kind"] == "scope-note")
-            cites.update(r["provenance"]["line"] for r, role in tests if role == "withholder" and r in category["notes"])
+            cites.update(
+                r["provenance"]["line"]
+                for r, role in tests
+                if role == "withholder" and r in category["notes"]
+            )
         referrals: list[str] = []
         offers: list[str] = []
         if not early and line is not None:

@@ -397,8 +397,16 @@ def test_request_kinds_condition_effects_and_legal_flags_round_trip_and_land(tmp
     for byte; edited they land where the schema puts them."""
     doc = small_policy()
     doc["request_kinds"] = [
-        {"id": "dialog-error", "name": {"fr": "Erreur", "en": "Error"}, "description": {"fr": "Une erreur.", "en": "An error."}},
-        {"id": "usage-help", "name": {"fr": "Aide", "en": "Help"}, "description": {"fr": "De l'aide.", "en": "Help."}},
+        {
+            "id": "dialog-error",
+            "name": {"fr": "Erreur", "en": "Error"},
+            "description": {"fr": "Une erreur.", "en": "An error."},
+        },
+        {
+            "id": "usage-help",
+            "name": {"fr": "Aide", "en": "Help"},
+            "description": {"fr": "De l'aide.", "en": "Help."},
+        },
     ]
     doc["general_terms"].append(
         {
@@ -429,8 +437,17 @@ def test_request_kinds_condition_effects_and_legal_flags_round_trip_and_land(tmp
         _set(book, SHEET_MATRIX, "setup-procedure", "Type de demande / Request kind", None)
         _set(book, SHEET_CONDITIONS, "onboarding-window", "Si non remplie / When unmet", "ineligible")
         _set(book, SHEET_CONDITIONS, "onboarding-window", "Lignes concernées / Items", None)
-        _set(book, SHEET_TERMS, "customer-caused", "Types de demande / Request kinds", "dialog-error, usage-help", key_column=1)
-        _set(book, SHEET_TERMS, "customer-caused", "Qualifie les lignes / Overrides lines", "oui", key_column=1)
+        _set(
+            book,
+            SHEET_TERMS,
+            "customer-caused",
+            "Types de demande / Request kinds",
+            "dialog-error, usage-help",
+            key_column=1,
+        )
+        _set(
+            book, SHEET_TERMS, "customer-caused", "Qualifie les lignes / Overrides lines", "oui", key_column=1
+        )
 
     edit(workbook, change)
     result = run_import(workbook, policy)
@@ -447,13 +464,22 @@ def test_request_kinds_condition_effects_and_legal_flags_round_trip_and_land(tmp
     assert term["kinds"] == ["dialog-error", "usage-help"] and term["overrides_lines"] is True
     assert list(term) == ["id", "kind", "text", "kinds", "test", "overrides_lines", "provenance"]
     rules = {change.rule for change in result.diff().changes}
-    assert {"item-kind-changed", "condition-effect-hardened", "condition-scope-widened", "restriction-widened"} <= rules
+    assert {
+        "item-kind-changed",
+        "condition-effect-hardened",
+        "condition-scope-widened",
+        "restriction-widened",
+    } <= rules
 
 
 def test_unknown_request_kind_and_bad_flag_are_located(tmp_path: Path) -> None:
     doc = small_policy()
     doc["request_kinds"] = [
-        {"id": "dialog-error", "name": {"fr": "Erreur", "en": "Error"}, "description": {"fr": "Une erreur.", "en": "An error."}}
+        {
+            "id": "dialog-error",
+            "name": {"fr": "Erreur", "en": "Error"},
+            "description": {"fr": "Une erreur.", "en": "An error."},
+        }
     ]
     policy, workbook = export_to(tmp_path, doc)
 
@@ -465,5 +491,7 @@ def test_unknown_request_kind_and_bad_flag_are_located(tmp_path: Path) -> None:
     result = run_import(workbook, policy, dry_run=True)
     assert not result.ok
     messages = [f"{p.cell}: {p.message}" for p in result.problems]
-    assert any("unknown request kind 'phone-call' (expected one of: dialog-error)" in m for m in messages), messages
+    assert any("unknown request kind 'phone-call' (expected one of: dialog-error)" in m for m in messages), (
+        messages
+    )
     assert any("expected 'oui' (yes) or an empty cell" in m for m in messages), messages

@@ -93,7 +93,9 @@ def _precedence(d: Differ) -> None:
             d.add(
                 "precedence-stated",
                 {"precedence": "order"},
-                "the precedence is now stated in the policy" if isinstance(new, dict) else "the precedence is no longer stated in the policy",
+                "the precedence is now stated in the policy"
+                if isinstance(new, dict)
+                else "the precedence is no longer stated in the policy",
                 old_path=("precedence",) if isinstance(old, dict) else (),
                 new_path=("precedence",) if isinstance(new, dict) else (),
                 old=old,
@@ -101,7 +103,9 @@ def _precedence(d: Differ) -> None:
             )
         return
     if isinstance(old, dict) and isinstance(new, dict):
-        d.record(old, new, ("precedence",), ("precedence",), {"precedence": "order"}, ("order",), "the precedence")
+        d.record(
+            old, new, ("precedence",), ("precedence",), {"precedence": "order"}, ("order",), "the precedence"
+        )
 
 
 def _order(precedence: object) -> list[str]:

@@ -115,13 +115,18 @@ def compare_withholding(d: Differ, m: Match, plans: list[str]) -> None:
     if before == after and old_test == new_test:
         return
     # No test: it always applies. compare_tests says how the contexts it holds for changed.
-    relation = compare_tests([old_test] if old_test is not None else [], [new_test] if new_test is not None else [])
+    relation = compare_tests(
+        [old_test] if old_test is not None else [], [new_test] if new_test is not None else []
+    )
     if not before or not after:  # one side withholds nothing: its test does not matter
         relation = "same"
     more = after - before or relation in ("loosened", "changed")
     fewer = before - after or relation in ("tightened", "changed")
     if more and fewer:
-        rule, effect = "restriction-changed", "withholds other requests: some customers lose coverage, others gain it"
+        rule, effect = (
+            "restriction-changed",
+            "withholds other requests: some customers lose coverage, others gain it",
+        )
     elif more:
         rule, effect = "restriction-widened", "withholds more requests: some customers lose coverage"
     elif fewer:
@@ -230,7 +235,13 @@ def compare_general_term(d: Differ, m: Match) -> None:
     if "not-covered" in (m.old.get("kind"), m.new.get("kind")):
         compare_withholding(d, m, sorted(d.new_cov.plans))
     elif m.old.get("kinds") != m.new.get("kinds"):
-        d.field("general-term-changed", m, "kinds", f"{m.label}: the request kinds it concerns changed", legal=True)
+        d.field(
+            "general-term-changed",
+            m,
+            "kinds",
+            f"{m.label}: the request kinds it concerns changed",
+            legal=True,
+        )
 
 
 def compare_note(d: Differ, m: Match) -> None:

@@ -158,7 +158,9 @@ def _legal(record: Any) -> dict[str, Any]:
     return {}
 
 
-def _condition(condition: Condition, scope: ConditionScope, items: list[str] | None = None) -> CompiledCondition:
+def _condition(
+    condition: Condition, scope: ConditionScope, items: list[str] | None = None
+) -> CompiledCondition:
     compiled: CompiledCondition = {
         "id": condition["id"],
         "scope": scope,
@@ -270,7 +272,18 @@ class _Compiler:
             "general_terms": [
                 _with_test(  # type: ignore[misc]
                     term,
-                    ("id", "kind", "text", "kinds", "test", "overrides_lines", "limits", "billing", "referrals", "provenance"),
+                    (
+                        "id",
+                        "kind",
+                        "text",
+                        "kinds",
+                        "test",
+                        "overrides_lines",
+                        "limits",
+                        "billing",
+                        "referrals",
+                        "provenance",
+                    ),
                 )
                 for term in doc["general_terms"]
             ],
@@ -304,10 +317,7 @@ class _Compiler:
         conditions = []
         for condition in category.get("conditions", ()):
             named = condition.get("items")
-            if named is None:
-                applies = included
-            else:
-                applies = [i for n in named for i in (n, *stands_for.get(n, ()))]
+            applies = included if named is None else [i for n in named for i in (n, *stands_for.get(n, ()))]
             conditions.append(_condition(condition, "category", applies))
         conditions += [_condition(c, "category", applies) for c, applies in travelling.values()]
         compiled: CompiledCategory = {
@@ -319,7 +329,19 @@ class _Compiler:
             "notes": [
                 _with_test(  # type: ignore[misc]
                     n,
-                    ("id", "kind", "cause", "tier", "text", "provenance", "test", "items", "kinds", "referrals", "excludes_unlisted"),
+                    (
+                        "id",
+                        "kind",
+                        "cause",
+                        "tier",
+                        "text",
+                        "provenance",
+                        "test",
+                        "items",
+                        "kinds",
+                        "referrals",
+                        "excludes_unlisted",
+                    ),
                 )
                 for n in category.get("notes", ())
             ],
@@ -339,7 +361,7 @@ class _Compiler:
             rule["tier"] = tier
         for name in ("kind", "group", "referrals", "billing", "see"):
             if name in item:
-                rule[name] = item[name]  # type: ignore[literal-required]
+                rule[name] = item[name]
         rule.update(_legal(item))  # type: ignore[typeddict-item]
         return rule
 

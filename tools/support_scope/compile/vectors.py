@@ -44,7 +44,9 @@ def vector_cases(ruleset: Ruleset) -> list[dict[str, Any]]:
         for product_id, product in ruleset.products.items():
             if not product["eligible"]:
                 first = next(iter(ruleset.plans))
-                cases.append(_case(ruleset, {"plan": first, "category": category_id, "product": product_id}, None))
+                cases.append(
+                    _case(ruleset, {"plan": first, "category": category_id, "product": product_id}, None)
+                )
     for number, case in enumerate(cases, start=1):
         case["id"] = f"v{number}"
     return cases

@@ -159,7 +159,9 @@ class Lookup:
     base_tiers: frozenset[str]  # tiers that include no other: self-service, no advisor
 
     @classmethod
-    def of(cls, compiled: Compiled, tiers: Mapping[str, CompiledTier], referrals: Mapping[str, Text]) -> Lookup:
+    def of(
+        cls, compiled: Compiled, tiers: Mapping[str, CompiledTier], referrals: Mapping[str, Text]
+    ) -> Lookup:
         plans = {p["id"]: frozenset(p["tiers"]) for p in compiled["plans"]}
         terms = {t["id"]: t for t in compiled["general_terms"]}
         rank = {tier_id: tier["rank"] for tier_id, tier in tiers.items()}
@@ -385,7 +387,9 @@ def resolve(frame: Frame, values: Sequence[bool | None], lookup: Lookup) -> Verd
             reach = lookup.plan_tiers[frame.plan["id"]]
             granted = next((g for g in frame.grants if g["tier"] in reach), None)
             if granted is not None:
-                return Verdict("included", "grant", granted["id"], aside=aside, tier=granted["tier"], grant=granted)
+                return Verdict(
+                    "included", "grant", granted["id"], aside=aside, tier=granted["tier"], grant=granted
+                )
             lowest = frame.grants[0]
             return Verdict("upgrade", "grant", lowest["id"], aside=aside, tier=lowest["tier"], grant=lowest)
     if aside is not None:
@@ -502,13 +506,19 @@ def certainty(frame: Frame, sig: Signature, favoured: Outcome, lookup: Lookup) -
     matter = []
     for fact, position in at.items():
         if any(
-            outcomes[c] != outcomes[c[:position] + (other,) + c[position + 1 :]]
+            outcomes[c] != outcomes[_replaced(c, position, other)]
             for c in outcomes
             for other in range(sizes[fact])
             if other != c[position]
         ):
             matter.append(fact)
     return Certainty(True, tuple(matter))
+
+
+def _replaced(combination: tuple[int, ...], position: int, value: int) -> tuple[int, ...]:
+    changed = list(combination)
+    changed[position] = value
+    return tuple(changed)
 
 
 # --------------------------------------------------------------------------- the decision
@@ -524,9 +534,7 @@ def decide(frame: Frame, sig: Signature, lookup: Lookup) -> Decision:
         test.check(part if isinstance(part, bool) else part[0]) for test, part in zip(tests, sig, strict=True)
     )
     pending_positions = [
-        i
-        for i, part in enumerate(sig)
-        if not isinstance(part, bool) and set(part[0]) & set(sure.facts)
+        i for i, part in enumerate(sig) if not isinstance(part, bool) and set(part[0]) & set(sure.facts)
     ]
     return _Decider(frame, lookup, verdict, sure, checks, pending_positions).decision()
 
@@ -582,7 +590,9 @@ class _Decider:
                 via["category"] if via else None,
             )
         else:
-            fields["citation"] = Citation(category["id"], title, None, None, Provenance.of(category["provenance"]))
+            fields["citation"] = Citation(
+                category["id"], title, None, None, Provenance.of(category["provenance"])
+            )
         # What the answer rests on.
         if verdict.rule == "product":
             product = frame.product or {}
@@ -691,7 +701,12 @@ class _Decider:
                         referrals += note.get("referrals", ())
             if line is not None and verdict.rule == "line" and "billing" in line:
                 offers.append(
-                    Offer(line["item"], Text.of(line["text"]), Billing.of(line["billing"]), line["provenance"]["line"])
+                    Offer(
+                        line["item"],
+                        Text.of(line["text"]),
+                        Billing.of(line["billing"]),
+                        line["provenance"]["line"],
+                    )
                 )
             if frame.kind is not None:
                 for term in lookup.referral_terms:
@@ -710,7 +725,9 @@ class _Decider:
     def _caveats(self, tier: str | None) -> None:
         frame, verdict, lookup = self.frame, self.verdict, self.lookup
         for note in frame.scope_notes:
-            self.caveats.append(Caveat("scope-note", note["id"], Text.of(note["text"]), note["provenance"]["line"]))
+            self.caveats.append(
+                Caveat("scope-note", note["id"], Text.of(note["text"]), note["provenance"]["line"])
+            )
             self.cites.add(note["provenance"]["line"])
             self._legal(note.get("legal_note"), note["id"])
         seen: set[str] = set()
@@ -840,8 +857,14 @@ class _Decider:
 
 _SELF_SERVICE = Text(
     (
-        ("en", "A redirection to self-service: the customer consults these resources themselves; no advisor helps."),
-        ("fr", "Un renvoi au libre-service : le client consulte lui-même ces ressources ; aucun conseiller n'intervient."),
+        (
+            "en",
+            "A redirection to self-service: the customer consults these resources themselves; no advisor helps.",
+        ),
+        (
+            "fr",
+            "Un renvoi au libre-service : le client consulte lui-même ces ressources ; aucun conseiller n'intervient.",
+        ),
     )
 )
 

@@ -59,9 +59,13 @@ class Ruleset:
             self.products: dict[str, CompiledProduct] = {p["id"]: p for p in compiled["products"]}
             self._facts = Facts(compiled["facts"])
             self.referrals: dict[str, Text] = {r["id"]: Text.of(r["name"]) for r in compiled["referrals"]}
-            self.request_kinds: dict[str, Text] = {k["id"]: Text.of(k["name"]) for k in compiled["request_kinds"]}
+            self.request_kinds: dict[str, Text] = {
+                k["id"]: Text.of(k["name"]) for k in compiled["request_kinds"]
+            }
             self.categories: dict[str, CompiledCategory] = {c["id"]: c for c in compiled["categories"]}
-            self._eligibility = tuple(procedure.condition_test(c) for c in compiled["eligibility"]["conditions"])
+            self._eligibility = tuple(
+                procedure.condition_test(c) for c in compiled["eligibility"]["conditions"]
+            )
             self._lookup = procedure.Lookup.of(compiled, self.tiers, self.referrals)
         except (KeyError, TypeError, AttributeError) as e:
             raise ReleaseError(

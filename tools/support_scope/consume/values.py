@@ -120,7 +120,12 @@ class Offer:
     line: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "text": self.text.to_json(), "billing": self.billing.to_json(), "line": self.line}
+        return {
+            "id": self.id,
+            "text": self.text.to_json(),
+            "billing": self.billing.to_json(),
+            "line": self.line,
+        }
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,9 @@ def decision_lines(
         names = ", ".join(r.name.in_language(lang) for r in decision.referrals)
         lines.append(f"{indent}  {labels['refer']}{colon} {names}")
     for offer in decision.offers:
-        lines.append(f"{indent}  {labels['offer']}{colon} {offer.billing.text.in_language(lang)} [{offer.id}]")
+        lines.append(
+            f"{indent}  {labels['offer']}{colon} {offer.billing.text.in_language(lang)} [{offer.id}]"
+        )
     if decision.billing is not None and not decision.offers:
         lines.append(f"{indent}  {labels['billing']}{colon} {decision.billing.text.in_language(lang)}")
     for caveat in decision.caveats if caveats else ():

@@ -73,7 +73,9 @@ class _Check:
         self.declared = languages or ["fr"]
         self.findings: list[Finding] = []
         self.first: dict[str, dict[str, JsonPath]] = {kind: {} for kind in _ID_KINDS}
-        ids = {key: _ids(document, key) for key in ("tiers", "plans", "referrals", "categories", "request_kinds")}
+        ids = {
+            key: _ids(document, key) for key in ("tiers", "plans", "referrals", "categories", "request_kinds")
+        }
         self.tiers, self.referrals, self.categories = ids["tiers"], ids["referrals"], ids["categories"]
         self.kinds = ids["request_kinds"]
         self.terms: dict[str, object] = {}  # general term id -> its kind
@@ -183,7 +185,11 @@ class _Check:
         self.referral_list((*entity.path, "referrals"), record.get("referrals"))
         self.kind_list((*entity.path, "kinds"), record.get("kinds"))
         kind = record.get("kind")
-        for name, kinds in (("test", ("not-covered",)), ("overrides_lines", ("not-covered",)), ("kinds", ("not-covered", "referral"))):
+        for name, kinds in (
+            ("test", ("not-covered",)),
+            ("overrides_lines", ("not-covered",)),
+            ("kinds", ("not-covered", "referral")),
+        ):
             if name in record and kind not in kinds:
                 self.add(
                     (*entity.path, name),
@@ -208,7 +214,11 @@ class _Check:
             ("excludes_unlisted", "scope-note"),
         ):
             if name in record and kind != wanted:
-                self.add((*entity.path, name), f"only a {wanted} note has {name!r} (this one is {kind!r})", "note-field")
+                self.add(
+                    (*entity.path, name),
+                    f"only a {wanted} note has {name!r} (this one is {kind!r})",
+                    "note-field",
+                )
         self.kind_list((*entity.path, "kinds"), record.get("kinds"))
         self.referral_list((*entity.path, "referrals"), record.get("referrals"))
         if "test" in record:
@@ -289,7 +299,9 @@ class _Check:
         if entity.owner == ELIGIBILITY:
             for name in ("items", "term"):
                 if name in record:
-                    self.add((*entity.path, name), f"an eligibility condition has no {name!r}", "condition-field")
+                    self.add(
+                        (*entity.path, name), f"an eligibility condition has no {name!r}", "condition-field"
+                    )
             if failure != "ineligible":
                 self.add(
                     (*entity.path, "when_unmet"),
@@ -305,7 +317,11 @@ class _Check:
                 "condition-field",
             )
         elif failure != "not-covered" and term is not None:
-            self.add((*entity.path, "term"), f"only a not-covered condition names a term (this one is {failure!r})", "condition-field")
+            self.add(
+                (*entity.path, "term"),
+                f"only a not-covered condition names a term (this one is {failure!r})",
+                "condition-field",
+            )
         elif isinstance(term, str):
             notes = self.notes_of(entity.owner)
             if self.terms.get(term) != "not-covered" and notes.get(term) != "resolution-rule":
@@ -328,7 +344,11 @@ class _Check:
         if found is None:
             for _, record in records(self.doc, "categories"):
                 if record.get("id") == category:
-                    return {n["id"]: n.get("kind") for _, n in records(record, "notes") if isinstance(n.get("id"), str)}
+                    return {
+                        n["id"]: n.get("kind")
+                        for _, n in records(record, "notes")
+                        if isinstance(n.get("id"), str)
+                    }
             return {}
         return found
 
