@@ -737,5 +737,5 @@ def test_a_release_of_format_1_is_refused_with_what_to_do(tmp_path: Path) -> Non
     old = data_dir("releases") / "act-premium-support-scope" / "1.0.0.json"
     if not old.is_file():
         pytest.skip("no release of format 1 shipped")
-    with pytest.raises(ReleaseError, match="release format 1 is an older format .*compile the policy again"):
+    with pytest.raises(ReleaseError, match=r"release format 1 is an older format .*compile the policy again"):
         load_release(old)

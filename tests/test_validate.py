@@ -176,11 +176,12 @@ def test_text_checks_visit_every_language_map(path: Path) -> None:
 def test_meaning_of_the_fields_of_issue_9() -> None:
     """What the schema cannot say about request kinds, condition effects, terms and notes."""
     from builders import small_policy
-
     from support_scope.validate import document_findings
 
     document = small_policy()
-    document["request_kinds"] = [{"id": "dialog-error", "name": {"fr": "Erreur"}, "description": {"fr": "Une erreur."}}]
+    document["request_kinds"] = [
+        {"id": "dialog-error", "name": {"fr": "Erreur"}, "description": {"fr": "Une erreur."}}
+    ]
     for entry in document["request_kinds"]:
         for key in ("name", "description"):
             entry[key]["en"] = entry[key]["fr"] + " (en)"

@@ -133,7 +133,8 @@ def decision_lines(
         separator = " ;" if lang == "fr" else ";"
         source += f"{separator} {labels['rests']} {', '.join(map(str, decision.cites))}"
     lines.append(source)
-    pending = [c for c in decision.pending if eligibility or c.scope != "eligibility"]
+    # find states the checks every match shares (eligibility, the general terms) once, above.
+    pending = [c for c in decision.pending if eligibility or c.scope not in ("eligibility", "term")]
     if pending:
         lines.append(f"{indent}  {labels['check']}{colon}")
         for check in pending:
@@ -166,13 +167,19 @@ def find_lines(answer: FindAnswer, lang: str) -> list[str]:
     if not matches:
         return [f"{labels['no_match']} « {answer.query} ».", answered_by(answer.release, lang)]
     lines = [f"{len(matches)} {labels['matches']} « {answer.query} »{colon}"]
-    eligibility = {
-        c.id: c for m in matches if m.decision for c in m.decision.pending if c.scope == "eligibility"
+    shared = {
+        c.id: c
+        for m in matches
+        if m.decision
+        for c in m.decision.pending
+        if c.scope in ("eligibility", "term")
     }
-    if eligibility:
-        # The same for every request: said once, not under each match.
+    if shared:
+        # The same for every request (of its kind): said once, not under each match.
         lines.append(f"{labels['always']}{colon}")
-        lines.extend(f"  - {c.text.in_language(lang)} [{', '.join(c.missing)}]" for c in eligibility.values())
+        for check in shared.values():
+            unless = f"{labels['unless']}{colon} " if check.scope == "term" else ""
+            lines.append(f"  - {unless}{check.text.in_language(lang)} [{', '.join(check.missing)}]")
     current = None
     for match in matches:
         if match.category != current:
