@@ -180,23 +180,27 @@ class Port:
                     if failed is not None:
                         out = "ineligible" if tests[failed][0]["when_unmet"] == "ineligible" else "excluded"
                         return {"outcome": out, "rule": ("condition", tests[failed][0]["id"]), "test": failed}
-                    w = next((i for i in line_withholders if holds(i)), None)
-                    if w is not None:
+                    held = [i for i in line_withholders if holds(i)]
+                    if held:
+                        w = held[0]
                         return {
                             "outcome": "excluded",
                             "rule": (self.role(tests[w][0]), tests[w][0]["id"]),
                             "test": w,
+                            "also": held[1:],
                         }
                     out = "included" if line["tier"] in reach else "upgrade"
                     return {"outcome": out, "rule": ("line", line["item"]), "tier": line["tier"]}
                 if step == "not-covered" and kind is not None:
-                    w = next((i for i in kind_withholders if holds(i)), None)
-                    if w is not None:
+                    held = [i for i in kind_withholders if holds(i)]
+                    if held:
+                        w = held[0]
                         return {
                             "outcome": "excluded",
                             "rule": (self.role(tests[w][0]), tests[w][0]["id"]),
                             "test": w,
                             "aside": aside,
+                            "also": held[1:],
                         }
                 if step == "grant" and grants:
                     g = next((g for g in grants if g["tier"] in reach), None)
@@ -304,6 +308,7 @@ class Port:
                     named = [t for t in self.c["general_terms"] if t["id"] == record["term"]]
                     named += [n for n in category["notes"] if n["id"] == record["term"]]
                     cites.add(named[0]["provenance"]["line"])
+            cites.update(tests[i][0]["provenance"]["line"] for i in verdict.get("also", []))
             if verdict.get("aside") is not None:
                 cites.add(tests[verdict["aside"]][0]["provenance"]["line"])
             if line is not None:

@@ -344,6 +344,7 @@ class Verdict:
     tier: str | None = None
     grant: CompiledGrant | None = None
     note: CompiledNote | None = None
+    also: tuple[int, ...] = ()  # the other withholders of the deciding step that hold too
 
 
 def resolve(frame: Frame, values: Sequence[bool | None], lookup: Lookup) -> Verdict:
@@ -380,9 +381,9 @@ def resolve(frame: Frame, values: Sequence[bool | None], lookup: Lookup) -> Verd
         if frame.kind is None:
             continue
         if step == "not-covered":
-            for position in frame.kind_withholders:
-                if holds(position):
-                    return _withheld(tests[position], position, aside)
+            held = [position for position in frame.kind_withholders if holds(position)]
+            if held:
+                return _withheld(tests, held, aside)
         elif step == "grant" and frame.grants:
             reach = lookup.plan_tiers[frame.plan["id"]]
             granted = next((g for g in frame.grants if g["tier"] in reach), None)
@@ -413,16 +414,19 @@ def _included_line(frame: Frame, line: Rule, holds: Any, lookup: Lookup) -> Verd
         if failure == "ineligible":
             return Verdict("ineligible", "condition", test.id, position)
         return Verdict("excluded", "condition", test.id, position)
-    for position in frame.line_withholders:
-        if holds(position):
-            return _withheld(tests[position], position, None)
+    held = [position for position in frame.line_withholders if holds(position)]
+    if held:
+        return _withheld(tests, held, None)
     tier = line["tier"]
     outcome: Outcome = "included" if tier in lookup.plan_tiers[frame.plan["id"]] else "upgrade"
     return Verdict(outcome, "line", line["item"], tier=tier)
 
 
-def _withheld(test: Test, position: int, aside: int | None) -> Verdict:
-    return Verdict("excluded", "note" if test.scope == "note" else "term", test.id, position, aside)
+def _withheld(tests: Sequence[Test], held: list[int], aside: int | None) -> Verdict:
+    """Excluded by the first withholder that holds; the others that hold are cited too."""
+    test = tests[held[0]]
+    kind: RuleKind = "note" if test.scope == "note" else "term"
+    return Verdict("excluded", kind, test.id, held[0], aside, also=tuple(held[1:]))
 
 
 # --------------------------------------------------------------------------- certainty
@@ -637,6 +641,8 @@ class _Decider:
             term_id = test.record.get("term") if test.scope == "category" else None
             if term_id is not None:
                 self._cite_withholder(term_id)
+        for position in verdict.also:
+            self.cites.add(tests[position].line)
         if verdict.aside is not None:
             aside = tests[verdict.aside]
             self.cites.add(aside.line)
