@@ -12,12 +12,12 @@ README: tuple[tuple[str, str], ...] = (
     ),
     ("LES FEUILLES", "THE SHEETS"),
     (
-        "Matrice : une ligne par service (catégorie, id, statut, niveau, textes, groupe, renvois, facturation, notes de source).",
-        "Matrice: one row per service (category, id, status, tier, texts, group, referrals, billing, source notes).",
+        "Matrice : une ligne par service (catégorie, id, statut, niveau, textes, groupe, renvois, facturation, notes de source ; après le commentaire : type de demande, revue juridique).",
+        "Matrice: one row per service (category, id, status, tier, texts, group, referrals, billing, source notes; after the comment: request kind, legal review).",
     ),
     (
-        "Catégories : les titres des catégories. Conditions : les conditions des catégories et de l'éligibilité. Termes : les conditions générales.",
-        "Catégories: the category titles. Conditions: the conditions of the categories and of eligibility. Termes: the general terms.",
+        "Catégories : les titres des catégories. Conditions : les conditions des catégories et de l'éligibilité (avec ce que leur échec signifie et les lignes qu'elles concernent). Termes : les conditions générales (avec les types de demande qu'elles concernent et leur test).",
+        "Catégories: the category titles. Conditions: the conditions of the categories and of eligibility (with what their failure means and the lines they concern). Termes: the general terms (with the request kinds they concern and their test).",
     ),
     ("CE QU'IL NE FAUT PAS TOUCHER", "WHAT NOT TO TOUCH"),
     (
