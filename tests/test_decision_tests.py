@@ -13,7 +13,7 @@ import pytest
 
 from builders import compiled, small_policy, write_policy
 from support_scope.compile.compiler import release_bytes
-from support_scope.decisiontests.runner import NO_REQUEST_KINDS, compare
+from support_scope.decisiontests.runner import compare
 from support_scope.fileio.jsonfile import dump_json
 
 ACTIVE = {"active_subscription": True}
@@ -84,10 +84,7 @@ def test_passing_tests(run_cli: Any, project: Path) -> None:
     )
     # 10 rules (8 items and the 2 that `onboarding-as-setup` refers to), 4 asked; 2 conditions, 1 checked
     # (the category condition of `onboarding` is not asked); mean of 40% and 50%.
-    assert lines[1] == (
-        "coverage 45.0%: items 4/10 (40.0%), conditions 1/2 (50.0%), "
-        f"request kinds not measured ({NO_REQUEST_KINDS})"
-    )
+    assert lines[1] == "coverage 45.0%: items 4/10 (40.0%), conditions 1/2 (50.0%)"
     assert lines[-1] == "ok: 5 cases passed"
 
 
@@ -130,7 +127,7 @@ def test_a_question_that_cannot_be_asked_is_an_error(run_cli: Any, project: Path
     assert "fact 'active_subscription' is a boolean" in data["cases"][1]["failures"][0]["message"]
 
 
-def test_what_this_release_cannot_say_fails_and_says_so(run_cli: Any, project: Path) -> None:
+def test_expectations_the_answer_does_not_keep(run_cli: Any, project: Path) -> None:
     cases = [
         _case(
             "kind",
@@ -142,29 +139,40 @@ def test_what_this_release_cannot_say_fails_and_says_so(run_cli: Any, project: P
             _q("setup-errors"),
             {
                 "outcome": "included",
-                "conditional": False,
+                "conditional": True,
                 "offers": ["hourly"],
-                "pending": ["x"],
-                "cites": [11],
+                "pending": ["new_customer"],
+                "cites": [99],
+                "headline": {"en": "INCLUDED IF"},
             },
         ),
     ]
     _write_tests(project / "tests" / "decisions" / "small.json", cases)
     data = json.loads(run_cli("test", "--format", "json").output)
     messages = [(c["id"], f["expectation"], f["message"]) for c in data["cases"] for f in c["failures"]]
+    # The small policy declares no request kind; its errors line is settled by the context given.
     assert messages == [
-        ("kind", "question", "this release does not answer request kinds"),
-        ("promises", "conditional", "this release does not say whether an answer is conditional"),
-        ("promises", "offers", "this release does not name offers (what the customer can do instead)"),
-        ("promises", "pending", "this release does not list the facts left to ask"),
-        ("promises", "cites", "this release does not say which source lines a decision cites"),
+        (
+            "kind",
+            "question",
+            "the question cannot be asked: unknown request kind 'dialog-error' (known: none declared)",
+        ),
+        ("promises", "conditional", "expected conditional true, got false"),
+        ("promises", "pending", "expected the facts still to ask to be new_customer, got none"),
+        ("promises", "offers", "expected offer hourly (the decision has: none)"),
+        ("promises", "cites", "expected cited line 99 (the decision has: 11)"),
+        (
+            "promises",
+            "headline",
+            "expected the en answer to begin 'INCLUDED IF', got 'INCLUDED: Included in the “Offre standard (en)” plan (Assistance standard (en) tier).'",
+        ),
     ]
-    assert [c["status"] for c in data["cases"]] == ["failed", "failed"]
+    assert [c["status"] for c in data["cases"]] == ["error", "failed"]
 
 
-def test_compare_reads_the_decisions_of_a_newer_engine() -> None:
-    """The expectation keys against the Decision.to_json() of the engine with request kinds,
-    conditional answers, offers, pending facts and cited lines."""
+def test_compare_reads_the_decisions_of_the_engine() -> None:
+    """The expectation keys against a Decision.to_json(): request kinds, conditional answers,
+    offers, the facts still to ask (exactly) and cited lines (at least)."""
     answer = {
         "outcome": "included",
         "tier": "standard",
@@ -182,10 +190,12 @@ def test_compare_reads_the_decisions_of_a_newer_engine() -> None:
                 "conditional": True,
                 "referrals": ["it-professional"],
                 "offers": ["hourly-technical-service"],
-                "pending": ["new_customer"],
+                "pending": ["new_customer", "booked_through_sales"],
                 "cites": [15],
+                "headline": {"fr": "INCLUS SI"},
             },
             answer,
+            lambda language: "INCLUS SI les faits à demander le confirment" if language == "fr" else "",
         )
         == []
     )
@@ -194,14 +204,17 @@ def test_compare_reads_the_decisions_of_a_newer_engine() -> None:
             "outcome": "included",
             "conditional": False,
             "offers": ["certified-consultant"],
-            "pending": ["x"],
+            "pending": ["new_customer"],
             "cites": [22, 15],
         },
         answer,
     ) == [
         ("conditional", "expected conditional false, got true"),
+        (
+            "pending",
+            "expected the facts still to ask to be new_customer, got booked_through_sales, new_customer",
+        ),
         ("offers", "expected offer certified-consultant (the decision has: hourly-technical-service)"),
-        ("pending", "expected fact left to ask x (the decision has: booked_through_sales, new_customer)"),
         ("cites", "expected cited line 22 (the decision has: 15, 38)"),
     ]
     # A tier expected null is not kept by a tier given; false is not 0.

@@ -73,7 +73,7 @@ def test(
 
     JSON output: {"ok", "policy_id", "policy_version", "answered_by", "files", "summary",
     "problems", "cases": [{"file", "id", "line", "column", "status", "failures", "decision"}],
-    "coverage": {"percent", "items", "request_kinds", "conditions", "unmeasured"}, "min_coverage"}.
+    "coverage": {"percent", "items", "request_kinds", "conditions"}, "min_coverage"}.
 
     \b
     Exit codes:

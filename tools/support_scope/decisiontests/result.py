@@ -103,12 +103,10 @@ class Coverage:
     """Which items, request kinds and conditions of the policy the cases touch.
 
     The figure is the mean of the measured dimensions' percentages (each counts the same,
-    however many items the policy has); a dimension the policy has nothing of is left out, and
-    one the release cannot measure is named in ``unmeasured`` with the reason.
+    however many items the policy has); a dimension the policy has nothing of is left out.
     """
 
     measures: tuple[Measure, ...]
-    unmeasured: tuple[tuple[str, str], ...] = ()
 
     @property
     def percent(self) -> float:
@@ -117,14 +115,12 @@ class Coverage:
 
     def __str__(self) -> str:
         parts = [str(m) for m in self.measures if m.total]
-        parts += [f"{name} not measured ({reason})" for name, reason in self.unmeasured]
         return f"coverage {self.percent:.1f}%: " + ", ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "percent": self.percent,
             **{m.name.replace(" ", "_"): m.to_json() for m in self.measures},
-            "unmeasured": {name.replace(" ", "_"): reason for name, reason in self.unmeasured},
         }
 
 

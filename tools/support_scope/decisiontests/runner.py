@@ -3,18 +3,18 @@
 The answer compared is :meth:`Decision.to_json`, the shape every service reads:
 
 - ``outcome``, ``tier`` and ``conditional`` must be equal;
-- every id of ``referrals`` and ``offers`` must be among the decision's, every fact of
-  ``pending`` among its ``pending_facts``, every line of ``cites`` among its ``cites`` (the
-  decision may carry more).
+- ``pending`` must be exactly the decision's ``pending_facts`` (the facts still to ask: an
+  answer that asks for more than it needs is as wrong as one that asks for less);
+- every id of ``referrals`` and ``offers`` must be among the decision's, every line of ``cites``
+  among its ``cites`` (the decision may carry more);
+- ``headline``: the first line of the text answer, in each language given, begins so.
 
-A key the decision engine does not produce is a failure that says so (an older release cannot
-keep a promise it does not make); it is never taken as kept. A question the ruleset refuses (an
-unknown id, a fact of the wrong type) is an error, located at the question.
+A question the ruleset refuses (an unknown id, a fact of the wrong type) is an error, located at
+the question.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,15 +24,7 @@ from support_scope.errors import SupportScopeError
 
 if TYPE_CHECKING:
     from support_scope.consume.ruleset import Ruleset
-
-# What a release that lacks a key does not say, in the words of a failure.
-_NOT_SAID = {
-    "conditional": "this release does not say whether an answer is conditional",
-    "offers": "this release does not name offers (what the customer can do instead)",
-    "pending_facts": "this release does not list the facts left to ask",
-    "cites": "this release does not say which source lines a decision cites",
-}
-NO_REQUEST_KINDS = "this release does not answer request kinds"
+    from support_scope.consume.values import Decision
 
 
 def _shown(value: Any) -> str:
@@ -55,28 +47,36 @@ def _ids(entries: Any) -> list[Any]:
     return [e.get("id") if isinstance(e, dict) else e for e in entries]
 
 
-def compare(expect: Mapping[str, Any], answer: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Each expectation the answer (a :meth:`Decision.to_json`) does not keep: (key, message)."""
+def compare(
+    expect: Mapping[str, Any], answer: Mapping[str, Any], headlines: Callable[[str], str] | None = None
+) -> list[tuple[str, str]]:
+    """Each expectation the answer (a :meth:`Decision.to_json`) does not keep: (key, message).
+
+    ``headlines`` gives the first line of the text answer in a language (for ``headline``).
+    """
     failures: list[tuple[str, str]] = []
     for key in ("outcome", "tier", "conditional"):
-        if key not in expect:
-            continue
-        if key not in answer:
-            failures.append((key, _NOT_SAID.get(key, f"this release does not give {key!r}")))
-        elif answer[key] != expect[key] or type(answer[key]) is not type(expect[key]):
-            failures.append((key, f"expected {key} {_shown(expect[key])}, got {_shown(answer[key])}"))
+        if key in expect and (
+            answer.get(key) != expect[key] or type(answer.get(key)) is not type(expect[key])
+        ):
+            failures.append((key, f"expected {key} {_shown(expect[key])}, got {_shown(answer.get(key))}"))
+    if "pending" in expect:
+        wanted, got_facts = sorted(expect["pending"]), sorted(answer.get("pending_facts") or [])
+        if wanted != got_facts:
+            failures.append(
+                (
+                    "pending",
+                    f"expected the facts still to ask to be {_listed(wanted)}, got {_listed(got_facts)}",
+                )
+            )
     for key, answer_key, what in (
         ("referrals", "referrals", "referral"),
         ("offers", "offers", "offer"),
-        ("pending", "pending_facts", "fact left to ask"),
         ("cites", "cites", "cited line"),
     ):
         if key not in expect:
             continue
-        if answer_key not in answer:
-            failures.append((key, _NOT_SAID[answer_key]))
-            continue
-        got = _ids(answer[answer_key])
+        got = _ids(answer.get(answer_key))
         missing = [value for value in expect[key] if value not in got]
         if missing:
             failures.append(
@@ -86,6 +86,10 @@ def compare(expect: Mapping[str, Any], answer: Mapping[str, Any]) -> list[tuple[
                     f"(the decision has: {_listed(got)})",
                 )
             )
+    for language, start in (expect.get("headline") or {}).items():
+        shown = headlines(language) if headlines is not None else ""
+        if not shown.startswith(start):
+            failures.append(("headline", f"expected the {language} answer to begin {start!r}, got {shown!r}"))
     return failures
 
 
@@ -94,10 +98,6 @@ class Runner:
 
     def __init__(self, ruleset: Ruleset) -> None:
         self.ruleset = ruleset
-        parameters = inspect.signature(ruleset.decide).parameters
-        self.answers_kinds = "request" in parameters
-        category = parameters.get("category")
-        self.category_required = category is not None and category.default is inspect.Parameter.empty
         self.items: set[tuple[str, str]] = set()
         self.kinds: set[str] = set()
         self.conditions: set[str] = set()
@@ -126,9 +126,6 @@ class Runner:
             found_line, found_column = test_file.place(path)
             return Failure(key, message, path, found_line, found_column)
 
-        refused = self._refused(question)
-        if refused is not None:
-            return CaseResult(**base, status="failed", failures=(failure("question", refused),))
         try:
             decision = self.ruleset.decide(**self._arguments(question))
         except SupportScopeError as e:
@@ -137,18 +134,12 @@ class Runner:
             )
         answer = decision.to_json()
         self._touched(question, answer)
-        failures = tuple(failure(key, message) for key, message in compare(expect, answer))
+        failures = tuple(
+            failure(key, message) for key, message in compare(expect, answer, _headlines(decision))
+        )
         return CaseResult(
             **base, status="failed" if failures else "passed", failures=failures, decision=answer
         )
-
-    def _refused(self, question: Mapping[str, Any]) -> str | None:
-        """Why this release cannot be asked the question at all (a failure, not an error)."""
-        if "request" in question and not self.answers_kinds:
-            return NO_REQUEST_KINDS
-        if "category" not in question and self.category_required:
-            return "this release needs a category in every question"
-        return None
 
     @staticmethod
     def _arguments(question: Mapping[str, Any]) -> dict[str, Any]:
@@ -178,45 +169,31 @@ class Runner:
         items = [f"{category} › {item}" for category, item in dict.fromkeys(ruleset.rules())]
         touched_items = {f"{category} › {item}" for category, item in self.items}
         measures = [_measure("items", items, touched_items)]
-        unmeasured: list[tuple[str, str]] = []
-        kinds = getattr(ruleset, "request_kinds", None)
-        if kinds is not None and self.answers_kinds:
-            measures.append(_measure("request kinds", [str(k) for k in kinds], self.kinds))
-        else:
-            unmeasured.append(
-                (
-                    "request kinds",
-                    NO_REQUEST_KINDS
-                    if not self.answers_kinds
-                    else "the release does not list its request kinds",
-                )
-            )
+        measures.append(_measure("request kinds", list(ruleset.request_kinds), self.kinds))
         measures.append(_measure("conditions", _conditions(ruleset), self.conditions))
-        return Coverage(tuple(measures), tuple(unmeasured))
+        return Coverage(tuple(measures))
+
+
+def _headlines(decision: Decision) -> Callable[[str], str]:
+    def first_line(language: str) -> str:
+        from support_scope.report.answers import headline
+
+        return headline(decision, language)
+
+    return first_line
 
 
 def _condition_label(scope: Any, condition_id: Any, answer: Mapping[str, Any]) -> str:
     if scope == "eligibility":
         return f"eligibility › {condition_id}"
-    if scope == "category":
-        return f"{answer.get('category')} › {condition_id}"
-    return f"{answer.get('category')} › {answer.get('item')} › {condition_id}"
+    return f"{answer.get('category')} › {condition_id}"
 
 
 def _conditions(ruleset: Ruleset) -> list[str]:
-    """Every condition of the release: eligibility, each category's, each rule's (when rules have some)."""
-    compiled = ruleset._compiled
-    labels = [f"eligibility › {c['id']}" for c in compiled["eligibility"]["conditions"]]
-    for category in compiled["categories"]:
-        labels += [f"{category['id']} › {c['id']}" for c in category.get("conditions", ())]
-        for rule in category["rules"]:
-            conditions = rule.get("conditions")
-            if isinstance(conditions, list):
-                labels += [
-                    f"{category['id']} › {rule['item']} › {c['id']}"
-                    for c in conditions
-                    if isinstance(c, dict) and "id" in c
-                ]
+    """Every condition of the release: eligibility's, then each category's."""
+    labels = [f"eligibility › {condition.id}" for condition in ruleset.eligibility_conditions]
+    for category in ruleset.categories.values():
+        labels += [f"{category['id']} › {c['id']}" for c in category["conditions"]]
     return list(dict.fromkeys(labels))
 
 

@@ -140,13 +140,14 @@ def _import(
         try:
             tiers = {tier["id"] for tier in current["tiers"]}
             categories = {category["id"] for category in current["categories"]}
+            kinds = {kind["id"] for kind in current.get("request_kinds", ())}
         except (KeyError, TypeError) as e:
             if _refuse_invalid_policy(result, current, policy, policy_name):
                 return result
             raise InputError(
                 f"{policy_name}: the policy is not valid ({type(e).__name__}: {e}); run `support-scope validate`"
             ) from e
-        reader = _Reader(display, layout, tiers, categories, meta.checksums)
+        reader = _Reader(display, layout, tiers, categories, meta.checksums, kinds)
         rows: dict[str, list[SheetRow]] = {}
         for name in EDITABLE:
             if name not in report.sheet_parts:

@@ -13,7 +13,7 @@ from typing import Any
 
 from support_scope.errors import WorkbookError
 from support_scope.model.conditions import parse_expression
-from support_scope.model.vocab import BILLING_KINDS, TERM_KINDS
+from support_scope.model.vocab import BILLING_KINDS, CONDITION_FAILURES, TERM_KINDS
 from support_scope.problems import Problem
 from support_scope.workbook.layout import (
     DELETED,
@@ -30,6 +30,7 @@ from support_scope.workbook.layout import (
     Value,
     checksum,
     condition_key,
+    parse_flag,
     parse_ids,
     parse_see,
 )
@@ -55,6 +56,8 @@ _CHOICE_NAMES = {
     "categories": "category",
     "billing": "billing kind",
     "term_kinds": "term kind",
+    "request_kinds": "request kind",
+    "failures": "condition effect",
 }
 
 
@@ -85,12 +88,14 @@ class _Reader:
         tiers: set[str],
         categories: set[str],
         checksums: dict[str, dict[str, str]],
+        kinds: set[str] | None = None,
     ) -> None:
         self.display = display
         self.checksums = checksums
         self.layout = layout
         self.tiers = tiers
         self.categories = categories
+        self.kinds = kinds or set()
         self.problems: list[Problem] = []
         self.comments: list[Comment] = []
         self.flagged: set[str] = set()  # the cells a problem names
@@ -250,6 +255,8 @@ class _Reader:
                 return parse_see(text)
             if column.kind == "test":
                 return parse_expression(text)
+            if column.kind == "flag":
+                return parse_flag(text)
         except SyntaxProblem as e:
             self.problem(coordinate, f"cannot read {text!r}: {e}", "cell-syntax")
             return None
@@ -259,6 +266,8 @@ class _Reader:
             "term_kinds": TERM_KINDS,
             "tiers": self.tiers,
             "categories": self.categories,
+            "request_kinds": self.kinds,
+            "failures": CONDITION_FAILURES,
         }.get(column.choices or "")
         if allowed is not None and text not in allowed:
             what = _CHOICE_NAMES.get(column.choices or "", "value")
