@@ -105,7 +105,7 @@ class Ruleset:
         return {tier_id: Text.of(tier["label"]) for tier_id, tier in self.tiers.items()}
 
     @property
-    def eligibility_conditions(self) -> tuple[procedure.Condition, ...]:
+    def eligibility_conditions(self) -> tuple[procedure.Test, ...]:
         """The conditions every request must meet (an active subscription, a supported platform...)."""
         return self._eligibility
 
