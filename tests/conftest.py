@@ -18,6 +18,20 @@ SHIPPED_POLICY = REPO / "policies" / "act-premium-support-scope.json"
 SEED = REPO / "policies" / "sources" / "act-premium-support-scope.fr.txt"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The on-disk cache (compiled validators) in a directory of the test session, not the home's."""
+    import os
+
+    previous = os.environ.get("SUPPORT_SCOPE_CACHE_DIR")
+    os.environ["SUPPORT_SCOPE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("SUPPORT_SCOPE_CACHE_DIR", None)
+    else:
+        os.environ["SUPPORT_SCOPE_CACHE_DIR"] = previous
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never reach the network: any attempt to connect fails loudly."""

@@ -140,6 +140,37 @@ def setup_conflict(root: Path) -> None:
     _edit_policy(root, edit)
 
 
+def setup_decision_tests(root: Path) -> None:
+    """Two decision tests; the second expects installation advice to be included for standard."""
+    from support_scope.fileio.jsonfile import dump_json
+
+    def case(case_id: str, item: str, expect: dict[str, Any]) -> dict[str, Any]:
+        question = {
+            "plan": "standard",
+            "category": "desktop-setup",
+            "item": item,
+            "product": "act-premium",
+            "context": {"active_subscription": True},
+        }
+        return {"id": case_id, "question": question, "expect": expect}
+
+    tests = {
+        "description": "Answers the standard plan must keep",
+        "cases": [
+            case(
+                "kb-pages-standard", "desktop-setup-kb-pages", {"outcome": "included", "tier": "self-service"}
+            ),
+            case(
+                "install-assistance-standard",
+                "desktop-setup-install-config-assistance",
+                {"outcome": "included"},
+            ),
+        ],
+    }
+    (root / "tests" / "decisions").mkdir(parents=True)
+    (root / "tests" / "decisions" / "examples.json").write_text(dump_json(tests), encoding="utf-8")
+
+
 def setup_git_repository(root: Path) -> None:
     """The project as a git repository with one commit (for ``REV:path`` sides)."""
     import subprocess
@@ -160,6 +191,7 @@ SETUPS: dict[str, Callable[[Path], None]] = {
     "unknown-tier": setup_unknown_tier,
     "review-workbook": setup_review_workbook,
     "conflict": setup_conflict,
+    "decision-tests": setup_decision_tests,
 }
 
 
@@ -171,25 +203,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("policies", "releases", "schema"):
         shutil.copytree(REPO / name, tmp_path / name)
     shutil.copy(REPO / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
-    _as_released(tmp_path)
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def _as_released(root: Path) -> None:
-    """The README starts from a released policy. A branch that changes the policy without cutting
-    its release (the lead releases after merging) leaves it pending: in the copy, its version's
-    release is then compiled from it again, so that the examples start where the README says."""
-    from support_scope.compile.compiler import compile_file
-
-    for policy in sorted((root / "policies").glob("*.json")):
-        data = compile_file(policy)
-        from support_scope.compile.verify import load_release_bytes
-
-        manifest = load_release_bytes(data, str(policy)).manifest
-        release = root / "releases" / manifest["policy_id"] / f"{manifest['policy_version']}.json"
-        if release.is_file() and release.read_bytes() != data:
-            release.write_bytes(data)
 
 
 def _commands(text: str) -> Iterator[tuple[str, list[str]]]:

@@ -83,7 +83,6 @@ class SearchIndex:
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.items: int = data["items"]
-        self.grants: list[dict[str, Any]] = data["grants"]
         self.terms: list[str] = data["terms"]
         self._lengths_text: str = data["lengths"]
         self._postings_text: Mapping[str, str] = data["postings"]

@@ -2,7 +2,7 @@
 
 **Documents**, one per line an agent may answer with, numbered in this order: every rule of
 every category (an item referred to by another category's row is a line of that category
-too), then every tier grant, then every general term. Each has **fields**, weighed in tenths:
+too), then every tier grant (``compiled.grants``, in order), then every general term. Each has **fields**, weighed in tenths:
 
 =========  ======  ==========================================================================
 field      weight  what
@@ -42,8 +42,8 @@ from typing import Any, cast
 
 from support_scope.consume import analysis
 from support_scope.consume.analysis import NOT, Word
-from support_scope.model.policy import LangMap, Provenance, VocabularyGroup
-from support_scope.model.release import Compiled, CompiledCategory, IndexGroup, Rule, SearchIndexData
+from support_scope.model.policy import LangMap, VocabularyGroup
+from support_scope.model.release import CompiledBody, CompiledCategory, IndexGroup, Rule, SearchIndexData
 
 TEXT, TITLE, SEE, REFERRAL, BILLING, GROUP = 10, 5, 5, 5, 5, 3
 WEIGHTS = {"text": TEXT, "title": TITLE, "see": SEE, "referral": REFERRAL, "billing": BILLING, "group": GROUP}
@@ -215,16 +215,6 @@ class _Document:
         self.frequencies[key] = self.frequencies.get(key, 0) + weight
 
 
-@dataclass(frozen=True)
-class Grant:
-    """A tier grant, as the index lists it (a format-1 release does not compile grants)."""
-
-    id: str
-    tier: str
-    text: LangMap
-    provenance: Provenance
-
-
 class Builder:
     """Builds the index of a compiled release; every text is analysed once."""
 
@@ -268,7 +258,7 @@ class Builder:
                 for key in keys:
                     document.add(key, weight)
 
-    def build(self, compiled: Compiled, grants: Sequence[Grant]) -> SearchIndexData:
+    def build(self, compiled: CompiledBody) -> SearchIndexData:
         documents: list[_Document] = []
         signatures: list[tuple[Any, ...] | None] = []
         referrals = {r["id"]: r["name"] for r in compiled["referrals"]}
@@ -301,15 +291,15 @@ class Builder:
                 signatures.append(self._signature(rule["text"], rule["status"], rule.get("tier")))
                 items += 1
         tiers = {t["id"]: t for t in compiled["tiers"]}
-        for grant in grants:
+        for grant in compiled["grants"]:
             document = _Document()
-            self.add_text(document, grant.text, TEXT)
-            tier = tiers[grant.tier]
+            self.add_text(document, grant["text"], TEXT)
+            tier = tiers[grant["tier"]]
             self.add_text(document, tier["label"], TITLE)
             for alias in tier.get("aliases", ()):
                 self.add_text(document, {"fr": alias}, TITLE)
             documents.append(document)
-            signatures.append(self._signature(grant.text, "included", grant.tier))
+            signatures.append(self._signature(grant["text"], "included", grant["tier"]))
         for term in compiled["general_terms"]:
             document = _Document()
             self.add_text(document, term["text"], TEXT)
@@ -319,7 +309,7 @@ class Builder:
                 self.add_text(document, referrals[referral], REFERRAL)
             documents.append(document)
             signatures.append(None)
-        return self._index(compiled, grants, documents, signatures, items)
+        return self._index(compiled, documents, signatures, items)
 
     def _signature(self, text: LangMap, status: str, tier: str | None) -> tuple[Any, ...]:
         keys = self.field_keys(text["fr"], "fr")
@@ -327,8 +317,7 @@ class Builder:
 
     def _index(
         self,
-        compiled: Compiled,
-        grants: Sequence[Grant],
+        compiled: CompiledBody,
         documents: list[_Document],
         signatures: list[tuple[Any, ...] | None],
         items: int,
@@ -386,9 +375,6 @@ class Builder:
             "analyzer": analysis.ANALYZER,
             "weights": dict(sorted(WEIGHTS.items())),
             "items": items,
-            "grants": [
-                {"id": g.id, "tier": g.tier, "text": g.text, "provenance": g.provenance} for g in grants
-            ],
             "terms": [term["id"] for term in compiled["general_terms"]],
             "lengths": ",".join(str(sum(d.frequencies.values())) for d in documents),
             "postings": {key: ",".join(map(str, values)) for key, values in sorted(postings.items())},
@@ -402,23 +388,13 @@ def _groups(category: CompiledCategory) -> dict[str, LangMap]:
     return {g["id"]: g["text"] for g in category["groups"]}
 
 
-def grants_of_policy(document: Mapping[str, Any]) -> list[Grant]:
-    """The tier grants of a policy, in order."""
-    return [
-        Grant(grant["id"], tier["id"], grant["text"], grant["provenance"])
-        for tier in document["tiers"]
-        for grant in tier.get("grants", ())
-    ]
+def build_index(compiled: CompiledBody, vocabulary: Sequence[VocabularyGroup] = ()) -> SearchIndexData:
+    """The search index of a compiled release (JSON-ready, integers only, deterministic); the
+    compiler puts it in every release (``compiled.search``)."""
+    return Builder(vocabulary).build(compiled)
 
 
-def build_index(
-    compiled: Compiled, grants: Sequence[Grant], vocabulary: Sequence[VocabularyGroup] = ()
-) -> SearchIndexData:
-    """The search index of a compiled release (JSON-ready, integers only, deterministic)."""
-    return Builder(vocabulary).build(compiled, grants)
-
-
-def rules_in_order(compiled: Compiled) -> Iterator[tuple[CompiledCategory, Rule]]:
+def rules_in_order(compiled: CompiledBody) -> Iterator[tuple[CompiledCategory, Rule]]:
     """The item documents' (category, rule), in document order."""
     for category in compiled["categories"]:
         for rule in category["rules"]:

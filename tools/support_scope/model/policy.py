@@ -15,10 +15,12 @@ from typing import TypedDict
 from support_scope.model.vocab import (
     BillingKind,
     Column,
+    ConditionFailure,
     FactType,
     NoteCause,
     NoteKind,
     Op,
+    PrecedenceStep,
     Status,
     TermKind,
     VocabularyKind,
@@ -66,7 +68,11 @@ class _ConditionRequired(TypedDict):
 
 
 class Condition(_ConditionRequired, total=False):
+    when_unmet: ConditionFailure
+    term: str
+    items: list[str]
     source_note: LangMap
+    legal_review: bool
 
 
 class _SourceRequired(TypedDict):
@@ -76,6 +82,7 @@ class _SourceRequired(TypedDict):
 
 class Source(_SourceRequired, total=False):
     title: LangMap
+    source_note: LangMap
 
 
 class _ProductRequired(TypedDict):
@@ -106,7 +113,9 @@ class _GrantRequired(TypedDict):
 
 
 class Grant(_GrantRequired, total=False):
+    kinds: list[str]
     source_note: LangMap
+    legal_review: bool
 
 
 class _TierRequired(TypedDict):
@@ -170,10 +179,37 @@ class _GeneralTermRequired(TypedDict):
 
 
 class GeneralTerm(_GeneralTermRequired, total=False):
+    kinds: list[str]
+    test: Expression
+    overrides_lines: bool
     limits: Limits
     billing: Billing
     referrals: list[str]
     source_note: LangMap
+    legal_review: bool
+
+
+class _RequestKindRequired(TypedDict):
+    id: str
+    name: LangMap
+    description: LangMap
+
+
+class RequestKind(_RequestKindRequired, total=False):
+    provenance: Provenance
+    source_note: LangMap
+    legal_review: bool
+
+
+class _PrecedenceRequired(TypedDict):
+    order: list[PrecedenceStep]
+    text: LangMap
+
+
+class Precedence(_PrecedenceRequired, total=False):
+    provenance: Provenance
+    source_note: LangMap
+    legal_review: bool
 
 
 class See(TypedDict):
@@ -190,11 +226,13 @@ class _ItemRequired(TypedDict):
 
 class Item(_ItemRequired, total=False):
     tier: str
+    kind: str
     group: str
     referrals: list[str]
     billing: Billing
     see: See
     source_note: LangMap
+    legal_review: bool
 
 
 class _NoteRequired(TypedDict):
@@ -207,7 +245,13 @@ class _NoteRequired(TypedDict):
 class Note(_NoteRequired, total=False):
     cause: NoteCause
     tier: str
+    test: Expression
+    items: list[str]
+    kinds: list[str]
+    referrals: list[str]
+    excludes_unlisted: bool
     source_note: LangMap
+    legal_review: bool
 
 
 class _GroupRequired(TypedDict):
@@ -233,6 +277,7 @@ class Category(_CategoryRequired, total=False):
     groups: list[Group]
     notes: list[Note]
     source_note: LangMap
+    legal_review: bool
 
 
 VocabularyTerms = dict[str, list[str]]  # {"fr": ["sauvegarde", ...], "en": ["backup", ...]}
@@ -266,7 +311,13 @@ class _PolicyRequired(TypedDict):
 
 _PolicyOptional = TypedDict(
     "_PolicyOptional",
-    {"$schema": str, "source": Source, "vocabulary": list[VocabularyGroup]},
+    {
+        "$schema": str,
+        "source": Source,
+        "request_kinds": list[RequestKind],
+        "precedence": Precedence,
+        "vocabulary": list[VocabularyGroup],
+    },
     total=False,
 )
 

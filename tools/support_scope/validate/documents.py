@@ -105,6 +105,11 @@ def validate_paths(paths: Iterable[Path]) -> ValidationReport:
     return report
 
 
+def unreadable_problem(display: str, message: str) -> Problem:
+    """A problem from an :class:`InputError` message of the form ``file[:line:col]: reason``."""
+    return _unreadable(display, message)
+
+
 def _unreadable(display: str, message: str) -> Problem:
     """A problem from an InputError message of the form ``file[:line:col]: reason``."""
     rest = message[len(display) + 1 :] if message.startswith(display + ":") else message

@@ -200,10 +200,7 @@ class Merge:
         base = self.base_entities[name]
         current = self.current_entities[name]
         seen = self.seen[name]
-        shown = {
-            cid: conditions_shown(category)
-            for cid, (category, _) in self.base_entities[SHEET_CATEGORIES].items()
-        }
+        categories = self.base_entities[SHEET_CATEGORIES]
         for key in base:
             row = seen.get(key)
             if name == SHEET_MATRIX and row is not None and row.parsed.get("status") == DELETED:
@@ -213,7 +210,9 @@ class Merge:
                 continue
             if not row.touched:
                 continue  # untouched: whatever the policy says now stays
-            if name == SHEET_MATRIX and row.cells.get("conditions") != shown.get(str(base[key][1])):
+            if name == SHEET_MATRIX and row.cells.get("conditions") != conditions_shown(
+                categories[str(base[key][1])][0], key
+            ):
                 self.problem(
                     self.cell(name, row, "conditions"),
                     f"the conditions column is read only; edit conditions on the {SHEET_CONDITIONS} sheet",

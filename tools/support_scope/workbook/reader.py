@@ -13,7 +13,7 @@ from typing import Any
 
 from support_scope.errors import WorkbookError
 from support_scope.model.conditions import parse_expression
-from support_scope.model.vocab import BILLING_KINDS, TERM_KINDS, VOCABULARY_KINDS
+from support_scope.model.vocab import BILLING_KINDS, CONDITION_FAILURES, TERM_KINDS, VOCABULARY_KINDS
 from support_scope.problems import Problem
 from support_scope.workbook.layout import (
     DELETED,
@@ -31,6 +31,7 @@ from support_scope.workbook.layout import (
     Value,
     checksum,
     condition_key,
+    parse_flag,
     parse_ids,
     parse_see,
     parse_words,
@@ -58,6 +59,9 @@ _CHOICE_NAMES = {
     "categories": "category",
     "billing": "billing kind",
     "term_kinds": "term kind",
+    "request_kinds": "request kind",
+    "failures": "condition effect",
+    "vocabulary_kinds": "vocabulary kind",
 }
 
 
@@ -88,12 +92,14 @@ class _Reader:
         tiers: set[str],
         categories: set[str],
         checksums: dict[str, dict[str, str]],
+        kinds: set[str] | None = None,
     ) -> None:
         self.display = display
         self.checksums = checksums
         self.layout = layout
         self.tiers = tiers
         self.categories = categories
+        self.kinds = kinds or set()
         self.problems: list[Problem] = []
         self.comments: list[Comment] = []
         self.flagged: set[str] = set()  # the cells a problem names
@@ -255,6 +261,8 @@ class _Reader:
                 return parse_expression(text)
             if column.kind == "words":
                 return parse_words(text) or None
+            if column.kind == "flag":
+                return parse_flag(text)
         except SyntaxProblem as e:
             self.problem(coordinate, f"cannot read {text!r}: {e}", "cell-syntax")
             return None
@@ -265,6 +273,8 @@ class _Reader:
             "vocabulary_kinds": VOCABULARY_KINDS,
             "tiers": self.tiers,
             "categories": self.categories,
+            "request_kinds": self.kinds,
+            "failures": CONDITION_FAILURES,
         }.get(column.choices or "")
         if allowed is not None and text not in allowed:
             what = _CHOICE_NAMES.get(column.choices or "", "value")
