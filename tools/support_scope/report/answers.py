@@ -31,6 +31,8 @@ STATUSES = {
 LABELS = {
     "fr": {
         "source": "Source",
+        "review": "relecture",
+        "row": "ligne",
         "via": "par renvoi de",
         "check": "À vérifier (le contexte ne le dit pas)",
         "facts": "faits",
@@ -44,6 +46,8 @@ LABELS = {
     },
     "en": {
         "source": "Source",
+        "review": "review",
+        "row": "row",
         "via": "referred to by",
         "check": "Left to check (the context does not say)",
         "facts": "facts",
@@ -82,9 +86,12 @@ def decision_lines(decision: Decision, lang: str, indent: str = "", eligibility:
     if citation.text is not None:
         where += f" › {citation.text.in_language(lang)}"
     lines.append(f"{indent}  {where}")
-    source = (
-        f"{indent}  {labels['source']}{colon} p. {citation.provenance.page}, l. {citation.provenance.line}"
-    )
+    review = citation.provenance.review
+    if review is not None:
+        where = f"{labels['review']} {review.workbook}, {review.sheet} {labels['row']} {review.row}, {review.date}"
+    else:
+        where = f"p. {citation.provenance.page}, l. {citation.provenance.line}"
+    source = f"{indent}  {labels['source']}{colon} {where}"
     if citation.via:
         source += f" ({labels['via']} {citation.via})"
     lines.append(source)
