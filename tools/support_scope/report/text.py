@@ -133,7 +133,7 @@ IMPORT_WORDS: dict[str, dict[str, str]] = {
         "kept": "{count} commentaire(s) nouveau(x), gardé(s) dans {log}",
         "would_keep": "{count} commentaire(s) nouveau(x), à garder dans {log} (rien écrit : essai)",
         "known": "commentaires déjà dans {log}",
-        "invalid": "refusé : la politique elle-même n'est pas valide ({count} problème(s) dans {policy}) ; "
+        "invalid": "refusé : la politique elle-même n'est pas valide ({problems} dans {policy}) ; "
         "corrigez-la d'abord, puis importez ; rien n'est écrit",
         "refused": "refusé : {problems} problème(s), {conflicts} conflit(s) ; rien n'est écrit",
         "unchanged": "aucune modification : la politique reste telle quelle",
@@ -152,7 +152,7 @@ IMPORT_WORDS: dict[str, dict[str, str]] = {
         "kept": "{count} new comment(s), kept in {log}",
         "would_keep": "{count} new comment(s), to be kept in {log} (nothing written: dry run)",
         "known": "comments already in {log}",
-        "invalid": "refused: the policy itself is not valid ({count} problem(s) in {policy}); fix it first, "
+        "invalid": "refused: the policy itself is not valid ({problems} in {policy}); fix it first, "
         "then import; nothing written",
         "refused": "refused: {problems} problem(s), {conflicts} conflict(s); nothing written",
         "unchanged": "no changes: the policy is left as it is",
@@ -186,7 +186,8 @@ def import_outcome(result: ImportResult, lang: str = "en") -> str:
     words = IMPORT_WORDS["en" if lang == "en" else "fr"]
     if result.policy_invalid:
         count = sum(1 for problem in result.problems if problem.file == result.policy)
-        return words["invalid"].format(count=count, policy=result.policy)
+        problems = _plural(count, "problem") if lang == "en" else _plural(count, "problème")
+        return words["invalid"].format(problems=problems, policy=result.policy)
     if not result.ok:
         return words["refused"].format(problems=len(result.problems), conflicts=len(result.conflicts))
     if not result.changed:
