@@ -116,7 +116,9 @@ def test_new_deleted_and_moved_rows(tmp_path: Path) -> None:
         "tier": "standard",
         "text": {"fr": "Mise à jour des pilotes « ODBC »", "en": "Updating ODBC drivers"},
         # not the category's source line: the text is not in the source, a reviewer added it
-        "provenance": {"review": {"workbook": "review.xlsx", "sheet": "Matrice", "row": 3, "date": "2025-06-30"}},
+        "provenance": {
+            "review": {"workbook": "review.xlsx", "sheet": "Matrice", "row": 3, "date": "2025-06-30"}
+        },
     }
     assert [i["id"] for i in onboarding["items"]] == ["onboarding-upgrade"]
     assert any("setup-mise-a-jour-des-pilotes-odbc" in n for n in result.notices)
@@ -189,8 +191,12 @@ def test_every_problem_reported_at_once_with_its_cell(tmp_path: Path) -> None:
         ws.cell(
             find_row(ws, "onboarding-session"), header_column(ws, "Text (en)")
         ).value = '=HYPERLINK("http://x","y")'
-        ws.cell(find_row(ws, "onboarding-upgrade"), header_column(ws, "Id")).value = "onboarding-renamed"  # row 6
-        ws.cell(find_row(ws, "onboarding-web"), header_column(ws, "Id")).value = "setup-kb"  # row 7: duplicate
+        ws.cell(
+            find_row(ws, "onboarding-upgrade"), header_column(ws, "Id")
+        ).value = "onboarding-renamed"  # row 6
+        ws.cell(
+            find_row(ws, "onboarding-web"), header_column(ws, "Id")
+        ).value = "setup-kb"  # row 7: duplicate
         ws.merge_cells("F10:G10")
         ws["F10"] = "fusion"
 
@@ -240,7 +246,9 @@ def test_missing_french_text_is_located(tmp_path: Path) -> None:
     result = run_import(workbook, policy)
     assert not result.ok
     assert [(p.cell, p.rule) for p in result.problems] == [("Matrice!F4", "required")]
-    assert result.problems[0].message == "'Texte (fr)' is empty: French is authoritative; its text is required"
+    assert (
+        result.problems[0].message == "'Texte (fr)' is empty: French is authoritative; its text is required"
+    )
 
 
 def test_reviewer_comments_are_reported_not_stored(tmp_path: Path) -> None:
@@ -266,7 +274,9 @@ def test_cli_dry_run_then_import(tmp_path: Path, run_cli: Any, monkeypatch: Any)
         lambda book: _set(book, SHEET_MATRIX, "setup-kb", "Texte (fr)", "Base de connaissances en ligne"),
     )
     before = policy.read_bytes()
-    result = run_cli("import-xlsx", str(workbook), "--into", str(policy), "--dry-run", "--no-color", "--lang", "en")
+    result = run_cli(
+        "import-xlsx", str(workbook), "--into", str(policy), "--dry-run", "--no-color", "--lang", "en"
+    )
     assert result.exit_code == 0, result.output
     assert "text-changed" in result.output and "dry run: nothing written" in result.output
     assert policy.read_bytes() == before
@@ -275,7 +285,9 @@ def test_cli_dry_run_then_import(tmp_path: Path, run_cli: Any, monkeypatch: Any)
     data = json.loads(result.output)
     assert data["written"] and data["diff"]["severity"] == "editorial"
     assert read_json(policy)["categories"][0]["items"][0]["text"]["fr"] == "Base de connaissances en ligne"
-    result = run_cli("import-xlsx", str(workbook), "--into", str(policy), "--format", "markdown", "--lang", "en")
+    result = run_cli(
+        "import-xlsx", str(workbook), "--into", str(policy), "--format", "markdown", "--lang", "en"
+    )
     # stale now, but both sides hold the same value: no conflict, nothing to change
     assert result.exit_code == 0 and "No changes" in result.output
     # default --into: policies/<id>.json in the current directory

@@ -227,7 +227,9 @@ def saved_on(workbook: Path, date: str) -> None:
     with zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as archive:
         for info, data in parts:
             if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{date}T10:00:00Z".encode(), data)
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{date}T10:00:00Z".encode(), data
+                )
             archive.writestr(info, data)
 
 

@@ -99,7 +99,12 @@ def test_the_workbook_prints_landscape_fitted_to_width(tmp_path: Path) -> None:
     for name in ("Lisez-moi", SHEET_MATRIX, "Catégories", "Conditions", "Termes"):
         sheet = book[name]
         setup = sheet.page_setup
-        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == (
+            "landscape",
+            9,
+            1,
+            0,
+        )
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         assert sheet.oddFooter.center.text == "&P / &N" and sheet.oddFooter.left.text == "&A"
         assert sheet.oddFooter.right.text == "demo-scope 1.0.0"

@@ -67,7 +67,9 @@ def _work(job: dict[str, Any], queue: Any) -> None:
         io = GOffice.IOContext.new(context)
         report["timings"]["startup"] = round(time.monotonic() - started, 3)
         started = time.monotonic()
-        view = Gnm.WorkbookView.new_from_uri(GLib.filename_to_uri(str(Path(job["input"]).resolve()), None), None, io, None)
+        view = Gnm.WorkbookView.new_from_uri(
+            GLib.filename_to_uri(str(Path(job["input"]).resolve()), None), None, io, None
+        )
         report["timings"]["load"] = round(time.monotonic() - started, 3)
         book = view.props.workbook
         code = 0

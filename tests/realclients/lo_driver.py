@@ -60,6 +60,7 @@ Actions (``"do"``):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -77,7 +78,6 @@ from typing import Any
 try:
     import uno
     from com.sun.star.beans import PropertyValue
-    from com.sun.star.table import CellAddress, CellRangeAddress
 except ImportError:  # pragma: no cover - reported as exit 3
     uno = None  # type: ignore[assignment]
 
@@ -178,7 +178,7 @@ class Office:
         env["SAL_USE_VCLPLUGIN"] = "svp"
         env.setdefault("LANG", "C.UTF-8")
         env["HOME"] = str(self.work)  # nothing written to the caller's home
-        with open(self.log, "wb") as log:
+        with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [
                     self.soffice,
@@ -215,7 +215,9 @@ class Office:
                 time.sleep(0.05)
         if self.ctx is None:
             raise Fatal(f"could not connect to soffice in time ({last}): {self.tail()}")
-        self.desktop = self.ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", self.ctx)
+        self.desktop = self.ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.Desktop", self.ctx
+        )
         return time.monotonic() - started
 
     def _expire(self) -> None:
@@ -230,7 +232,9 @@ class Office:
             text = self.log.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
-        kept = [line for line in text.splitlines() if line.strip() and not line.startswith(("/usr/", "/lib/"))]
+        kept = [
+            line for line in text.splitlines() if line.strip() and not line.startswith(("/usr/", "/lib/"))
+        ]
         return " | ".join(kept[-lines:])
 
     def kill(self) -> None:
@@ -254,20 +258,15 @@ class Office:
             self._watchdog.cancel()
         process = self.process
         if process is not None and process.poll() is None and self.desktop is not None:
-            try:
+            with contextlib.suppress(Exception):  # the bridge goes away as soffice exits
                 self.desktop.terminate()
-            except Exception:
-                pass  # the bridge goes away as soffice exits
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(15)
-            except subprocess.TimeoutExpired:
-                pass
         self.kill()
         if process is not None:
-            try:  # soffice.bin may outlive oosplash: make sure the group is gone
+            # soffice.bin may outlive oosplash: make sure the group is gone
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         shutil.rmtree(self.work, ignore_errors=True)
         return time.monotonic() - started
 
@@ -331,10 +330,8 @@ class Session:
 
     def close(self) -> None:
         if self.doc is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self.doc.close(True)
-            except Exception:
-                pass
             self.doc = None
 
     # -- helpers
@@ -378,7 +375,9 @@ class Session:
             return found[0]
         if re.fullmatch(r"[A-Za-z]{1,3}", text):
             return column_number(text)
-        raise ActionError(f"column {text!r}: {'several' if found else 'no'} header matches in {sheet.getName()}")
+        raise ActionError(
+            f"column {text!r}: {'several' if found else 'no'} header matches in {sheet.getName()}"
+        )
 
     def id_column(self, sheet: Any) -> int:
         for i, header in enumerate(self.headers(sheet)):
@@ -548,7 +547,9 @@ class Session:
         if not match:
             return [part.strip('"') for part in formula.split(";")]
         source = self.sheet(match.group(1))
-        cells = source.getCellRangeByName(f"{match.group(2)}{match.group(3)}:{match.group(4)}{match.group(5)}")
+        cells = source.getCellRangeByName(
+            f"{match.group(2)}{match.group(3)}:{match.group(4)}{match.group(5)}"
+        )
         return [str(value) for line in cells.getDataArray() for value in line if value != ""]
 
     def do_pick(self, action: dict[str, Any]) -> dict[str, Any]:
@@ -578,7 +579,12 @@ class Session:
         self.dispatch(".uno:GoToCell", ToPoint=f"$A${row + 1}:$A${row + count}")
         self.dispatch(command)
         after = self.used_rows(sheet)
-        return {"sheet": sheet.getName(), "rows_before": before, "rows_after": after, "protected": self.protected(sheet)}
+        return {
+            "sheet": sheet.getName(),
+            "rows_before": before,
+            "rows_after": after,
+            "protected": self.protected(sheet),
+        }
 
     def do_insert_row(self, action: dict[str, Any]) -> dict[str, Any]:
         result = self._rows(action, ".uno:InsertRowsBefore")
@@ -613,7 +619,13 @@ class Session:
             sheet.copyRange(destination, address)
             copied = sheet.getCellRangeByPosition(0, target - 1, 20, target - 1).getDataArray()[0]
             via = "XCellRangeMovement.copyRange"
-        return {"sheet": sheet.getName(), "from": source, "to": target, "via": via, "same": copied == original}
+        return {
+            "sheet": sheet.getName(),
+            "from": source,
+            "to": target,
+            "via": via,
+            "same": copied == original,
+        }
 
     def _ids(self, sheet: Any) -> list[str]:
         col = self.id_column(sheet)
@@ -630,15 +642,19 @@ class Session:
         # autofilter's database range), header row detected; "Include formats" on by default.
         self.goto(sheet, columns[0], 1)
         args: dict[str, Any] = dict(
-            ByRows=True, HasHeader=True, CaseSensitive=False, NaturalSort=False,
-            IncludeAttribs=True, UserDefIndex=0,
+            ByRows=True,
+            HasHeader=True,
+            CaseSensitive=False,
+            NaturalSort=False,
+            IncludeAttribs=True,
+            UserDefIndex=0,
         )
         for i, column in enumerate(columns, start=1):
             args[f"Col{i}"] = column + 1
             args[f"Ascending{i}"] = ascending
         self.dispatch(".uno:DataSort", **args)
         after = self._ids(sheet)
-        moved = sum(1 for a, b in zip(before, after) if a != b)
+        moved = sum(1 for a, b in zip(before, after, strict=False) if a != b)
         result = {
             "sheet": sheet.getName(),
             "by": [column_letter(c) for c in columns],
@@ -656,8 +672,8 @@ class Session:
         return result
 
     def do_autofilter(self, action: dict[str, Any]) -> dict[str, Any]:
-        from com.sun.star.sheet.FilterOperator import EQUAL
         from com.sun.star.sheet.FilterConnection import OR
+        from com.sun.star.sheet.FilterOperator import EQUAL
 
         sheet = self.sheet(action["sheet"])
         col = self.column(sheet, action["column"])
@@ -682,7 +698,11 @@ class Session:
         descriptor.setPropertyValue("ContainsHeader", True)
         dbrange.refresh()
         rows = sheet.getRows()
-        hidden = sum(1 for r in range(area.StartRow + 1, area.EndRow + 1) if not rows.getByIndex(r).getPropertyValue("IsVisible"))
+        hidden = sum(
+            1
+            for r in range(area.StartRow + 1, area.EndRow + 1)
+            if not rows.getByIndex(r).getPropertyValue("IsVisible")
+        )
         return {
             "sheet": sheet.getName(),
             "range": f"{column_letter(area.StartColumn)}{area.StartRow + 1}:{column_letter(area.EndColumn)}{area.EndRow + 1}",
@@ -710,7 +730,11 @@ class Session:
             if annotation.getString() != text:
                 raise ActionError(
                     f"{self.a1(sheet, col, row)}: Calc refused the note"
-                    + (" (a locked cell of a protected sheet: Insert Comment is disabled)" if protected else "")
+                    + (
+                        " (a locked cell of a protected sheet: Insert Comment is disabled)"
+                        if protected
+                        else ""
+                    )
                 )
         return {
             "cell": self.a1(sheet, col, row),
@@ -787,6 +811,35 @@ class Session:
             result[str(r)] = {"before_mm": before, "after_mm": row.getPropertyValue("Height") / 100}
         return {"sheet": sheet.getName(), "rows": result}
 
+    def do_set_format(self, action: dict[str, Any]) -> dict[str, Any]:
+        """Format > Cells > Numbers: the cell's number format set to ``format`` (e.g. ``General``)."""
+        sheet, col, row = self.cell(action["cell"])
+        formats = self.doc.getNumberFormats()
+        locale = uno.createUnoStruct("com.sun.star.lang.Locale")
+        code = str(action.get("format", "General"))
+        key = formats.queryKey(code, locale, False)
+        if key == -1:
+            key = formats.addNew(code, locale)
+        sheet.getCellByPosition(col, row).setPropertyValue("NumberFormat", key)
+        return self.state(sheet, col, row)
+
+    def do_row_heights(self, action: dict[str, Any]) -> dict[str, Any]:
+        """Each row's height as the file set it, and the height Calc finds it needs to show its
+        cells whole (Format > Rows > Optimal Height, measured on a copy of the setting)."""
+        sheet = self.sheet(action["sheet"])
+        rows = sheet.getRows()
+        found = {}
+        for number in action["rows"]:
+            row = rows.getByIndex(int(number) - 1)
+            height = row.getPropertyValue("Height")
+            optimal = bool(row.getPropertyValue("OptimalHeight"))
+            row.setPropertyValue("OptimalHeight", True)
+            needed = row.getPropertyValue("Height")
+            row.setPropertyValue("Height", height)
+            row.setPropertyValue("OptimalHeight", optimal)
+            found[str(number)] = {"height_mm": height / 100, "needed_mm": needed / 100, "optimal": optimal}
+        return {"sheet": sheet.getName(), "rows": found}
+
     def do_export_pdf(self, action: dict[str, Any]) -> dict[str, Any]:
         path = Path(action["path"])
         filter_data: list[Any] = []
@@ -809,7 +862,10 @@ class Session:
             filter_data.append(pv("Selection", whole))
         self.doc.storeToURL(
             file_url(path),
-            props(FilterName="calc_pdf_Export", FilterData=uno.Any("[]com.sun.star.beans.PropertyValue", tuple(filter_data))),
+            props(
+                FilterName="calc_pdf_Export",
+                FilterData=uno.Any("[]com.sun.star.beans.PropertyValue", tuple(filter_data)),
+            ),
         )
         data = path.read_bytes()
         pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
@@ -832,8 +888,13 @@ class Session:
         started = time.monotonic()
         # storeToURL: a copy, as "Save a copy"; the document keeps its name (several saves per job).
         self.doc.storeToURL(file_url(path), props(FilterName=FILTERS[fmt], Overwrite=True))
-        return {"path": str(path), "format": fmt, "filter": FILTERS[fmt], "bytes": path.stat().st_size,
-                "save_seconds": round(time.monotonic() - started, 3)}
+        return {
+            "path": str(path),
+            "format": fmt,
+            "filter": FILTERS[fmt],
+            "bytes": path.stat().st_size,
+            "save_seconds": round(time.monotonic() - started, 3),
+        }
 
 
 def run(job: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -856,14 +917,20 @@ def run(job: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         report["timings"]["startup"] = round(office.start(), 3)
         session = Session(office, job)
         try:
-            report["timings"]["load"] = round(session.load(job["input"], hidden=bool(job.get("hidden", False))), 3)
+            report["timings"]["load"] = round(
+                session.load(job["input"], hidden=bool(job.get("hidden", False))), 3
+            )
         except Exception as e:
             if office.process is None or office.process.poll() is None or job.get("hidden"):
                 raise
             # soffice aborted showing the window (the -nogui build): start again, hidden
-            report["warnings"] = [f"a visible document crashed soffice ({type(e).__name__}); hidden frame used, no key events"]
+            report["warnings"] = [
+                f"a visible document crashed soffice ({type(e).__name__}); hidden frame used, no key events"
+            ]
             office.stop()
-            office = Office(office.soffice, office.locale, office.author, max(office.deadline - time.monotonic(), 10))
+            office = Office(
+                office.soffice, office.locale, office.author, max(office.deadline - time.monotonic(), 10)
+            )
             report["timings"]["startup_again"] = round(office.start(), 3)
             session = Session(office, job)
             report["timings"]["load"] = round(session.load(job["input"], hidden=True), 3)

@@ -30,7 +30,7 @@ from support_scope.workbook.layout import (
     sheet_rows,
     tables,
 )
-from support_scope.workbook.readme import README, readme_glossary
+from support_scope.workbook.readme import readme, readme_glossary
 from support_scope.workbook.snapshot import encode_snapshot, pack
 
 # A text Excel or Calc would read as a formula or an error value unless it is marked as text.
@@ -317,7 +317,7 @@ class _Writer:
             f"{doc['title']['fr']} — {doc['id']} {doc['version']}",
             f"{doc['title'].get('en', doc['title']['fr'])} — {doc['id']} {doc['version']}",
         )
-        lines = [heading, *README, *readme_glossary(doc)]
+        lines = [heading, *readme(doc), *readme_glossary(doc)]
         widths = [_README_WIDTH, _README_WIDTH]
         for number, (french, english) in enumerate(lines, start=1):
             kind = "heading" if french.isupper() or number == 1 else "text"

@@ -24,8 +24,9 @@ from typing import Any
 from support_scope.errors import InputError, WorkbookError
 from support_scope.fileio.atomic import write_atomic
 from support_scope.fileio.jsonfile import dump_json, paused_gc, read_json, read_text
-from support_scope.workbook.layout import EDITABLE, SHEET_LISTS, SHEET_META, tables
+from support_scope.workbook.layout import EDITABLE, SHEET_LISTS, SHEET_MATRIX, SHEET_META, tables
 from support_scope.workbook.merge import Merge, ReviewSource
+from support_scope.workbook.order import out_of_order
 from support_scope.workbook.reader import Meta, SheetRow, _read_meta, _Reader
 from support_scope.workbook.result import Comment, ImportResult
 from support_scope.workbook.safety import MAX_ROWS
@@ -175,6 +176,9 @@ def _import(
     result.problems.extend(reader.problems)
     if not result.problems and _untouched(rows, meta.checksums):
         result.old = result.new = current  # nothing to merge: the policy stays as it is, byte for byte
+        exported = decode_snapshot(meta.chunks, meta.digest) if result.stale else current
+        if out_of_order(rows[SHEET_MATRIX], exported):
+            result.notices.append(say(lang, "order-not-read"))
         result.comments.extend(_comments(reader, notes, layout))
         _record(result, log, policy, current, workbook, date, meta, dry_run)
         return result

@@ -12,12 +12,14 @@ order (a sort, or a row moved by hand), that their order was not read.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
 
 from support_scope.workbook.layout import SHEET_CATEGORIES, SHEET_MATRIX
 
 if TYPE_CHECKING:
     from support_scope.workbook.merge import Merge
+    from support_scope.workbook.reader import SheetRow
 
 
 def place_items(merge: Merge) -> None:
@@ -33,7 +35,8 @@ def place_items(merge: Merge) -> None:
     ]
     category_of = {key: str(holder) for key, (_, holder) in entities.items()}
     position = {key: index for index, key in enumerate(sequence)}
-    if _reordered(merge, sequence, category_of):
+    kept = [row for row in merge.rows[SHEET_MATRIX] if (SHEET_MATRIX, str(row.key)) not in merge.deleted_rows]
+    if out_of_order(kept, merge.base, merge.arrived):
         merge.notices.append(merge.say("order-not-read"))
     for category_id, (category, _) in list(merge.doc.entities[SHEET_CATEGORIES].items()):
         items = {item["id"]: item for item in category["items"]}
@@ -55,18 +58,22 @@ def place_items(merge: Merge) -> None:
             merge.doc.category(category_id)["items"] = [items[key] for key in order]
 
 
-def _reordered(merge: Merge, sequence: list[str], category_of: dict[str, str]) -> bool:
-    """True when, within some category, the rows that stayed are not in the exported order."""
-    exported = {
-        category_id: [item["id"] for item in category["items"]]
-        for category_id, (category, _) in merge.base_entities[SHEET_CATEGORIES].items()
+def out_of_order(rows: list[SheetRow], exported: dict[str, Any], skip: Collection[str] = ()) -> bool:
+    """True when, within some category, the matrix rows that stayed there (not in ``skip``) are
+    not in the order ``exported`` (the policy as exported) gives them."""
+    order = {
+        category["id"]: [item["id"] for item in category["items"]] for category in exported["categories"]
     }
     shown: dict[str, list[str]] = {}
-    for key in sequence:
-        if key not in merge.arrived:
-            shown.setdefault(category_of[key], []).append(key)
+    seen: set[str] = set()
+    for row in rows:
+        key = row.key
+        if key is None or key in skip or key in seen:
+            continue
+        seen.add(key)
+        shown.setdefault(str(row.cells.get("category")), []).append(key)
     for category_id, keys in shown.items():
         kept = set(keys)
-        if keys != [key for key in exported.get(category_id, []) if key in kept]:
+        if keys != [key for key in order.get(category_id, []) if key in kept]:
             return True
     return False
