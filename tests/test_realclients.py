@@ -61,6 +61,11 @@ def _review(tmp_path: Path, shipped_policy: Path, change: Any = None) -> tuple[P
     return policy, workbook, doc
 
 
+def _row(row: int, column: str) -> dict[str, Any]:
+    """A matrix cell by its row and (part of) its column's header."""
+    return {"sheet": MATRIX, "row": row, "column": column}
+
+
 def _cell(item: str, column: str) -> dict[str, str]:
     """A matrix cell: the row whose Id is ``item``, the column by (part of) its header."""
     return {"sheet": MATRIX, "id": item, "column": column}
@@ -97,11 +102,11 @@ def test_what_a_reviewer_types_in_calc_lands_as_they_see_it(
     # A row inserted by the reviewer takes the Text format too.
     actions += [
         {"do": "insert_row", "sheet": MATRIX, "row": 3},
-        {"do": "pick", "cell": "Matrice!A3", "value": "desktop-setup"},
-        {"do": "pick", "cell": "Matrice!D3", "value": "included"},
-        {"do": "pick", "cell": "Matrice!E3", "value": "standard"},
-        {"do": "type", "cell": "Matrice!F3", "text": "Assistance 24/7"},
-        {"do": "type", "cell": "Matrice!G3", "text": "24/7"},
+        {"do": "pick", "cell": _row(3, "Catégorie / Category"), "value": "desktop-setup"},
+        {"do": "pick", "cell": _row(3, "Statut / Status"), "value": "included"},
+        {"do": "pick", "cell": _row(3, "Niveau / Tier"), "value": "standard"},
+        {"do": "type", "cell": _row(3, "Texte (fr)"), "text": "Assistance 24/7"},
+        {"do": "type", "cell": _row(3, "Text (en)"), "text": "24/7"},
         {"do": "save_as", "path": str(tmp_path / "typed.xlsx")},
     ]
     results = libreoffice(workbook, actions, locale="fr-FR")
@@ -535,10 +540,10 @@ def test_the_english_text_is_required_and_said_so_at_its_cell(
         [
             {"do": "clear", "cell": _cell("desktop-setup-kb-pages", "Text (en)")},
             {"do": "insert_row", "sheet": MATRIX, "row": 5},
-            {"do": "pick", "cell": "Matrice!A5", "value": "desktop-setup"},
-            {"do": "pick", "cell": "Matrice!D5", "value": "included"},
-            {"do": "pick", "cell": "Matrice!E5", "value": "standard"},
-            {"do": "type", "cell": "Matrice!F5", "text": "Aide à la migration des données"},
+            {"do": "pick", "cell": _row(5, "Catégorie / Category"), "value": "desktop-setup"},
+            {"do": "pick", "cell": _row(5, "Statut / Status"), "value": "included"},
+            {"do": "pick", "cell": _row(5, "Niveau / Tier"), "value": "standard"},
+            {"do": "type", "cell": _row(5, "Texte (fr)"), "text": "Aide à la migration des données"},
             {"do": "save_as", "path": str(tmp_path / "english.xlsx")},
         ],
     )
@@ -566,11 +571,11 @@ def test_importing_the_same_workbook_twice_changes_nothing(
         workbook,
         [
             {"do": "insert_row", "sheet": MATRIX, "row": 5},
-            {"do": "pick", "cell": "Matrice!A5", "value": "desktop-setup"},
-            {"do": "pick", "cell": "Matrice!D5", "value": "included"},
-            {"do": "pick", "cell": "Matrice!E5", "value": "standard"},
-            {"do": "type", "cell": "Matrice!F5", "text": "Aide à la migration des données"},
-            {"do": "type", "cell": "Matrice!G5", "text": "Help migrating data"},
+            {"do": "pick", "cell": _row(5, "Catégorie / Category"), "value": "desktop-setup"},
+            {"do": "pick", "cell": _row(5, "Statut / Status"), "value": "included"},
+            {"do": "pick", "cell": _row(5, "Niveau / Tier"), "value": "standard"},
+            {"do": "type", "cell": _row(5, "Texte (fr)"), "text": "Aide à la migration des données"},
+            {"do": "type", "cell": _row(5, "Text (en)"), "text": "Help migrating data"},
             {"do": "save_as", "path": str(added)},
         ],
     )
