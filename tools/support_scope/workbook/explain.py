@@ -35,6 +35,12 @@ def explain(merge: Merge, findings: list[Finding], display: str, lang: str) -> l
     problems: list[Problem] = []
     seen: set[tuple[str | None, str]] = set()
     for finding in findings:
+        if (
+            finding.rule == "schema"
+            and finding.message.endswith("should be non-empty")
+            and finding.path[-1:] == ("items",)
+        ):
+            continue  # a category left empty: said at the rows that emptied it (Merge)
         cell, message, rule = _explain(merge, finding, lang)
         if cell is not None and cell in merge.flagged:
             continue  # that cell's problem is reported already, in the reviewer's words

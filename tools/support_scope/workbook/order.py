@@ -73,7 +73,8 @@ def out_of_order(rows: list[SheetRow], exported: dict[str, Any], skip: Collectio
         seen.add(key)
         shown.setdefault(str(row.cells.get("category")), []).append(key)
     for category_id, keys in shown.items():
-        kept = set(keys)
-        if keys != [key for key in order.get(category_id, []) if key in kept]:
+        exported_keys = order.get(category_id, [])
+        kept = set(keys) & set(exported_keys)  # rows added by an earlier import of this workbook aside
+        if [key for key in keys if key in kept] != [key for key in exported_keys if key in kept]:
             return True
     return False
