@@ -17,6 +17,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from support_scope.model.conditions import ConditionSyntaxError, format_expression
@@ -116,14 +117,18 @@ class Table:
     def has(self, key: str) -> bool:
         return any(column.key == key for column in self.columns)
 
-    @property
+    @cached_property
     def compared(self) -> tuple[Column, ...]:
         return tuple(column for column in self.columns if column.compared)
 
-    @property
+    @cached_property
     def stored(self) -> tuple[Column, ...]:
         """The columns a row's checksum covers: all but the reviewer comment."""
         return tuple(column for column in self.columns if column.key != "comment")
+
+    @cached_property
+    def stored_keys(self) -> tuple[str, ...]:
+        return tuple(column.key for column in self.stored)
 
 
 def _lang(key: str, french: str, english: str, languages: list[str], width: int) -> list[Column]:
@@ -254,7 +259,7 @@ class Row:
     number: int = 0  # 1-based sheet row, on import
 
     def stored(self, table: Table) -> list[Value]:
-        return [self.values.get(column.key) for column in table.stored]
+        return [self.values.get(key) for key in table.stored_keys]
 
 
 def checksum(values: list[Value]) -> str:

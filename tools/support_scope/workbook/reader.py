@@ -232,13 +232,13 @@ class _Reader:
                     row=number,
                 )
             )
-        if all(cells[column.key] is None for column in table.compared) and not flagged - {"comment"}:
+        if not flagged and all(cells[column.key] is None for column in table.compared):
             return None  # an empty row (its comment, if any, is kept above)
         exported = self.checksums.get(table.sheet, {}).get(str(key)) if key is not None else None
         if (
             exported is not None
             and not flagged
-            and checksum([cells[column.key] for column in table.stored]) == exported
+            and checksum([cells[key] for key in table.stored_keys]) == exported
         ):
             # Untouched: its values are the exported ones, known valid. Keep only what placing
             # the row needs (memory: a 10,000-category matrix has 170,000 rows).
@@ -372,6 +372,8 @@ class _Reader:
                 "cell-type",
             )
             return None, False
+        if kind != "s" and column.key == "comment":
+            return shown(kind, value, self.lang), True  # a remark, not the policy: taken as shown
         if kind != "s":
             # Never taken silently as text: the spreadsheet changed what the reviewer typed.
             self.problem(
