@@ -61,9 +61,9 @@ def test_typed_dicts_mirror_the_schema(typed: Any, schema: dict[str, Any]) -> No
 def test_an_item_and_a_rule_take_either_provenance() -> None:
     """An item added in a review workbook has a review as its provenance, not a source line."""
     either = [{"$ref": "#/$defs/provenance"}, {"$ref": "#/$defs/review_provenance"}]
-    assert _SCHEMA["$defs"]["item"]["properties"]["provenance"]["oneOf"] == either
-    assert _RELEASE["$defs"]["rule"]["properties"]["provenance"]["oneOf"] == either
-    assert _RELEASE["$defs"]["rule"]["properties"]["via"]["properties"]["provenance"]["oneOf"] == either
+    assert _SCHEMA["$defs"]["item"]["properties"]["provenance"]["anyOf"] == either
+    assert _RELEASE["$defs"]["rule"]["properties"]["provenance"]["anyOf"] == either
+    assert _RELEASE["$defs"]["rule"]["properties"]["via"]["properties"]["provenance"]["anyOf"] == either
     assert _RELEASE["$defs"]["review_provenance"] == _SCHEMA["$defs"]["review_provenance"]
     assert policy.ItemProvenance == policy.Provenance | policy.ReviewProvenance
     assert get_type_hints(release.Rule)["provenance"] == policy.ItemProvenance
