@@ -451,7 +451,8 @@ def _read_meta(rows: Iterator[tuple[int, list[Cell]]], display: str) -> Meta:
     if values.get(("format", "")) != FORMAT:
         found = values.get(("format", ""))
         raise WorkbookError(
-            f"{display}: not a review workbook of this tool version (format {found!r}, expected {FORMAT!r})"
+            f"{display}: not a review workbook of this tool version (format {found!r}, expected {FORMAT!r}); "
+            "export the policy again (`support-scope export-xlsx`) and send the new workbook"
         )
     missing = [
         name for name in (("policy", "id"), ("policy", "version"), ("policy", "digest")) if name not in values

@@ -34,7 +34,7 @@ RATIO_FLOOR = 1024 * 1024  # small parts (styles, empty sheets) may compress bet
 # more; Excel's own limit, 1,048,576, is four times what an import could hold.
 MAX_ROWS = 250_000
 MAX_PARTS = 10_000
-# Cells per row, and the last column a cell may be in. The widest sheet has 17 columns; a
+# Cells per row, and the last column a cell may be in. The widest sheet has 18 columns; a
 # reviewer's stray cells further right are reported by the import, cell by cell. Beyond
 # LibreOffice's classic last column (AMJ, 1,024), or with more cells than that in one row, the
 # row is no reviewer's: refused before anything is built from it.
@@ -549,7 +549,7 @@ def iter_rows(
         if len(element) > MAX_CELLS_PER_ROW and _filled_cells(element) > MAX_CELLS_PER_ROW:
             raise WorkbookError(
                 f"{display}: {where}!{number}:{number}: row {number} holds {len(element):,} cells "
-                f"(at most {MAX_CELLS_PER_ROW:,}; the widest sheet has 17 columns); refused"
+                f"(at most {MAX_CELLS_PER_ROW:,}; the widest sheet has 18 columns); refused"
             )
         cells: list[Cell] = []
         column = 0
@@ -565,7 +565,7 @@ def iter_rows(
                 shown = reference[:20] if reference else f"column {column}"
                 raise WorkbookError(
                     f"{display}: {where}!{shown}: a cell outside columns A to AMJ ({MAX_COLUMNS:,}); "
-                    "the widest sheet has 17 columns; refused"
+                    "the widest sheet has 18 columns; refused"
                 )
             if cell.tag not in _CELL_TAGS:
                 continue
