@@ -300,3 +300,30 @@ def test_comments_go_to_the_review_log_once(tmp_path: Path) -> None:
     third = run_import(workbook, policy)
     assert [c.text for c in third.new_comments] == ["Et celle-ci ?"]
     assert log.read_text(encoding="utf-8").count("## review.xlsx") == 2
+
+
+def test_a_sheet_whose_header_was_edited_is_not_taken_for_a_sheet_emptied(tmp_path: Path) -> None:
+    policy, workbook = export_to(tmp_path, small_policy())
+
+    def change(book: Any) -> None:
+        book[SHEET_CATEGORIES]["B1"] = "Titre"
+        _set(book, "setup-kb", "Text (en)", "KB")
+
+    edit(workbook, change)
+    result = run_import(workbook, policy)
+    assert [(p.cell, p.rule) for p in result.problems] == [
+        ("Catégories!B1", "unknown-column"),
+        ("Catégories!A1", "missing-column"),
+    ]
+    assert not result.conflicts
+
+
+def test_a_workbook_exported_by_an_earlier_version_is_refused_with_the_remedy(tmp_path: Path) -> None:
+    import pytest
+
+    from support_scope.errors import WorkbookError
+
+    policy, workbook = export_to(tmp_path, small_policy())
+    edit(workbook, lambda book: book["Meta"].cell(2, 3).__setattr__("value", "support-scope-workbook/1"))
+    with pytest.raises(WorkbookError, match=r"format 'support-scope-workbook/1'.*export the policy again"):
+        run_import(workbook, policy)

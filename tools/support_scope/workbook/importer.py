@@ -167,6 +167,7 @@ def _import(
         for name in EDITABLE:
             if name not in book.sheets:
                 reader.problem(f"{name}!A1", say(lang, "missing-sheet", sheet=name), "missing-sheet")
+                reader.unread.add(name)
                 rows[name] = []
                 continue
             rows[name] = reader.read(book.rows(name), layout[name], book.merged.get(name, []))
@@ -192,7 +193,7 @@ def _import(
     base = decode_snapshot(meta.chunks, meta.digest) if result.stale else current
     review = ReviewSource(workbook.name, date, meta.digest[:16])
     try:
-        merge = Merge(display, layout, base, current, rows, lang=lang, review=review)
+        merge = Merge(display, layout, base, current, rows, lang=lang, review=review, unread=reader.unread)
         merge.flagged |= reader.flagged
         merge.run()
     except (KeyError, TypeError, AttributeError, IndexError) as e:

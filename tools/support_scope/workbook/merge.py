@@ -148,6 +148,7 @@ class Merge:
         *,
         lang: str = "fr",
         review: ReviewSource | None = None,
+        unread: set[str] | None = None,
     ) -> None:
         self.display = display
         self.layout = layout
@@ -169,6 +170,9 @@ class Merge:
         self.arrived: set[str] = set()  # items new to their category (added or moved by the reviewer)
         self.changed_text: set[str] = set()  # items whose French text the reviewer changed
         self.flagged: set[str] = set()  # cells a problem names already
+        # Sheets that could not be read (missing, or their headers edited): said already, and
+        # left as they are, rather than taken for sheets whose every row was removed.
+        self.unread = unread or set()
 
     def say(self, message: str, /, **fields: object) -> str:
         return say(self.lang, message, **fields)
@@ -235,6 +239,8 @@ class Merge:
 
     def _sheet(self, table: Table) -> None:
         name = table.sheet
+        if name in self.unread:
+            return
         base = self.base_entities[name]
         current = self.current_entities[name]
         seen = self.seen[name]

@@ -125,6 +125,7 @@ class _Reader:
         self.flagged: set[str] = set()  # the cells a problem names
         self.keys: dict[str, dict[int, str | None]] = {}  # sheet -> row number -> the row's key
         self.positions: dict[str, dict[str, int]] = {}  # sheet -> column key -> its column
+        self.unread: set[str] = set()  # sheets whose headers could not be matched: not merged
 
     def say(self, message: str, /, **fields: object) -> str:
         return say(self.lang, message, **fields)
@@ -172,6 +173,7 @@ class _Reader:
                 )
         self.positions[name] = positions
         if any(column.key not in positions for column in table.columns if column.compared):
+            self.unread.add(name)
             return []
         keys_at = {position: key for key, position in positions.items()}
         result: list[SheetRow] = []
