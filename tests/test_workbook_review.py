@@ -327,3 +327,18 @@ def test_a_workbook_exported_by_an_earlier_version_is_refused_with_the_remedy(tm
     edit(workbook, lambda book: book["Meta"].cell(2, 3).__setattr__("value", "support-scope-workbook/1"))
     with pytest.raises(WorkbookError, match=r"format 'support-scope-workbook/1'.*export the policy again"):
         run_import(workbook, policy)
+
+
+def test_an_id_autocorrect_capitalised_gets_one_message_naming_the_id_meant(tmp_path: Path) -> None:
+    policy, workbook = export_to(tmp_path, small_policy())
+    edit(workbook, lambda book: _set(book, "onboarding-web", "Renvois", "It-professional"))
+    result = run_import(workbook, policy)
+    assert [(p.cell, p.rule, p.message) for p in result.problems] == [
+        (
+            "Matrice!J7",
+            "unknown-referral",
+            "unknown referral 'It-professional' (known: certified-consultant, it-professional); did you mean "
+            "'it-professional'? (the spreadsheet's AutoCorrect capitalises the first letter of a cell: type it "
+            "again, or turn off Tools > AutoCorrect Options > Capitalize first letter of every sentence)",
+        )
+    ]

@@ -34,6 +34,7 @@ def explain(merge: Merge, findings: list[Finding], display: str, lang: str) -> l
     """The findings on the merged policy as problems of the workbook, one per cell."""
     problems: list[Problem] = []
     seen: set[tuple[str | None, str]] = set()
+    explained = []
     for finding in findings:
         if (
             finding.rule == "schema"
@@ -44,11 +45,26 @@ def explain(merge: Merge, findings: list[Finding], display: str, lang: str) -> l
         cell, message, rule = _explain(merge, finding, lang)
         if cell is not None and cell in merge.flagged:
             continue  # that cell's problem is reported already, in the reviewer's words
+        explained.append((cell, message, rule, finding))
+    # An id that is not one (capitalised by AutoCorrect, say) is also unknown: one message, the
+    # one that lists the known ids.
+    specific = {cell for cell, _, rule, _ in explained if rule != "invalid-id"}
+    for cell, message, rule, finding in explained:
+        if rule == "invalid-id" and cell in specific:
+            continue
         if (cell, message) in seen:
             continue
         seen.add((cell, message))
         problems.append(Problem(display, message, rule, path=None if cell else finding.path, cell=cell))
     return problems
+
+
+def _hint(lang: str, value: str, known: list[str]) -> str:
+    """ "did you mean" the id ``value`` is but for a capital first letter (AutoCorrect's doing)."""
+    lowered = value[:1].lower() + value[1:]
+    return (
+        say(lang, "did-you-mean", value=quote(lang, lowered)) if lowered != value and lowered in known else ""
+    )
 
 
 def _row(merge: Merge, path: tuple[Any, ...]) -> tuple[str, SheetRow, Table, tuple[Any, ...], str] | None:
@@ -113,18 +129,18 @@ def _explain(merge: Merge, finding: Finding, lang: str) -> tuple[str | None, str
     if rule == "repeated-text":
         return _repeated(merge, path, sheet, row, key, lang)
     if rule == "unknown-referral" and values:
-        choices = listing(lang, (r["id"] for r in merge.merged.get("referrals", [])))
-        text = say(lang, "unknown-referral", value=quote(lang, values[0]), choices=choices)
-        return merge.cell(sheet, row, column_key), text, rule
+        known = [r["id"] for r in merge.merged.get("referrals", [])]
+        text = say(lang, "unknown-referral", value=quote(lang, values[0]), choices=listing(lang, known))
+        return merge.cell(sheet, row, column_key), text + _hint(lang, values[0], known), rule
     if rule == "unknown-group" and values:
         category = entity_at(merge.merged, path[:2])
         groups = [g["id"] for g in category[0].record.get("groups", [])] if category else []
         text = say(lang, "unknown-group", value=quote(lang, values[0]), choices=listing(lang, groups))
-        return merge.cell(sheet, row, column_key), text, rule
+        return merge.cell(sheet, row, column_key), text + _hint(lang, values[0], groups), rule
     if rule == "unknown-category" and values:
-        choices = listing(lang, (c["id"] for c in merge.merged.get("categories", [])))
-        text = say(lang, "unknown-see-category", value=quote(lang, values[0]), choices=choices)
-        return merge.cell(sheet, row, column_key), text, rule
+        known = [c["id"] for c in merge.merged.get("categories", [])]
+        text = say(lang, "unknown-see-category", value=quote(lang, values[0]), choices=listing(lang, known))
+        return merge.cell(sheet, row, column_key), text + _hint(lang, values[0], known), rule
     if rule == "unresolved-reference" and len(values) >= 2:
         text = say(lang, "unresolved-reference", key=quote(lang, values[0]), category=quote(lang, values[1]))
         return merge.cell(sheet, row, column_key), text, rule
