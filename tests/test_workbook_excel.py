@@ -340,7 +340,10 @@ def _typed(ref: str, xml: str) -> Callable[[Parts], None]:
         matrix = _sheets(parts)["Matrice"]
         sheet = parts[matrix].decode()
         sheet, count = re.subn(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)', xml, sheet, count=1)
-        assert count == 1
+        if count == 0:  # an empty cell the export left out: Excel writes it where it belongs
+            row = re.search(rf'<row r="{ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}"[^>]*>.*?</row>', sheet)
+            assert row is not None
+            sheet = sheet[: row.end() - len("</row>")] + xml + sheet[row.end() - len("</row>") :]
         parts[matrix] = sheet.encode()
 
     return change

@@ -91,7 +91,9 @@ class _Writer:
         from openpyxl.styles import Alignment, Font, PatternFill, Protection
 
         wrap = Alignment(wrap_text=True, vertical="top")
-        bands = (PatternFill("solid", fgColor="FFFFFF"), PatternFill("solid", fgColor="EAF1FB"))
+        # Band 0 has no fill: its empty cells look as their column's style makes them (Text
+        # format, wrapped), so they are left out of the file; band 1's are written, with their fill.
+        bands = (PatternFill(), PatternFill("solid", fgColor="EAF1FB"))
         # Style ids (cellXfs indexes) of every kind of data cell: registering a style is what
         # makes openpyxl write it into styles.xml, even if no cell it writes uses it. Text columns
         # have the Text number format ("@"): what a reviewer types there stays text as typed.
@@ -416,14 +418,15 @@ def _data_row(
     columns: list[tuple[str, int, tuple[int, ...], tuple[int, ...], tuple[int, ...]]],
     band: int,
 ) -> str:
-    """One data row of a table sheet: every cell written, the empty ones with their style (band
-    and format), and the row as tall as its texts need (:func:`row_height`). The common path of
-    :func:`_row_xml`, for the 300,000 cells of a 1,000-category matrix."""
+    """One data row of a table sheet: every cell written (the empty ones of a shaded band with
+    their style: band and format), and the row as tall as its texts need (:func:`row_height`).
+    The common path of :func:`_row_xml`, for the 300,000 cells of a 1,000-category matrix."""
     parts = []
     lines = 1
     for (letter, width, plain, quoted_ids, numbers), value in zip(columns, values, strict=True):
         if value is None or value == "":
-            parts.append(f'<c r="{letter}{number}" s="{plain[band]}"/>')
+            if band:
+                parts.append(f'<c r="{letter}{number}" s="{plain[band]}"/>')
         elif isinstance(value, int):
             parts.append(f'<c r="{letter}{number}" s="{numbers[band]}"><v>{value}</v></c>')
         else:
