@@ -18,7 +18,7 @@ from support_scope.model.walk import entity_at
 from support_scope.problems import Problem
 from support_scope.workbook.layout import SHEET_MATRIX, Table, condition_key
 from support_scope.workbook.merged import _SHEET_OF
-from support_scope.workbook.words import languages, listing, quote, say
+from support_scope.workbook.words import languages, listing, quote, reason, say
 
 if TYPE_CHECKING:
     from support_scope.validate.findings import Finding
@@ -192,10 +192,9 @@ def _schema(
         )
         if key is not None:
             header = quote(lang, table.column(key).header)
-            reason = "obligatoire ici" if lang != "en" else "required here"
             return (
                 merge.cell(sheet, row, key),
-                say(lang, "required", header=header, reason=reason),
+                say(lang, "required", header=header, reason=reason(lang, "here")),
                 "required",
             )
     if "is not a valid id" in message and values:

@@ -460,8 +460,8 @@ class Merge:
         self.arrived.add(item_id)
         row.key = item_id
         self.row_of[(SHEET_MATRIX, item_id)] = row
-        where = (
-            f"{review.workbook}, {name} {'ligne' if self.lang != 'en' else 'row'} {row.number}, {review.date}"
+        where = self.say(
+            "review-where", workbook=review.workbook, sheet=name, row=row.number, date=review.date
         )
         self.notice(
             self.cell(name, row, "id"),

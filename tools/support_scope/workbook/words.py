@@ -128,6 +128,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "nouveau service {key} dans {category} (provenance : relecture, {where})",
         "new item {key} in {category} (provenance: review, {where})",
     ),
+    "review-where": ("{workbook}, {sheet} ligne {row}, {date}", "{workbook}, {sheet} row {row}, {date}"),
     "already-added": (
         "ligne déjà importée (service {key}) : rien à ajouter",
         "row already imported (item {key}): nothing to add",
@@ -227,6 +228,7 @@ _REASONS: dict[str, tuple[str, str]] = {
         "un type de facturation demande sa note de facturation",
         "a billing kind needs its billing note",
     ),
+    "here": ("cette valeur est obligatoire ici", "this value is required here"),
 }
 
 _WHAT_ROWS: dict[str, tuple[str, str]] = {
