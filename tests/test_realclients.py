@@ -94,7 +94,7 @@ def test_what_a_reviewer_types_in_calc_lands_as_they_see_it(
     """Finding 1: 24/7, 2025-01-01, 30 %, 1,5, +33… typed in a French Calc stay text, as typed."""
     policy, workbook, doc = _review(tmp_path, shipped_policy)
     items = [item["id"] for item in doc["categories"][0]["items"]]
-    typed = ["24/7", "2025-01-01", "30 %", "1,5", "+33123456789", "ligne un\nligne deux"]
+    typed = ["24/7", "2025-01-01", "30 %", "1,5", "+33123456789", "ligne un\nligne deux", "=SOMME(1;2)"]
     actions: list[dict[str, Any]] = [
         {"do": "type", "cell": _cell(item, "Text (en)"), "text": text}
         for item, text in zip(items, typed, strict=False)
@@ -119,7 +119,13 @@ def test_what_a_reviewer_types_in_calc_lands_as_they_see_it(
         # What lands is exactly what Calc shows (its AutoCorrect may have changed what was typed:
         # a capital after a new line, a no-break space before %), and never a serial number.
         assert _text_en(data, item) == shown[item]["shown"], item
-    assert [_text_en(data, items[i]) for i in (0, 1, 3, 4)] == ["24/7", "2025-01-01", "1,5", "+33123456789"]
+    assert [_text_en(data, items[i]) for i in (0, 1, 3, 4, 6)] == [
+        "24/7",
+        "2025-01-01",
+        "1,5",
+        "+33123456789",
+        "=SOMME(1;2)",  # in a Text cell, what starts with = is text, not a formula
+    ]
     assert _text_en(data, items[2]).replace("\u00a0", " ") == "30 %"
     added = [new for rule, _, new in _changes(data) if rule == "item-added"]
     assert [a["text"] for a in added] == [{"fr": "Assistance 24/7", "en": "24/7"}]

@@ -40,8 +40,8 @@ def readme(document: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         ("CE QU'IL NE FAUT PAS TOUCHER", "WHAT NOT TO TOUCH"),
         (
-            "Les colonnes grisées (Id, titre de la catégorie, conditions : elles refusent la saisie), les en-têtes, les noms des feuilles, et les feuilles masquées Listes et Meta (elles disent à l'import de quelle version vous êtes parti). Pas de formules : une cellule qui commence par = est refusée ; écrivez du texte. Pas de cellules fusionnées.",
-            "The grey columns (Id, category title, conditions: they refuse typing), the headers, the sheet names, and the hidden sheets Listes and Meta (they tell the import which version you started from). No formulas: a cell starting with = is refused; write text. No merged cells.",
+            "Les colonnes grisées (Id, titre de la catégorie, conditions : elles refusent la saisie), les en-têtes, les noms des feuilles, et les feuilles masquées Listes et Meta (elles disent à l'import de quelle version vous êtes parti). Pas de formules (une formule est refusée ; dans une colonne de texte, ce que vous tapez reste du texte, même s'il commence par =). Pas de cellules fusionnées.",
+            "The grey columns (Id, category title, conditions: they refuse typing), the headers, the sheet names, and the hidden sheets Listes and Meta (they tell the import which version you started from). No formulas (a formula is refused; in a text column, what you type stays text, even when it starts with =). No merged cells.",
         ),
         ("MODIFIER", "EDITING"),
         (
