@@ -233,9 +233,29 @@ def _refused(tmp_path: Path, expected: str, **changes: Any) -> None:
             },
             "more than 250,000 rows",
         ),
+        (
+            {
+                "content": lambda xml: xml.replace(
+                    "</table:table>",
+                    '<table:table-row table:number-rows-repeated="20000"><table:table-cell table:number-columns-repeated="1000" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table>',
+                    1,
+                )
+            },
+            "more than 8,000,000 filled cells",
+        ),
         ({"content": lambda xml: xml.replace("</office:document-content>", "")}, "not well-formed"),
     ],
-    ids=["macros", "embedded", "unexpected", "dtd", "external-link", "wide-row", "rows", "damaged"],
+    ids=[
+        "macros",
+        "embedded",
+        "unexpected",
+        "dtd",
+        "external-link",
+        "wide-row",
+        "rows",
+        "repeated-cells",
+        "damaged",
+    ],
 )
 def test_a_hostile_ods_is_refused(tmp_path: Path, changes: dict[str, Any], expected: str) -> None:
     _refused(tmp_path, expected, **changes)

@@ -65,6 +65,10 @@ _A_TIME = f"{{{_OFFICE}}}time-value"
 _A_BOOLEAN = f"{{{_OFFICE}}}boolean-value"
 _A_SPACES = f"{{{_TEXT}}}c"
 
+# Cells that hold something, in all: a repeat count makes many of one element, so the bytes of
+# the file do not bound them as they bound an .xlsx's. A 10,000-category matrix has some
+# 170,000 rows of at most 18 cells; this leaves room for that and no more than 2.5 times it.
+MAX_CELLS = MAX_ROWS * 32
 # office:value-type -> the kinds iter_rows uses for .xlsx cells
 _KINDS = {"float": "n", "percentage": "p", "currency": "c", "date": "d", "time": "t", "boolean": "b"}
 _BLOCK = 1024 * 1024
@@ -109,6 +113,7 @@ def read_content(archive: zipfile.ZipFile, display: str, max_rows: int = MAX_ROW
     rows_in_sheet = 0
     in_row_since: int | None = None  # bytes fed when the open row started
     fed = 0
+    total = 0  # cells that hold something, repeats counted
     with archive.open("content.xml") as handle:
         while True:
             chunk = handle.read(_BLOCK)
@@ -151,6 +156,12 @@ def read_content(archive: zipfile.ZipFile, display: str, max_rows: int = MAX_ROW
                                 f"{display}: sheet {sheet!r} holds more than {max_rows:,} rows; refused before loading it"
                             )
                         rows_in_sheet += repeat
+                        total += len(cells) * repeat
+                        if total > MAX_CELLS:
+                            raise WorkbookError(
+                                f"{display}: the spreadsheet holds more than {MAX_CELLS:,} filled cells "
+                                "(repeated cells counted); refused before loading it"
+                            )
                         for offset in range(repeat):
                             number = row_number + 1 + offset
                             if cells:
