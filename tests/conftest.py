@@ -15,7 +15,21 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_POLICY = REPO / "policies" / "act-premium-support-scope.json"
-SEED = REPO.parent / "shared" / "seeds" / "act-premium-support-scope.fr.txt"
+SEED = REPO / "policies" / "sources" / "act-premium-support-scope.fr.txt"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The on-disk cache (compiled validators) in a directory of the test session, not the home's."""
+    import os
+
+    previous = os.environ.get("SUPPORT_SCOPE_CACHE_DIR")
+    os.environ["SUPPORT_SCOPE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("SUPPORT_SCOPE_CACHE_DIR", None)
+    else:
+        os.environ["SUPPORT_SCOPE_CACHE_DIR"] = previous
 
 
 @pytest.fixture(autouse=True)

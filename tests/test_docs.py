@@ -159,6 +159,37 @@ def setup_review_problems(root: Path) -> None:
     workbook.save(root / "review.xlsx")
 
 
+def setup_decision_tests(root: Path) -> None:
+    """Two decision tests; the second expects installation advice to be included for standard."""
+    from support_scope.fileio.jsonfile import dump_json
+
+    def case(case_id: str, item: str, expect: dict[str, Any]) -> dict[str, Any]:
+        question = {
+            "plan": "standard",
+            "category": "desktop-setup",
+            "item": item,
+            "product": "act-premium",
+            "context": {"active_subscription": True},
+        }
+        return {"id": case_id, "question": question, "expect": expect}
+
+    tests = {
+        "description": "Answers the standard plan must keep",
+        "cases": [
+            case(
+                "kb-pages-standard", "desktop-setup-kb-pages", {"outcome": "included", "tier": "self-service"}
+            ),
+            case(
+                "install-assistance-standard",
+                "desktop-setup-install-config-assistance",
+                {"outcome": "included"},
+            ),
+        ],
+    }
+    (root / "tests" / "decisions").mkdir(parents=True)
+    (root / "tests" / "decisions" / "examples.json").write_text(dump_json(tests), encoding="utf-8")
+
+
 def setup_git_repository(root: Path) -> None:
     """The project as a git repository with one commit (for ``REV:path`` sides)."""
     import subprocess
@@ -180,6 +211,7 @@ SETUPS: dict[str, Callable[[Path], None]] = {
     "review-workbook": setup_review_workbook,
     "conflict": setup_conflict,
     "review-problems": setup_review_problems,
+    "decision-tests": setup_decision_tests,
 }
 
 

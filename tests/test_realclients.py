@@ -185,7 +185,7 @@ def test_notes_and_comments_written_in_calc_are_kept(
     calc: None, tmp_path: Path, shipped_policy: Path, run_cli: Any
 ) -> None:
     """Finding 2: cell notes are imported as review comments (cell, author, item) and logged once."""
-    policy, workbook, _ = _review(tmp_path, shipped_policy)
+    policy, workbook, doc = _review(tmp_path, shipped_policy)
     before = policy.read_bytes()
     libreoffice(
         workbook,
@@ -198,7 +198,7 @@ def test_notes_and_comments_written_in_calc_are_kept(
             },
             {
                 "do": "add_note",
-                "cell": _cell("desktop-setup-kb-pages", "Id"),
+                "cell": _cell("desktop-setup-kb-pages", "Id (ne pas modifier"),
                 "text": "Cette ligne est-elle encore d'actualité ?",
                 "author": "Me Camille Martin",
             },
@@ -252,7 +252,7 @@ def test_notes_and_comments_written_in_calc_are_kept(
     assert code == 0 and data["comments_recorded"] == 4 and not data["written"]
     assert policy.read_bytes() == before  # the policy is untouched: comments are not the policy
     logged = log.read_text(encoding="utf-8")
-    assert "## notes.xlsx — " in logged and "(export 1.0.0)" in logged
+    assert "## notes.xlsx — " in logged and f"(export {doc['version']})" in logged
     assert (
         "- `Matrice!G3` · `desktop-setup-dialog-errors` · Text (en) · Me Camille Martin · note" in logged
         and "  > Traduction à revoir : « dialog boxes » ?" in logged

@@ -411,3 +411,109 @@ def test_cli_missing_files_and_bad_outputs_are_wrong_input(tmp_path: Path, run_c
     assert _sha256(policy) == before
     # Still usage errors: a workbook that is not .xlsx
     assert run_cli("export-xlsx", str(policy), "-o", str(tmp_path / "r.xlsm")).exit_code == 2
+
+
+def test_request_kinds_condition_effects_and_legal_flags_round_trip_and_land(tmp_path: Path) -> None:
+    """The fields of release format 2 (issue 9) have their columns: unedited they come back byte
+    for byte; edited they land where the schema puts them."""
+    doc = small_policy()
+    doc["request_kinds"] = [
+        {
+            "id": "dialog-error",
+            "name": {"fr": "Erreur", "en": "Error"},
+            "description": {"fr": "Une erreur.", "en": "An error."},
+        },
+        {
+            "id": "usage-help",
+            "name": {"fr": "Aide", "en": "Help"},
+            "description": {"fr": "De l'aide.", "en": "Help."},
+        },
+    ]
+    doc["general_terms"].append(
+        {
+            "id": "customer-caused",
+            "kind": "not-covered",
+            "text": {"fr": "Les erreurs causées par le client.", "en": "Errors the customer caused."},
+            "kinds": ["dialog-error"],
+            "test": {"fact": "new_customer", "op": "eq", "value": False},
+            "provenance": {"page": 1, "line": 8, "column": "intro"},
+        }
+    )
+    setup, onboarding = doc["categories"]
+    procedure = setup["items"][1]
+    setup["items"][1] = {**{k: procedure[k] for k in ("id", "status", "tier")}, "kind": "dialog-error"} | {
+        k: v for k, v in procedure.items() if k not in ("id", "status", "tier")
+    }
+    window = onboarding["conditions"][0]
+    window["when_unmet"] = "not-applicable"
+    window["items"] = ["onboarding-session"]
+    window["provenance"] = window.pop("provenance")
+    policy, workbook = export_to(tmp_path, doc)
+    unedited = run_import(workbook, policy)
+    assert unedited.ok and policy.read_text(encoding="utf-8") == dump_json(doc)
+
+    def change(book: Any) -> None:
+        _set(book, SHEET_MATRIX, "setup-kb", "Type de demande / Request kind", "usage-help")
+        _set(book, SHEET_MATRIX, "setup-network", "Revue juridique / Legal review", "oui")
+        _set(book, SHEET_MATRIX, "setup-procedure", "Type de demande / Request kind", None)
+        _set(book, SHEET_CONDITIONS, "onboarding-window", "Si non remplie / When unmet", "ineligible")
+        _set(book, SHEET_CONDITIONS, "onboarding-window", "Lignes concernées / Items", None)
+        _set(
+            book,
+            SHEET_TERMS,
+            "customer-caused",
+            "Types de demande / Request kinds",
+            "dialog-error, usage-help",
+            key_column=1,
+        )
+        _set(
+            book, SHEET_TERMS, "customer-caused", "Qualifie les lignes / Overrides lines", "oui", key_column=1
+        )
+
+    edit(workbook, change)
+    result = run_import(workbook, policy)
+    assert result.ok, (result.problems, result.conflicts)
+    after = read_json(policy)
+    setup, onboarding = after["categories"]
+    assert list(setup["items"][0]) == ["id", "status", "tier", "kind", "text", "provenance"]
+    assert setup["items"][0]["kind"] == "usage-help"
+    assert "kind" not in setup["items"][1]
+    assert setup["items"][2]["legal_review"] is True
+    condition = onboarding["conditions"][0]
+    assert condition["when_unmet"] == "ineligible" and "items" not in condition
+    term = after["general_terms"][-1]
+    assert term["kinds"] == ["dialog-error", "usage-help"] and term["overrides_lines"] is True
+    assert list(term) == ["id", "kind", "text", "kinds", "test", "overrides_lines", "provenance"]
+    rules = {change.rule for change in result.diff().changes}
+    assert {
+        "item-kind-changed",
+        "condition-effect-hardened",
+        "condition-scope-widened",
+        "restriction-widened",
+    } <= rules
+
+
+def test_unknown_request_kind_and_bad_flag_are_located(tmp_path: Path) -> None:
+    doc = small_policy()
+    doc["request_kinds"] = [
+        {
+            "id": "dialog-error",
+            "name": {"fr": "Erreur", "en": "Error"},
+            "description": {"fr": "Une erreur.", "en": "An error."},
+        }
+    ]
+    policy, workbook = export_to(tmp_path, doc)
+
+    def change(book: Any) -> None:
+        _set(book, SHEET_MATRIX, "setup-kb", "Type de demande / Request kind", "phone-call")
+        _set(book, SHEET_MATRIX, "setup-procedure", "Revue juridique / Legal review", "peut-être")
+
+    edit(workbook, change)
+    result = run_import(workbook, policy, dry_run=True)
+    assert not result.ok
+    messages = [f"{p.cell}: {p.message}" for p in result.problems]
+    assert (
+        "Matrice!S2: unknown value 'phone-call' for 'Type de demande / Request kind' (expected one of: dialog-error)"
+        in messages
+    ), messages
+    assert any("expected 'oui' (yes) or an empty cell" in m for m in messages), messages

@@ -59,7 +59,7 @@ def test_workbook_layout_for_a_lawyer(tmp_path: Path) -> None:
     assert book.sheetnames[0] == "Lisez-moi"
     assert book[SHEET_LISTS].sheet_state == "hidden" and book[SHEET_META].sheet_state == "hidden"
     matrix = book[SHEET_MATRIX]
-    assert matrix.freeze_panes == "D2" and matrix.auto_filter.ref == "A1:R7"
+    assert matrix.freeze_panes == "D2" and matrix.auto_filter.ref == "A1:T7"
     # No sheet protection: LibreOffice refuses to sort or filter a protected sheet's locked cells.
     assert not matrix.protection.sheet
     row = find_row(matrix, "setup-kb")
@@ -289,6 +289,8 @@ def test_reviewer_text_lands_normalised(tmp_path: Path, text: str, nfd: bool, cr
     if not document_findings(expected):
         assert result.ok, (result.problems, result.conflicts)
         assert result.new == expected
+    else:  # a text the policy cannot hold (invisible characters...): refused, by its cell
+        assert not result.ok and all(problem.cell for problem in result.problems), result.problems
 
 
 # --------------------------------------------------------------------------- LibreOffice

@@ -35,7 +35,7 @@ COMPILED_SCHEMA_ID = "https://support-scope.example/schema/compiled-ruleset.sche
 SUPPORTED_FORMATS = (FORMAT,)  # what a service can decide with
 # Formats whose embedded policy diff and check can read: releases are immutable, and an old
 # release stays the OLD side of a diff after the compiler moved to a new format.
-POLICY_FORMATS = (1,)
+POLICY_FORMATS = (1, FORMAT)
 _MEMBERS = ("$schema", "compiled", "manifest", "policy")
 _POLICY_MEMBER = b',"policy":'
 _MANIFEST_MEMBER = b'"manifest":'
@@ -118,6 +118,12 @@ def check_format(
 ) -> None:
     """Refuse a format not in ``formats``; by type as well as value (``true == 1`` in Python)."""
     found = manifest.get("format")
+    if type(found) is int and found in POLICY_FORMATS and found not in formats:
+        raise ReleaseError(
+            f"{display}: release format {found} is an older format (no request kinds, precedence or condition "
+            f"effects): this version decides only with format {', '.join(map(str, formats))}; compile the policy "
+            "again (`support-scope compile`), or cut a new release (`support-scope release`)"
+        )
     if type(found) is not int or found not in formats:
         shown = json.dumps(found) if found is not None else "none"
         newer = isinstance(found, int) and not isinstance(found, bool) and found > max(formats)

@@ -15,10 +15,12 @@ from typing import TypedDict
 from support_scope.model.vocab import (
     BillingKind,
     Column,
+    ConditionFailure,
     FactType,
     NoteCause,
     NoteKind,
     Op,
+    PrecedenceStep,
     Status,
     TermKind,
 )
@@ -84,7 +86,11 @@ class _ConditionRequired(TypedDict):
 
 
 class Condition(_ConditionRequired, total=False):
+    when_unmet: ConditionFailure
+    term: str
+    items: list[str]
     source_note: LangMap
+    legal_review: bool
 
 
 class _SourceRequired(TypedDict):
@@ -94,6 +100,7 @@ class _SourceRequired(TypedDict):
 
 class Source(_SourceRequired, total=False):
     title: LangMap
+    source_note: LangMap
 
 
 class _ProductRequired(TypedDict):
@@ -124,7 +131,9 @@ class _GrantRequired(TypedDict):
 
 
 class Grant(_GrantRequired, total=False):
+    kinds: list[str]
     source_note: LangMap
+    legal_review: bool
 
 
 class _TierRequired(TypedDict):
@@ -188,10 +197,37 @@ class _GeneralTermRequired(TypedDict):
 
 
 class GeneralTerm(_GeneralTermRequired, total=False):
+    kinds: list[str]
+    test: Expression
+    overrides_lines: bool
     limits: Limits
     billing: Billing
     referrals: list[str]
     source_note: LangMap
+    legal_review: bool
+
+
+class _RequestKindRequired(TypedDict):
+    id: str
+    name: LangMap
+    description: LangMap
+
+
+class RequestKind(_RequestKindRequired, total=False):
+    provenance: Provenance
+    source_note: LangMap
+    legal_review: bool
+
+
+class _PrecedenceRequired(TypedDict):
+    order: list[PrecedenceStep]
+    text: LangMap
+
+
+class Precedence(_PrecedenceRequired, total=False):
+    provenance: Provenance
+    source_note: LangMap
+    legal_review: bool
 
 
 class See(TypedDict):
@@ -208,11 +244,13 @@ class _ItemRequired(TypedDict):
 
 class Item(_ItemRequired, total=False):
     tier: str
+    kind: str
     group: str
     referrals: list[str]
     billing: Billing
     see: See
     source_note: LangMap
+    legal_review: bool
 
 
 class _NoteRequired(TypedDict):
@@ -225,7 +263,13 @@ class _NoteRequired(TypedDict):
 class Note(_NoteRequired, total=False):
     cause: NoteCause
     tier: str
+    test: Expression
+    items: list[str]
+    kinds: list[str]
+    referrals: list[str]
+    excludes_unlisted: bool
     source_note: LangMap
+    legal_review: bool
 
 
 class _GroupRequired(TypedDict):
@@ -251,6 +295,7 @@ class Category(_CategoryRequired, total=False):
     groups: list[Group]
     notes: list[Note]
     source_note: LangMap
+    legal_review: bool
 
 
 class _PolicyRequired(TypedDict):
@@ -268,7 +313,11 @@ class _PolicyRequired(TypedDict):
     categories: list[Category]
 
 
-_PolicyOptional = TypedDict("_PolicyOptional", {"$schema": str, "source": Source}, total=False)
+_PolicyOptional = TypedDict(
+    "_PolicyOptional",
+    {"$schema": str, "source": Source, "request_kinds": list[RequestKind], "precedence": Precedence},
+    total=False,
+)
 
 
 class Policy(_PolicyRequired, _PolicyOptional):

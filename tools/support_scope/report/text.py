@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from support_scope.changes.result import Diff
     from support_scope.changes.rules import Rule
     from support_scope.consume.values import DecisionAnswer, FindAnswer
+    from support_scope.decisiontests.result import DecisionTestReport
     from support_scope.problems import ValidationReport
     from support_scope.versions.gate import CheckReport
     from support_scope.versions.release import ReleaseOutcome
@@ -49,10 +50,14 @@ class TextReporter(Reporter):
                 "unverified": f"not compared: its latest release {status.latest_release} is damaged",
             }[status.state]
             lines.append(f"{status.policy_id} {status.version}: {detail}")
+        for tests in report.decision_tests:
+            lines.append(f"{tests.summary()}; {tests.coverage}")
         if report.ok:
+            cases = sum(len(tests.results) for tests in report.decision_tests)
             lines.append(
                 f"ok: {_plural(len(report.policies), 'policy', 'policies')}, "
                 f"{_plural(report.releases_verified, 'release')} verified"
+                + (f", {_plural(cases, 'decision test')} passed" if report.decision_tests else "")
             )
         else:
             lines.append(f"check failed: {_plural(len(report.problems), 'problem')}")
@@ -100,6 +105,17 @@ class TextReporter(Reporter):
 
     def matches(self, answer: FindAnswer) -> str:
         return "\n".join(find_lines(answer, self.lang)) + "\n"
+
+    def decision_tests(self, report: DecisionTestReport) -> str:
+        lines = [str(problem) for problem in report.all_problems]
+        lines.append(report.summary())
+        if report.coverage is not None:
+            lines.append(str(report.coverage))
+        if report.ok:
+            lines.append(f"ok: {_plural(len(report.results), 'case')} passed")
+        else:
+            lines.append(f"decision tests failed: {_plural(len(report.all_problems), 'problem')}")
+        return "\n".join(lines) + "\n"
 
     def release(self, outcome: ReleaseOutcome) -> str:
         plan = outcome.plan

@@ -21,7 +21,7 @@ from typing import Any
 from support_scope.model.conditions import MAX_DEPTH, depth
 from support_scope.model.paths import JsonPath, render_path
 from support_scope.model.tiers import reachable
-from support_scope.model.walk import Entity, entities, language_maps, records
+from support_scope.model.walk import ELIGIBILITY, Entity, entities, language_maps, records
 from support_scope.validate.findings import Finding
 
 EXCEL_CELL_LIMIT = 32767
@@ -35,6 +35,7 @@ _ID_KINDS = {
     "plan": "plan",
     "fact": "fact",
     "referral": "referral",
+    "request_kind": "request kind",
     "term": "general term",
     "category": "category",
     "condition": "condition",
@@ -72,14 +73,23 @@ class _Check:
         self.declared = languages or ["fr"]
         self.findings: list[Finding] = []
         self.first: dict[str, dict[str, JsonPath]] = {kind: {} for kind in _ID_KINDS}
-        ids = {key: _ids(document, key) for key in ("tiers", "plans", "referrals", "categories")}
+        ids = {
+            key: _ids(document, key) for key in ("tiers", "plans", "referrals", "categories", "request_kinds")
+        }
         self.tiers, self.referrals, self.categories = ids["tiers"], ids["referrals"], ids["categories"]
+        self.kinds = ids["request_kinds"]
+        self.terms: dict[str, object] = {}  # general term id -> its kind
+        for _, term in records(document, "general_terms"):
+            if isinstance(term.get("id"), str):
+                self.terms.setdefault(term["id"], term.get("kind"))
         self.facts: dict[str, object] = {}
         for _, fact in records(document, "facts"):
             if isinstance(fact.get("id"), str):
                 self.facts.setdefault(fact["id"], fact.get("type"))
         self.items: dict[str, dict[str, dict[str, Any]]] = {}  # category -> item id -> item
+        self.notes: dict[str, dict[str, object]] = {}  # category -> note id -> its kind
         self.references: list[tuple[JsonPath, dict[str, Any]]] = []  # every item's `see`
+        self.scoped: list[tuple[Entity, str]] = []  # conditions and notes naming items of their category
 
     def add(self, path: JsonPath, message: str, rule: str) -> None:
         self.findings.append(Finding(path, message, rule))
@@ -88,12 +98,13 @@ class _Check:
         handlers = {
             "fact": self.fact,
             "tier": self.tier,
+            "grant": self.grant,
             "plan": self.plan,
             "term": self.term,
             "condition": self.condition,
             "category": self.category,
             "group": self.tier_of,
-            "note": self.tier_of,
+            "note": self.note,
             "item": self.item,
         }
         for entity in entities(self.doc):
@@ -103,6 +114,8 @@ class _Check:
                 handler(entity)
         for path, see in self.references:
             self.see(path, see)
+        for entity, name in self.scoped:
+            self.named_items(entity, name)
         for path, language_map, _ in language_maps(self.doc):
             self.language_map(path, language_map)
 
@@ -160,11 +173,58 @@ class _Check:
     def plan(self, entity: Entity) -> None:
         self.reference((*entity.path, "tier"), entity.record.get("tier"), self.tiers, "tier")
 
+    def kind_list(self, path: JsonPath, values: object) -> None:
+        for index, value in enumerate(_list(values)):
+            self.reference((*path, index), value, self.kinds, "request kind")
+
+    def grant(self, entity: Entity) -> None:
+        self.kind_list((*entity.path, "kinds"), entity.record.get("kinds"))
+
     def term(self, entity: Entity) -> None:
-        self.referral_list((*entity.path, "referrals"), entity.record.get("referrals"))
+        record = entity.record
+        self.referral_list((*entity.path, "referrals"), record.get("referrals"))
+        self.kind_list((*entity.path, "kinds"), record.get("kinds"))
+        kind = record.get("kind")
+        for name, kinds in (
+            ("test", ("not-covered",)),
+            ("overrides_lines", ("not-covered",)),
+            ("kinds", ("not-covered", "referral")),
+        ):
+            if name in record and kind not in kinds:
+                self.add(
+                    (*entity.path, name),
+                    f"only a {' or '.join(kinds)} term has {name!r} (this one is {kind!r})",
+                    "term-field",
+                )
+        if "test" in record:
+            self.test((*entity.path, "test"), record["test"])
 
     def tier_of(self, entity: Entity) -> None:
         self.reference((*entity.path, "tier"), entity.record.get("tier"), self.tiers, "tier")
+
+    def note(self, entity: Entity) -> None:
+        self.tier_of(entity)
+        record = entity.record
+        kind = record.get("kind")
+        for name, wanted in (
+            ("test", "resolution-rule"),
+            ("items", "resolution-rule"),
+            ("kinds", "resolution-rule"),
+            ("referrals", "resolution-rule"),
+            ("excludes_unlisted", "scope-note"),
+        ):
+            if name in record and kind != wanted:
+                self.add(
+                    (*entity.path, name),
+                    f"only a {wanted} note has {name!r} (this one is {kind!r})",
+                    "note-field",
+                )
+        self.kind_list((*entity.path, "kinds"), record.get("kinds"))
+        self.referral_list((*entity.path, "referrals"), record.get("referrals"))
+        if "test" in record:
+            self.test((*entity.path, "test"), record["test"])
+        if "items" in record:
+            self.scoped.append((entity, "items"))
 
     def category(self, entity: Entity) -> None:
         record = entity.record
@@ -192,10 +252,15 @@ class _Check:
                     seen_texts[key] = index
         if entity.id is not None:
             self.items.setdefault(entity.id, items)
+            self.notes.setdefault(
+                entity.id,
+                {n["id"]: n.get("kind") for _, n in records(record, "notes") if isinstance(n.get("id"), str)},
+            )
 
     def item(self, entity: Entity) -> None:
         record = entity.record
         self.reference((*entity.path, "tier"), record.get("tier"), self.tiers, "tier")
+        self.reference((*entity.path, "kind"), record.get("kind"), self.kinds, "request kind")
         self.referral_list((*entity.path, "referrals"), record.get("referrals"))
         see = record.get("see")
         if isinstance(see, dict):
@@ -228,8 +293,80 @@ class _Check:
     # conditions
 
     def condition(self, entity: Entity) -> None:
-        test = entity.record.get("test")
-        path: JsonPath = (*entity.path, "test")
+        record = entity.record
+        self.test((*entity.path, "test"), record.get("test"))
+        failure = record.get("when_unmet", "ineligible")
+        if entity.owner == ELIGIBILITY:
+            for name in ("items", "term"):
+                if name in record:
+                    self.add(
+                        (*entity.path, name), f"an eligibility condition has no {name!r}", "condition-field"
+                    )
+            if failure != "ineligible":
+                self.add(
+                    (*entity.path, "when_unmet"),
+                    f"an eligibility condition makes a request ineligible when unmet, not {failure!r}",
+                    "condition-field",
+                )
+            return
+        term = record.get("term")
+        if failure == "not-covered" and term is None:
+            self.add(
+                (*entity.path, "when_unmet"),
+                "a not-covered condition names the term that answers when it fails ('term')",
+                "condition-field",
+            )
+        elif failure != "not-covered" and term is not None:
+            self.add(
+                (*entity.path, "term"),
+                f"only a not-covered condition names a term (this one is {failure!r})",
+                "condition-field",
+            )
+        elif isinstance(term, str):
+            notes = self.notes_of(entity.owner)
+            if self.terms.get(term) != "not-covered" and notes.get(term) != "resolution-rule":
+                known = sorted(t for t, k in self.terms.items() if k == "not-covered")
+                known += sorted(n for n, k in notes.items() if k == "resolution-rule")
+                self.add(
+                    (*entity.path, "term"),
+                    f"unknown not-covered term {term!r} (known: {', '.join(known) or 'none declared'}): "
+                    "a general term of kind not-covered, or a resolution-rule note of this category",
+                    "unknown-term",
+                )
+        if "items" in record:
+            self.scoped.append((entity, "items"))
+
+    def notes_of(self, category: str | None) -> dict[str, object]:
+        """The notes of a category (by id, with their kind), read from the document when not yet seen."""
+        if category is None:
+            return {}
+        found = self.notes.get(category)
+        if found is None:
+            for _, record in records(self.doc, "categories"):
+                if record.get("id") == category:
+                    return {
+                        n["id"]: n.get("kind")
+                        for _, n in records(record, "notes")
+                        if isinstance(n.get("id"), str)
+                    }
+            return {}
+        return found
+
+    def named_items(self, entity: Entity, name: str) -> None:
+        """The items a condition or note names must be items of its category (an excluded one is
+        never restricted: conditions and resolution rules apply to included lines only)."""
+        items = self.items.get(str(entity.owner), {})
+        for index, item_id in enumerate(_list(entity.record.get(name))):
+            if not isinstance(item_id, str):
+                continue
+            if item_id not in items:
+                self.add(
+                    (*entity.path, name, index),
+                    f"no item {item_id!r} in category {entity.owner!r}",
+                    "unknown-item",
+                )
+
+    def test(self, path: JsonPath, test: object) -> None:
         if depth(test) > MAX_DEPTH:
             # Deeper tests are refused whole: walking them is what would exhaust the stack.
             self.add(path, f"the test nests deeper than {MAX_DEPTH} levels of all/any/not", "condition-depth")

@@ -27,11 +27,51 @@ def fast_validator(schema_name: str = POLICY_SCHEMA) -> Callable[[Any], Any]:
 
     Cached per schema. It only says valid or not; jsonschema reports every error.
     """
+    return compiled_validator(_fast_schema(load_schema(schema_name)))
+
+
+def compiled_validator(schema: dict[str, Any]) -> Callable[[Any], Any]:
+    """fastjsonschema's validator of ``schema``, its generated code kept in the cache on disk.
+
+    Generating and compiling the code of the policy schema's validator takes some 0.3 s, more
+    than checking the shipped policy with it; a command run on every commit (`check` in a
+    pre-commit hook) pays it once (:mod:`support_scope.fileio.cache`). The entry is named by
+    the schema, fastjsonschema's version and Python's bytecode magic number.
+    """
+    import hashlib
+    import importlib.util
+    import marshal
+
     import fastjsonschema
 
-    schema = _fast_schema(load_schema(schema_name))
-    validate: Callable[[Any], Any] = fastjsonschema.compile(schema, use_default=False, use_formats=False)
-    return validate
+    from support_scope.fileio.cache import read_cached, write_cached
+    from support_scope.fileio.jsonfile import canonical_json
+
+    key = hashlib.sha256(
+        canonical_json(schema) + fastjsonschema.VERSION.encode() + importlib.util.MAGIC_NUMBER
+    ).hexdigest()[:32]
+    name = f"validator-{key}.marshal"
+    cached = read_cached(name)
+    code = None
+    if cached is not None:
+        try:
+            code = marshal.loads(cached)
+        except (ValueError, EOFError, TypeError):
+            code = None
+    if code is None:
+        source = fastjsonschema.compile_to_code(schema, use_default=False, use_formats=False)
+        code = compile(source, "<fastjsonschema validator>", "exec")
+        write_cached(name, marshal.dumps(code))
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)
+    # The root's function is the first defined (fastjsonschema.compile picks it by the same name).
+    root = next(
+        (value for key, value in namespace.items() if key.startswith("validate") and callable(value)), None
+    )
+    if root is None:  # not the code expected: compile it the ordinary way
+        validate: Callable[[Any], Any] = fastjsonschema.compile(schema, use_default=False, use_formats=False)
+        return validate
+    return root  # type: ignore[no-any-return]
 
 
 def _fast_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -137,7 +177,6 @@ class _SplitValidators:
 
 @cache
 def _split_validators() -> _SplitValidators:
-    import fastjsonschema
     from jsonschema import Draft202012Validator
 
     schema = load_schema(POLICY_SCHEMA)
@@ -146,7 +185,7 @@ def _split_validators() -> _SplitValidators:
     per_category = outline["properties"]["categories"].pop("items")
     # The same $id and $defs, so that the category's references resolve as in the whole schema.
     category = {key: schema[key] for key in ("$schema", "$id", "$defs")} | per_category
-    fast = fastjsonschema.compile(_fast_schema(category), use_default=False, use_formats=False)
+    fast = compiled_validator(_fast_schema(category))
     return _SplitValidators(Draft202012Validator(outline), Draft202012Validator(category), fast)
 
 
@@ -201,6 +240,30 @@ def schema_findings(document: Any) -> list[Finding]:
     findings: dict[tuple[JsonPath, str], Finding] = {}
     for path, message in _schema_errors(document):
         # A language tag matches both `properties` and `patternProperties`: report it once.
+        findings.setdefault((path, message), Finding(path, message, "schema"))
+    return sorted(findings.values(), key=lambda f: (path_key(f.path), f.message))
+
+
+@cache
+def _full_validator(schema_name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load_schema(schema_name))
+
+
+def findings_against(schema_name: str, document: Any) -> list[Finding]:
+    """Every violation of ``document`` against the shipped schema ``schema_name`` (none when it is
+    valid), with the messages :func:`schema_findings` gives: the fast validator first, jsonschema
+    only for an invalid document."""
+    import fastjsonschema
+
+    try:
+        fast_validator(schema_name)(document)
+        return []
+    except (fastjsonschema.JsonSchemaValueException, RecursionError):
+        pass
+    findings: dict[tuple[JsonPath, str], Finding] = {}
+    for path, message in _errors(_full_validator(schema_name), document, ()):
         findings.setdefault((path, message), Finding(path, message, "schema"))
     return sorted(findings.values(), key=lambda f: (path_key(f.path), f.message))
 

@@ -89,7 +89,7 @@ def plan_release(
     from support_scope.compile.compiler import compile_policy, release_bytes
 
     name = display or str(policy_path)
-    text = read_text(policy_path, name)
+    text = read_text(policy_path, name, "policy file")
     document = parse_json(text, name)
     if not isinstance(document, dict) or not isinstance(document.get("id"), str):
         raise PolicyError(f"{name}: not a policy (a JSON object with an id)")

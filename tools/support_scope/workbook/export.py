@@ -12,7 +12,7 @@ from typing import Any
 from support_scope import __version__
 from support_scope.errors import InputError
 from support_scope.fileio.jsonfile import paused_gc
-from support_scope.model.vocab import BILLING_KINDS, TERM_KINDS
+from support_scope.model.vocab import BILLING_KINDS, CONDITION_FAILURES, TERM_KINDS
 from support_scope.workbook.layout import (
     FORMAT,
     ROW_STATUSES,
@@ -167,7 +167,7 @@ class _Writer:
             dimension.alignment = Alignment(wrap_text=True, vertical="top")
             if not column.numeric:
                 dimension.number_format = "@"
-            if column.choices:
+            if column.choices and self._lists_content[column.choices][1]:  # an empty list: free text
                 validation = DataValidation(
                     type="list",
                     formula1=self._list_ranges[column.choices],
@@ -268,6 +268,8 @@ class _Writer:
             "categories": ("C", [category["id"] for category in self.doc["categories"]]),
             "billing": ("D", list(BILLING_KINDS)),
             "term_kinds": ("E", list(TERM_KINDS)),
+            "request_kinds": ("F", [kind["id"] for kind in self.doc.get("request_kinds", ())]),
+            "failures": ("G", list(CONDITION_FAILURES)),
         }
 
     def _plain_rows(self, records: Iterator[tuple[Value, ...]]) -> Iterator[str]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from support_scope.errors import InputError, WorkbookError
 from support_scope.fileio.atomic import write_atomic
-from support_scope.fileio.jsonfile import dump_json, paused_gc, read_json, read_text
+from support_scope.fileio.jsonfile import dump_json, parse_json, paused_gc, read_text
 from support_scope.workbook.layout import EDITABLE, SHEET_LISTS, SHEET_MATRIX, SHEET_META, tables
 from support_scope.workbook.merge import Merge, ReviewSource
 from support_scope.workbook.order import out_of_order
@@ -137,7 +137,8 @@ def _import(
     display = workbook_display or str(workbook)
     policy_name = policy_display or str(policy)
     result = ImportResult(display, policy_name, dry_run=dry_run, lang=lang, review_log=str(log))
-    current = read_json(policy, policy_name)
+    current_text = read_text(policy, policy_name, "policy file")
+    current = parse_json(current_text, policy_name)
     if not isinstance(current, dict):
         raise InputError(
             f"{policy_name}: not a policy document (a JSON object); run `support-scope validate`"
@@ -150,19 +151,23 @@ def _import(
                 f"{display}: the workbook is for policy {meta.policy_id!r}, not {current.get('id')!r} ({policy_name})"
             )
         result.exported_version = meta.version
+        result.old_text = current_text
         result.stale = snapshot_digest(current) != meta.digest
         layout = tables(meta.languages)
         try:
             tiers = {tier["id"] for tier in current["tiers"]}
             categories = {category["id"] for category in current["categories"]}
             languages = tuple(current["languages"])
+            kinds = {kind["id"] for kind in current.get("request_kinds", ())}
         except (KeyError, TypeError) as e:
             if _refuse_invalid_policy(result, current, policy, policy_name):
                 return result
             raise InputError(
                 f"{policy_name}: the policy is not valid ({type(e).__name__}: {e}); run `support-scope validate`"
             ) from e
-        reader = _Reader(display, layout, tiers, categories, meta.checksums, lang, languages)
+        reader = _Reader(
+            display, layout, tiers, categories, meta.checksums, lang=lang, languages=languages, kinds=kinds
+        )
         rows: dict[str, list[SheetRow]] = {}
         for name in EDITABLE:
             if name not in book.sheets:

@@ -24,8 +24,9 @@ from support_scope.model.conditions import ConditionSyntaxError, format_expressi
 from support_scope.model.vocab import STATUSES
 from support_scope.model.walk import ELIGIBILITY
 
-# 2: the matrix shows each category's title beside its id, text columns are formatted as Text.
-FORMAT = "support-scope-workbook/2"
+# 2: request kinds, condition effects and scopes, legal-review flags; 3: the matrix shows each
+# category's title beside its id, text columns are formatted as Text.
+FORMAT = "support-scope-workbook/3"
 
 SHEET_README = "Lisez-moi"
 SHEET_MATRIX = "Matrice"
@@ -56,6 +57,16 @@ def parse_ids(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
 
 
+FLAG_TRUE = "oui"  # how a flag cell (legal_review, overrides_lines) shows true; empty is false
+_FLAG_WORDS = {"oui", "yes", "true", "vrai", "x", "1"}
+
+
+def parse_flag(text: str) -> bool:
+    if text.strip().casefold() in _FLAG_WORDS:
+        return True
+    raise SyntaxProblem("expected 'oui' (yes) or an empty cell")
+
+
 def format_see(see: dict[str, Any]) -> str:
     return f"{see['category']}: {format_ids(see['items'])}"
 
@@ -76,7 +87,8 @@ class Column:
 
     ``key`` names the field: a dotted path into the entity (``text.fr``, ``billing.kind``), or
     one of the special keys ``id``, ``scope``, ``category``, ``comment``, ``conditions``.
-    ``kind`` says how a cell's text maps to the value: text, int, ids, see, test.
+    ``kind`` says how a cell's text maps to the value: text, int, ids, see, test, flag (``oui``
+    for true, empty for absent).
     """
 
     key: str
@@ -140,6 +152,7 @@ def _lang(key: str, french: str, english: str, languages: list[str], width: int)
 
 
 _ID = Column("id", "Id (ne pas modifier / do not edit)", 26, locked=True)
+_LEGAL = Column("legal_review", "Revue juridique / Legal review", 12, kind="flag")
 _COMMENT = Column("comment", "Commentaire du relecteur / Reviewer comment", 40)
 
 
@@ -182,6 +195,9 @@ def tables(languages: list[str]) -> dict[str, Table]:
             *_billing(ordered),
             *_lang("source_note", "Note de source", "Source note", ordered, 40),
             _COMMENT,
+            # Added after the comment column (format 2), so that the columns before keep their letters.
+            Column("kind", "Type de demande / Request kind", 16, choices="request_kinds"),
+            _LEGAL,
         ),
         printed=("category_title", f"text.{ordered[-1]}"),
     )
@@ -192,6 +208,7 @@ def tables(languages: list[str]) -> dict[str, Table]:
             *_lang("title", "Titre", "Title", ordered, 50),
             *_lang("source_note", "Note de source", "Source note", ordered, 50),
             _COMMENT,
+            _LEGAL,
         ),
     )
     conditions = Table(
@@ -203,6 +220,10 @@ def tables(languages: list[str]) -> dict[str, Table]:
             Column("test", "Test", 40, kind="test"),
             *_lang("source_note", "Note de source", "Source note", ordered, 40),
             _COMMENT,
+            Column("when_unmet", "Si non remplie / When unmet", 16, choices="failures"),
+            Column("term", "Terme qui répond / Term that answers", 24),
+            Column("items", "Lignes concernées / Items", 30, kind="ids"),
+            _LEGAL,
         ),
     )
     terms = Table(
@@ -217,6 +238,10 @@ def tables(languages: list[str]) -> dict[str, Table]:
             *_billing(ordered),
             *_lang("source_note", "Note de source", "Source note", ordered, 40),
             _COMMENT,
+            Column("kinds", "Types de demande / Request kinds", 22, kind="ids"),
+            Column("test", "Test", 30, kind="test"),
+            Column("overrides_lines", "Qualifie les lignes / Overrides lines", 12, kind="flag"),
+            _LEGAL,
         ),
     )
     return {table.sheet: table for table in (matrix, categories, conditions, terms)}
@@ -246,6 +271,8 @@ def cell_value(column: Column, raw: Any) -> Value:
         return format_expression(raw)
     if column.kind == "int":
         return int(raw)
+    if column.kind == "flag":
+        return FLAG_TRUE if raw is True else None
     # A spreadsheet keeps line ends as \n: show them so, as the import reads them back.
     return str(raw).replace("\r\n", "\n").replace("\r", "\n")
 
@@ -289,8 +316,8 @@ def sheet_rows(document: dict[str, Any], layout: dict[str, Table], name: str) ->
     table = layout[name]
     if name == SHEET_MATRIX:
         for category in document["categories"]:
-            info = matrix_info(category)
             for item in category["items"]:
+                info = matrix_info(category, item["id"])
                 yield _entity_row(table, item["id"], item, {"category": category["id"], **info})
     elif name == SHEET_CATEGORIES:
         for category in document["categories"]:
@@ -313,23 +340,25 @@ def row_counts(document: dict[str, Any]) -> dict[str, int]:
     }
 
 
-def matrix_info(category: dict[str, Any]) -> dict[str, Value]:
-    """What the matrix's read-only columns show for the items of ``category``: its title (in
-    French, the authoritative language) and its conditions."""
+def matrix_info(category: dict[str, Any], item_id: str | None) -> dict[str, Value]:
+    """What the matrix's read-only columns show for item ``item_id`` of ``category``: the
+    category's title (in French, the authoritative language) and the conditions that apply."""
     return {
         "category_title": cell_value(_TITLE, category["title"]["fr"]),
-        "conditions": conditions_shown(category),
+        "conditions": conditions_shown(category, item_id),
     }
 
 
 _TITLE = Column("category_title", "", 0)
 
 
-def conditions_shown(category: dict[str, Any]) -> str | None:
-    """What the matrix's read-only conditions column shows for the items of ``category``."""
+def conditions_shown(category: dict[str, Any], item_id: str | None) -> str | None:
+    """What the matrix's read-only conditions column shows for item ``item_id`` of ``category``:
+    the category's conditions that apply to it (those naming no items, and those naming it)."""
     shown = "\n".join(
         f"{condition['id']}: {format_expression(condition['test'])}"
         for condition in category.get("conditions", [])
+        if "items" not in condition or item_id in condition["items"]
     )
     return shown or None
 

@@ -256,19 +256,19 @@ class Merge:
             if not row.touched:
                 continue  # untouched: whatever the policy says now stays
             if name == SHEET_MATRIX:
-                self._read_only(table, row, base[key][1])
+                self._read_only(table, row, base[key][1], key)
             self._fields(table, key, row, base[key], current.get(key))
             if name == SHEET_MATRIX and key in self.doc.entities[SHEET_MATRIX]:
                 self._status_and_tier(table, key, row, base[key])
         for row in self.new_rows[name]:
             self._new(table, row)
 
-    def _read_only(self, table: Table, row: SheetRow, category_id: str | None) -> None:
+    def _read_only(self, table: Table, row: SheetRow, category_id: str | None, key: str) -> None:
         """The matrix's read-only columns must show what they showed at export."""
         category = self.base_entities[SHEET_CATEGORIES].get(str(category_id))
         if category is None:
             return
-        exported = matrix_info(category[0])
+        exported = matrix_info(category[0], key)
         for column in table.columns:
             if (
                 column.info

@@ -14,7 +14,7 @@ from typing import Any
 
 from support_scope.errors import WorkbookError
 from support_scope.model.conditions import parse_expression
-from support_scope.model.vocab import BILLING_KINDS, TERM_KINDS
+from support_scope.model.vocab import BILLING_KINDS, CONDITION_FAILURES, TERM_KINDS
 from support_scope.problems import Problem
 from support_scope.workbook.layout import (
     DELETED,
@@ -31,6 +31,7 @@ from support_scope.workbook.layout import (
     Value,
     checksum,
     condition_key,
+    parse_flag,
     parse_ids,
     parse_see,
 )
@@ -112,6 +113,7 @@ class _Reader:
         checksums: dict[str, dict[str, str]],
         lang: str = "fr",
         languages: tuple[str, ...] = ("fr",),
+        kinds: set[str] | None = None,
     ) -> None:
         self.display = display
         self.checksums = checksums
@@ -120,6 +122,7 @@ class _Reader:
         self.categories = categories
         self.lang = lang
         self.languages = languages
+        self.kinds = kinds or set()
         self.problems: list[Problem] = []
         self.comments: list[Comment] = []
         self.flagged: set[str] = set()  # the cells a problem names
@@ -399,8 +402,10 @@ class _Reader:
                 return parse_see(text)
             if column.kind == "test":
                 return parse_expression(text)
+            if column.kind == "flag":
+                return parse_flag(text)
         except SyntaxProblem as e:
-            why = self.say("see-syntax") if column.kind == "see" else str(e)
+            why = {"see": self.say("see-syntax"), "flag": self.say("flag-syntax")}.get(column.kind, str(e))
             self.problem(coordinate, self.say("cell-syntax", text=self.quote(text), why=why), "cell-syntax")
             return None
         allowed: Collection[str] | None = {
@@ -409,6 +414,8 @@ class _Reader:
             "term_kinds": TERM_KINDS,
             "tiers": self.tiers,
             "categories": self.categories,
+            "request_kinds": self.kinds,
+            "failures": CONDITION_FAILURES,
         }.get(column.choices or "")
         if allowed is not None and text not in allowed:
             message = self.say(

@@ -31,12 +31,12 @@ def readme(document: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         ("LES FEUILLES", "THE SHEETS"),
         (
-            "Matrice : une ligne par service (catégorie et son titre, id, statut, niveau, textes, groupe, renvois, facturation, notes de source, commentaire).",
-            "Matrice: one row per service (category and its title, id, status, tier, texts, group, referrals, billing, source notes, comment).",
+            "Matrice : une ligne par service (catégorie et son titre, id, statut, niveau, textes, groupe, renvois, facturation, notes de source, commentaire ; après le commentaire : type de demande, revue juridique).",
+            "Matrice: one row per service (category and its title, id, status, tier, texts, group, referrals, billing, source notes, comment; after the comment: request kind, legal review).",
         ),
         (
-            "Catégories : les titres des catégories. Conditions : les conditions des catégories et de l'éligibilité. Termes : les conditions générales.",
-            "Catégories: the category titles. Conditions: the conditions of the categories and of eligibility. Termes: the general terms.",
+            "Catégories : les titres des catégories. Conditions : les conditions des catégories et de l'éligibilité (avec ce que leur échec signifie et les lignes qu'elles concernent). Termes : les conditions générales (avec les types de demande qu'elles concernent et leur test).",
+            "Catégories: the category titles. Conditions: the conditions of the categories and of eligibility (with what their failure means and the lines they concern). Termes: the general terms (with the request kinds they concern and their test).",
         ),
         ("CE QU'IL NE FAUT PAS TOUCHER", "WHAT NOT TO TOUCH"),
         (
@@ -149,8 +149,8 @@ def readme_glossary(document: dict[str, Any]) -> list[tuple[str, str]]:
             "Group: the id of the source's lead-in sentence under which the service is listed (e.g. 'Installation and setup advice, including:'); optional.",
         ),
         (
-            "Conditions de la catégorie (lecture seule) : les conditions que le client doit remplir pour toute la catégorie ; elles se modifient sur la feuille Conditions.",
-            "Category conditions (read only): the conditions a customer must meet for the whole category; they are edited on the Conditions sheet.",
+            "Conditions de la catégorie (lecture seule) : les conditions de la catégorie qui s'appliquent à la ligne (toutes les lignes, ou celles que la condition nomme) ; elles se modifient sur la feuille Conditions (colonnes « Si non remplie » et « Lignes concernées »).",
+            "Category conditions (read only): the category's conditions that apply to the row (every row, or those the condition names); they are edited on the Conditions sheet (columns 'When unmet' and 'Items').",
         ),
         (
             f"Renvois : vers qui orienter le client pour un service non couvert. Ids possibles : {referrals('fr')}.",
@@ -171,5 +171,19 @@ def readme_glossary(document: dict[str, Any]) -> list[tuple[str, str]]:
         (
             "Commentaire du relecteur : vos remarques ; elles sont listées à l'import et gardées dans le journal de relecture, pas dans la politique.",
             "Reviewer comment: your remarks; they are listed on import and kept in the review log, not in the policy.",
+        ),
+        (
+            "Type de demande : le type de demande que la ligne est, quand la source en fait un (liste déroulante : "
+            "dialog-error, other-error, usage-help...) ; une question de ce type dans la catégorie reçoit la réponse "
+            "de cette ligne, et les termes de non-prise en charge de ce type la qualifient.",
+            "Request kind: the kind of request the line is, where the source makes it one (dropdown: dialog-error, "
+            "other-error, usage-help...); a question of that kind in the category gets this line's answer, and the "
+            "not-covered terms of that kind qualify it.",
+        ),
+        (
+            "Revue juridique : « oui » quand la lecture notée dans la note de source est à confirmer par un juriste ; "
+            "les décisions qui reposent sur la ligne la montrent.",
+            "Legal review: 'oui' (yes) when the reading recorded in the source note is for a lawyer to confirm; "
+            "decisions resting on the row show it.",
         ),
     ]

@@ -116,6 +116,7 @@ class ImportResult:
     review_log: str | None = None  # where the comments go (the review log beside the policy)
     new_comments: list[Comment] = field(default_factory=list)  # not yet in the review log
     log_written: bool = False
+    old_text: str | None = None  # the policy file's text, to locate the diff's changes in it
 
     @property
     def ok(self) -> bool:
@@ -131,7 +132,25 @@ class ImportResult:
             return None
         from support_scope.changes.differ import diff_documents
 
-        return diff_documents(self.old, self.new)
+        diff = diff_documents(self.old, self.new)
+        if self.old_text is not None and diff.changes:
+            from support_scope.changes.locate import locate_changes
+            from support_scope.changes.sides import Side
+            from support_scope.fileio.jsonfile import dump_json
+
+            # What is added or changed is located in the policy as the import writes it.
+            old = Side(self.policy, self.old, "policy", self.old_text, self.policy)
+            written = "as written by the import" if self.written else "as the import would write it"
+            new = Side(
+                self.policy,
+                self.new,
+                "policy",
+                dump_json(self.new),
+                self.policy,
+                note=f"in the policy {written}",
+            )
+            locate_changes(diff, old, new)
+        return diff
 
     def to_json(self) -> dict[str, Any]:
         diff = self.diff()

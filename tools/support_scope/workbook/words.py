@@ -72,6 +72,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "attendu « id-de-catégorie: id-1, id-2 »",
         "expected 'category-id: item-id, item-id, ...'",
     ),
+    "flag-syntax": ("attendu « oui » ou une cellule vide", "expected 'oui' (yes) or an empty cell"),
     "read-only-conditions": (
         "cette colonne est en lecture seule : les conditions se modifient sur la feuille Conditions",
         "this column is read only: conditions are edited on the Conditions sheet",
