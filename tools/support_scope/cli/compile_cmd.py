@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from support_scope.cli.common import EXIT_OK, fail, policy_option, project, root_option, run_core
+from support_scope.cli.common import (
+    EXIT_OK,
+    fail,
+    note_schema_engine,
+    policy_option,
+    project,
+    root_option,
+    run_core,
+)
 
 
 @click.command()
@@ -55,6 +63,7 @@ def compile(policy: Path | None, policy_id: str | None, root: Path | None, outpu
         raise click.UsageError("name the policy once: a POLICY file or --policy ID")
     source = policy if policy is not None else run_core(project(root).policy_path, policy_id)
     document, text = run_core(read_document, source, "policy")
+    note_schema_engine()
     release = run_core(compile_document, document, text, str(source))
     if output is None:
         written = sys.stdout.buffer.write(release.data)
