@@ -121,7 +121,9 @@ def test_the_engine_is_named(each_engine: str) -> None:
         assert fallback_note() == FALLBACK_NOTE
 
 
-def test_json_output_stays_json_with_the_fallback_note(fallback: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_output_stays_json_with_the_fallback_note(
+    fallback: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from support_scope.cli.main import cli
 
     monkeypatch.chdir(CORPUS)
@@ -189,7 +191,15 @@ def _with_newline(where: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "where",
-    ["policy id", "item id", "version", "declared language", "language of a text", "fact id", "fact in a test"],
+    [
+        "policy id",
+        "item id",
+        "version",
+        "declared language",
+        "language of a text",
+        "fact id",
+        "fact in a test",
+    ],
 )
 def test_a_trailing_newline_is_refused(where: str, each_engine: str) -> None:
     assert document_findings(_minimal()) == []
@@ -274,7 +284,9 @@ def test_a_deep_test_is_checked_alike_by_both_engines(levels: int) -> None:
         pytest.skip(NO_RS)
     document = _minimal()
     document["eligibility"]["conditions"][0]["test"] = _nested(levels)
-    assert (schema_module._rs_errors("support-scope.schema.json", document) is None) == (levels > RS_TEST_DEPTH)
+    assert (schema_module._rs_errors("support-scope.schema.json", document) is None) == (
+        levels > RS_TEST_DEPTH
+    )
     rs, python = _both_engines(document_findings, document)
     assert rs == python
     assert any(f.rule == "condition-depth" for f in rs) == (levels > RS_TEST_DEPTH)
@@ -539,7 +551,9 @@ def _meaning_mutation(document: dict[str, Any], rng: random.Random) -> str:
         space = rng.choice(WHITE)
         language_map[key] = space + language_map[key] if rng.random() < 0.5 else language_map[key] + space
     elif operation == "not-nfc":
-        language_map[key] = rng.choice([language_map[key] + " e\u0301", unicodedata.normalize("NFD", "é" + language_map[key])])
+        language_map[key] = rng.choice(
+            [language_map[key] + " e\u0301", unicodedata.normalize("NFD", "é" + language_map[key])]
+        )
     elif operation == "surrogate":
         language_map[key] += rng.choice(["\ud800", "\udfff"])
     elif operation == "invisible":

@@ -86,15 +86,23 @@ def _rs_validator(schema_name: str) -> Any:
 _RS_CANNOT = (ValueError, OverflowError, TypeError, RecursionError)
 
 
-def _rs_errors(schema_name: str, document: Any) -> list[Any] | None:
-    """jsonschema-rs's errors of ``document`` (none when it is valid); None when it cannot judge it."""
+def _rs_valid(schema_name: str, document: Any) -> bool | None:
+    """jsonschema-rs's verdict on ``document``; None when it cannot judge it."""
     if _rs_module() is None or _deepest_test(document) > RS_TEST_DEPTH:
         return None
-    validator = _rs_validator(schema_name)
     try:
-        if validator.is_valid(document):
-            return []
-        return list(validator.iter_errors(document))
+        return bool(_rs_validator(schema_name).is_valid(document))
+    except _RS_CANNOT:
+        return None
+
+
+def _rs_errors(schema_name: str, document: Any) -> list[Any] | None:
+    """jsonschema-rs's errors of ``document`` (none when it is valid); None when it cannot judge it."""
+    valid = _rs_valid(schema_name, document)
+    if valid is None or valid:
+        return None if valid is None else []
+    try:
+        return list(_rs_validator(schema_name).iter_errors(document))
     except _RS_CANNOT:
         return None
 
@@ -121,16 +129,14 @@ def _deepest_test(document: Any) -> int:
 
 
 def fast_validator(schema_name: str = POLICY_SCHEMA) -> Callable[[Any], bool]:
-    """Whether a document is valid against the shipped schema ``schema_name``, as a predicate:
-    jsonschema-rs, else the pure-Python fast path (fastjsonschema)."""
+    """Whether a document is valid against the shipped schema ``schema_name``, as a predicate
+    that stops at the first error: jsonschema-rs, else the pure-Python fast path (fastjsonschema)."""
     return partial(_is_valid, schema_name)
 
 
 def _is_valid(schema_name: str, document: Any) -> bool:
-    errors = _rs_errors(schema_name, document)
-    if errors is not None:
-        return not errors
-    return _python_valid(schema_name, document)
+    valid = _rs_valid(schema_name, document)
+    return _python_valid(schema_name, document) if valid is None else valid
 
 
 def schema_findings(document: Any) -> list[Finding]:
@@ -450,7 +456,7 @@ class _JsonschemaError(_Error):
         return None if best is None else str(best.message)
 
 
-_TOO_DEEP = "nested too deeply to check (a condition's test nests at most 32 levels of all/any/not)"
+_TOO_DEEP = f"nested too deeply to check (a condition's test nests at most {MAX_DEPTH} levels of all/any/not)"
 
 
 def _python_valid(schema_name: str, document: Any) -> bool:
