@@ -16,7 +16,7 @@ same checks in bulk, on lists gathered in one pass and tested with C-level ``set
 the answer is ``[]``; when one fails, the walk runs and reports, located and worded as always.
 So the findings are the walk's by construction (tests/test_validate_engines.py compares both on
 the corpus and on seeded mutated documents); the screen only makes a clean policy fast to check
-(about 2.5 times faster than the walk on 10,000 categories).
+(about 4 times faster than the walk, at 1,000 and 10,000 categories).
 """
 
 from __future__ import annotations
