@@ -463,7 +463,7 @@ def _python_valid(schema_name: str, document: Any) -> bool:
     import fastjsonschema
 
     try:
-        _python_validators(schema_name).fast(document)
+        _python_fast(schema_name)(document)
     except (fastjsonschema.JsonSchemaValueException, RecursionError):
         return False
     return True
@@ -481,7 +481,7 @@ def _python_errors(schema_name: str, document: Any) -> Iterator[tuple[JsonPath, 
 
     if _python_valid(schema_name, document):
         return
-    validators = _python_validators(schema_name)
+    validators = _python_reporters(schema_name)
     yield from _errors(validators.outline, document, ())
     if validators.category is None or validators.fast_category is None:
         return
@@ -510,30 +510,34 @@ def _errors(validator: Any, instance: Any, prefix: JsonPath) -> Iterator[tuple[J
 
 
 @dataclass(frozen=True)
-class _PythonValidators:
-    """The pure-Python path's validators of one schema: fastjsonschema for the whole document;
-    jsonschema for the document (for the policy schema: without its categories); for the policy
-    schema, both for one category."""
+class _PythonReporters:
+    """The pure-Python path's validators for an invalid document: jsonschema for the document
+    (for the policy schema: without its categories) and, for the policy schema, fastjsonschema
+    and jsonschema for one category."""
 
-    fast: Callable[[Any], Any]
     outline: Any
     fast_category: Callable[[Any], Any] | None = None
     category: Any = None
 
 
 @cache
-def _python_validators(schema_name: str) -> _PythonValidators:
+def _python_fast(schema_name: str) -> Callable[[Any], Any]:
+    """fastjsonschema's validator of a whole document (raises at the first error)."""
+    return _fast_validator(load_schema(schema_name))
+
+
+@cache
+def _python_reporters(schema_name: str) -> _PythonReporters:
     schema = load_schema(schema_name)
     ecma = _ecma_validator_class()
-    fast = _fast_validator(schema)
     if schema_name != POLICY_SCHEMA:
-        return _PythonValidators(fast, ecma(schema))
+        return _PythonReporters(ecma(schema))
     outline = copy.deepcopy(schema)
     # Every other keyword of `categories` (type, minItems) stays with the outline.
     per_category = outline["properties"]["categories"].pop("items")
     # The same $id and $defs, so that the category's references resolve as in the whole schema.
     category = {key: schema[key] for key in ("$schema", "$id", "$defs")} | per_category
-    return _PythonValidators(fast, ecma(outline), _fast_validator(category), ecma(category))
+    return _PythonReporters(ecma(outline), _fast_validator(category), ecma(category))
 
 
 def _fast_validator(schema: dict[str, Any]) -> Callable[[Any], Any]:
