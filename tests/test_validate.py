@@ -52,14 +52,14 @@ def test_fast_and_full_schema_validators_agree(path: Path) -> None:
     """The pure-Python engine's two validators judge alike: fastjsonschema (draft 7, on a rewritten
     copy of the schema) and jsonschema (draft 2020-12), both reading `$` as ECMA-262 does."""
     from support_scope.resources import POLICY_SCHEMA, load_schema
-    from support_scope.validate.schema import _ecma_validator_class, _python_valid
+    from support_scope.validate.fallback import ecma_validator_class, python_valid
 
     try:
         document = json.loads(path.read_bytes())
     except ValueError:
         pytest.skip("not JSON: the schema is never reached")
-    full_valid = _ecma_validator_class()(load_schema()).is_valid(document)
-    assert _python_valid(POLICY_SCHEMA, document) == full_valid
+    full_valid = ecma_validator_class()(load_schema()).is_valid(document)
+    assert python_valid(POLICY_SCHEMA, document) == full_valid
     assert (schema_findings(document) == []) == full_valid
 
 

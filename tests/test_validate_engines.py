@@ -32,6 +32,7 @@ from support_scope.model.paths import render_path
 from support_scope.model.walk import language_maps
 from support_scope.validate import schema as schema_module
 from support_scope.validate.documents import document_findings, validate_text
+from support_scope.validate.fallback import ecma_regex
 from support_scope.validate.findings import Finding
 from support_scope.validate.meaning import INVISIBLE, _screen, meaning_findings
 from support_scope.validate.schema import (
@@ -43,6 +44,7 @@ from support_scope.validate.schema import (
     findings_against,
     schema_findings,
 )
+from support_scope.validate.wording import evaluation_order
 
 CORPUS = REPO / "tests" / "example-files" / "validate"
 DOCUMENTS = sorted((CORPUS / "negative").glob("*.json")) + sorted((CORPUS / "positive").glob("*.json"))
@@ -242,7 +244,7 @@ def test_a_trailing_newline_is_refused_in_decision_tests(each_engine: str) -> No
     ],
 )
 def test_ecma_dollar_is_the_end_of_the_text(pattern: str, ecma: str) -> None:
-    assert schema_module._ecma_regex(pattern).pattern == ecma
+    assert ecma_regex(pattern).pattern == ecma
 
 
 def test_context_errors_are_put_in_jsonschemas_evaluation_order() -> None:
@@ -255,11 +257,11 @@ def test_context_errors_are_put_in_jsonschemas_evaluation_order() -> None:
     test = ["properties", "eligibility", "properties", "conditions", "items", "$ref", "properties", "test"]
     branch = [*test, "$ref", "oneOf"]
     order = [
-        schema_module._evaluation_order(schema, [*branch, 0, "additionalProperties"]),
-        schema_module._evaluation_order(schema, [*branch, 0, "required"]),
-        schema_module._evaluation_order(schema, [*branch, 1, "type"]),
-        schema_module._evaluation_order(schema, [*branch, 3, "properties", "op", "enum"]),
-        schema_module._evaluation_order(schema, [*branch, 3, "required"]),
+        evaluation_order(schema, [*branch, 0, "additionalProperties"]),
+        evaluation_order(schema, [*branch, 0, "required"]),
+        evaluation_order(schema, [*branch, 1, "type"]),
+        evaluation_order(schema, [*branch, 3, "properties", "op", "enum"]),
+        evaluation_order(schema, [*branch, 3, "required"]),
     ]
     assert order == sorted(order)
     assert len(set(order)) == len(order)

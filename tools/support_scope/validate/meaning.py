@@ -348,8 +348,6 @@ def _ids(document: dict[str, Any], key: str) -> set[str]:
     return {record["id"] for _, record in records(document, key) if isinstance(record.get("id"), str)}
 
 
-# --------------------------------------------------------------------------- the screen
-
 _ID = itemgetter("id")
 _TEXT = itemgetter("text")
 _SEPARATOR = "\x00"  # joins texts for one NFC test: a starter that composes with nothing
