@@ -119,6 +119,15 @@ def setup_unknown_tier(root: Path) -> None:
     _edit_policy(root, edit)
 
 
+def setup_version_with_newline(root: Path) -> None:
+    """End the policy's version in a newline (the validate example of ECMA-262's `$`)."""
+
+    def edit(document: dict[str, Any]) -> None:
+        document["version"] += "\n"
+
+    _edit_policy(root, edit)
+
+
 def setup_review_workbook(root: Path) -> None:
     """Export the policy as review.xlsx, as the reviewer receives it."""
     result = Cli()("export-xlsx", "-o", str(root / "review.xlsx"))
@@ -208,6 +217,7 @@ SETUPS: dict[str, Callable[[Path], None]] = {
     "git-repository": setup_git_repository,
     "breaking-change": setup_breaking_change,
     "unknown-tier": setup_unknown_tier,
+    "version-with-newline": setup_version_with_newline,
     "review-workbook": setup_review_workbook,
     "conflict": setup_conflict,
     "review-problems": setup_review_problems,

@@ -14,6 +14,7 @@ from support_scope.cli.common import (
     fail_all,
     format_option,
     lang_option,
+    note_schema_engine,
     policy_option,
     project,
     reporter,
@@ -95,6 +96,7 @@ def export_xlsx(policy: Path | None, policy_id: str | None, root: Path | None, o
     source = policy if policy is not None else run_core(project(root).policy_path, policy_id)
     fail_all(_unreadable(source, "policy file"), unwritable)
     document, text = run_core(read_document, source, "policy")
+    note_schema_engine()
     data, summary = run_core(export_workbook, document, str(source), text)
     del text
     run_core(write_atomic, output, data)
@@ -183,6 +185,7 @@ def import_xlsx(
                 "no project here (no policies/ directory): say which policy to update with --into"
             )
         policy = run_core(found.policy_path, run_core(workbook_policy_id, workbook))
+    note_schema_engine()
     result = run_core(import_workbook, workbook, policy, dry_run=dry_run, lang=lang)
     report = reporter(output_format, lang=lang, color=color)
     emit(report.import_result(result), color=report.color)
