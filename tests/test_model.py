@@ -12,7 +12,7 @@ import ast
 import sys
 import unicodedata
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, get_args, get_type_hints
 
 import pytest
 
@@ -51,6 +51,9 @@ PAIRS: list[tuple[str, Any, dict[str, Any]]] = [
     ("Limits", p.Limits, PP["general_terms"]["items"]["properties"]["limits"]),
     ("Precedence", p.Precedence, PP["precedence"]),
     ("Provenance", p.Provenance, PD["provenance"]),
+    ("ReviewProvenance", p.ReviewProvenance, PD["review_provenance"]),
+    ("Review", p.Review, PD["review_provenance"]["properties"]["review"]),
+    ("ReviewProvenance (release)", p.ReviewProvenance, RELEASE["$defs"]["review_provenance"]),
     ("Condition", p.Condition, PD["condition"]),
     ("Billing", p.Billing, PD["billing"]),
     ("Item", p.Item, PD["item"]),
@@ -87,6 +90,19 @@ PAIRS: list[tuple[str, Any, dict[str, Any]]] = [
 def test_typed_dict_matches_the_schema(name: str, typed: Any, schema: dict[str, Any]) -> None:
     assert set(typed.__required_keys__) == set(schema.get("required", [])), name
     assert set(typed.__required_keys__) | set(typed.__optional_keys__) == set(schema["properties"]), name
+
+
+def test_an_item_and_a_rule_take_either_provenance() -> None:
+    """An item added in a review workbook has a review as its provenance, not a source line."""
+    either = [{"$ref": "#/$defs/provenance"}, {"$ref": "#/$defs/review_provenance"}]
+    assert PD["item"]["properties"]["provenance"]["anyOf"] == either
+    assert RELEASE["$defs"]["rule"]["properties"]["provenance"]["anyOf"] == either
+    assert RELEASE["$defs"]["rule"]["properties"]["via"]["properties"]["provenance"]["anyOf"] == either
+    assert RELEASE["$defs"]["review_provenance"] == PD["review_provenance"]
+    assert p.ItemProvenance == p.Provenance | p.ReviewProvenance
+    assert get_type_hints(r.Rule)["provenance"] == p.ItemProvenance
+    assert get_type_hints(r.Via)["provenance"] == p.ItemProvenance
+    assert get_type_hints(p.Item)["provenance"] == p.ItemProvenance
 
 
 def _enum(schema: dict[str, Any]) -> set[Any]:

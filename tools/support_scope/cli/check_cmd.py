@@ -11,6 +11,7 @@ from support_scope.cli.common import (
     EXIT_OK,
     emit,
     format_option,
+    note_schema_engine,
     project,
     reporter,
     root_option,
@@ -71,6 +72,7 @@ def check(root: Path | None, decision_tests: bool, min_coverage: float | None, o
     found = project(root)
     if found.root is None:
         raise click.UsageError("no project here (no policies/ directory): run it in one, or give --root DIR")
+    note_schema_engine()
     report = run_core(run_check, found.root, decision_tests=decision_tests, min_coverage=min_coverage)
     emit(reporter(output_format).check(report))
     raise SystemExit(EXIT_OK if report.ok else EXIT_FAILED)

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from support_scope.cli.common import EXIT_OK, fail, policy_option, project, root_option, run_core
+from support_scope.cli.common import (
+    EXIT_OK,
+    fail,
+    note_schema_engine,
+    policy_option,
+    project,
+    root_option,
+    run_core,
+)
 
 
 @click.command()
@@ -71,6 +79,7 @@ def compile(
         raise click.UsageError("name the policy once: a POLICY file or --policy ID")
     source = policy if policy is not None else run_core(project(root).policy_path, policy_id)
     document, text = run_core(read_document, source, "policy")
+    note_schema_engine()
     release = run_core(compile_document, document, text, str(source))
     if vectors is not None:
         from support_scope.compile.vectors import vectors_document

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from support_scope.cli.common import EXIT_OK, emit, run_core
+from support_scope.cli.common import EXIT_OK, emit, note_schema_engine, run_core
 
 
 @click.command("init")
@@ -78,6 +78,7 @@ def init(
     from support_scope.scaffold import DEFAULT_ACTION, describe, init_project
 
     chosen = policy_id if policy_id is not None else directory.absolute().name
+    note_schema_engine()
     layout = run_core(
         init_project,
         directory,

@@ -14,6 +14,7 @@ from support_scope.cli.common import (
     emit,
     fail,
     format_option,
+    note_schema_engine,
     policy_option,
     project,
     release_option,
@@ -99,6 +100,7 @@ def test(
     if release is not None and policy_id is not None:
         raise click.UsageError("--release names the release itself: give it alone, or --policy")
     found = project(root)
+    note_schema_engine()
     if release is not None:
         from support_scope.consume.load import load_release
 

@@ -40,7 +40,6 @@ from support_scope.model.release import (
 )
 from support_scope.model.tiers import TierReach
 from support_scope.model.vocab import DEFAULT_PRECEDENCE, ConditionScope
-from support_scope.resources import load_schema
 
 # The precedence in words, for a policy that does not state one (it follows DEFAULT_PRECEDENCE).
 DEFAULT_PRECEDENCE_TEXT = {
@@ -122,22 +121,11 @@ def compile_file(path: Path, display: str | None = None) -> bytes:
 
 
 def release_schema_problems(release: Any) -> list[str]:
-    """Every way ``release`` departs from the compiled-ruleset schema (none when it conforms)."""
-    import fastjsonschema
+    """Every way ``release`` departs from the compiled-ruleset schema (none when it conforms),
+    as ``$.path: message``, worded as validate words a policy's schema problems."""
+    from support_scope.validate.schema import findings_against
 
-    from support_scope.validate.schema import fast_validator
-
-    try:
-        fast_validator(COMPILED_SCHEMA)(release)
-        return []
-    except fastjsonschema.JsonSchemaValueException:
-        pass
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(load_schema(COMPILED_SCHEMA))
-    return sorted(
-        f"{render_path(tuple(e.absolute_path))}: {e.message}" for e in validator.iter_errors(release)
-    )
+    return [f"{render_path(f.path)}: {f.message}" for f in findings_against(COMPILED_SCHEMA, release)]
 
 
 def _findings_message(findings: list[Any], source: bytes, display: str) -> str:

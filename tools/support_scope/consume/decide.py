@@ -55,6 +55,7 @@ from support_scope.consume.values import (
     Text,
 )
 from support_scope.model.conditions import Evaluator, comparisons, compile_test
+from support_scope.model.policy import ItemProvenance
 from support_scope.model.release import (
     CompiledBody,
     CompiledCategory,
@@ -138,6 +139,13 @@ def condition_test(data: CompiledCondition) -> Test:
 
 def withholding_test(data: CompiledTerm | CompiledNote, scope: CheckScope) -> Test:
     return Test(data, scope, data.get("test"), data.get("facts", ()), favorable=False)
+
+
+def source_line(provenance: ItemProvenance) -> int | None:
+    """The source line a provenance names; None for an item a reviewer added (its provenance is
+    the review, not a place in the source)."""
+    line = provenance.get("line")
+    return line if isinstance(line, int) else None
 
 
 @dataclass(frozen=True)
@@ -275,7 +283,10 @@ def build_frame(
     see_lines: tuple[int, ...] = ()
     if line is not None and "see" in line:
         see_lines = tuple(
-            r["provenance"]["line"] for r in category["rules"] if r.get("via", {}).get("item") == line["item"]
+            found
+            for r in category["rules"]
+            if r.get("via", {}).get("item") == line["item"]
+            and (found := source_line(r["provenance"])) is not None
         )
     return Frame(
         plan=plan,
@@ -649,9 +660,12 @@ class _Decider:
             self.cites.add(aside.line)
             self._legal(aside.legal_note, aside.id)
         if line is not None:
-            self.cites.add(line["provenance"]["line"])
+            # A line a reviewer added cites no source line: its provenance is the review.
+            self.cites.update(found for found in [source_line(line["provenance"])] if found is not None)
             if "via" in line:
-                self.cites.add(line["via"]["provenance"]["line"])
+                self.cites.update(
+                    found for found in [source_line(line["via"]["provenance"])] if found is not None
+                )
             self.cites.update(frame.see_lines)
             self._legal(line.get("legal_note"), line["item"])
             kind = line.get("kind")
@@ -712,7 +726,7 @@ class _Decider:
                         line["item"],
                         Text.of(line["text"]),
                         Billing.of(line["billing"]),
-                        line["provenance"]["line"],
+                        source_line(line["provenance"]),
                     )
                 )
             if frame.kind is not None:

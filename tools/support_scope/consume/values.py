@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from support_scope.model import policy as model
 from support_scope.model.vocab import (
@@ -65,25 +65,53 @@ class Text:
 
 
 @dataclass(frozen=True)
-class Provenance:
-    """Where the source document states something."""
+class ReviewSource:
+    """The review an item was added in: the workbook returned, the sheet and row, the date."""
 
-    page: int
-    line: int
-    column: str
+    workbook: str
+    sheet: str
+    row: int
+    date: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"workbook": self.workbook, "sheet": self.sheet, "row": self.row, "date": self.date}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the source document states something (``page``, ``line``, ``column``); or, for an
+    item a reviewer added in the review workbook, that review (``review``; page and line None)."""
+
+    page: int | None
+    line: int | None
+    column: str | None
     section: str | None = None
+    review: ReviewSource | None = None
 
     @classmethod
-    def of(cls, data: model.Provenance) -> Provenance:
+    def of(cls, data: model.ItemProvenance) -> Provenance:
+        if "review" in data:
+            review = cast("model.ReviewProvenance", data)["review"]
+            return cls(
+                None,
+                None,
+                None,
+                review=ReviewSource(review["workbook"], review["sheet"], review["row"], review["date"]),
+            )
         return cls(data["page"], data["line"], data["column"], data.get("section"))
 
     def to_json(self) -> dict[str, Any]:
+        if self.review is not None:
+            return {"review": self.review.to_json()}
         data: dict[str, Any] = {"page": self.page, "line": self.line, "column": self.column}
         if self.section is not None:
             data["section"] = self.section
         return data
 
     def __str__(self) -> str:
+        if self.review is not None:
+            review = self.review
+            return f"review {review.workbook}, {review.sheet} row {review.row}, {review.date}"
         return f"p. {self.page}, l. {self.line} ({self.column})"
 
 

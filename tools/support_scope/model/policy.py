@@ -39,6 +39,25 @@ class Provenance(_ProvenanceRequired, total=False):
     section: str
 
 
+class Review(TypedDict):
+    """The review workbook an item was added in (``review_provenance.review`` in the schema)."""
+
+    workbook: str
+    sheet: str
+    row: int
+    date: str
+    key: str
+
+
+class ReviewProvenance(TypedDict):
+    """The provenance of an item a reviewer added: a review, not a place in the source."""
+
+    review: Review
+
+
+ItemProvenance = Provenance | ReviewProvenance
+
+
 class AllOf(TypedDict):
     all: list[Expression]
 
@@ -221,7 +240,7 @@ class _ItemRequired(TypedDict):
     id: str
     status: Status
     text: LangMap
-    provenance: Provenance
+    provenance: ItemProvenance
 
 
 class Item(_ItemRequired, total=False):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from support_scope.model.policy import Billing, Expression, LangMap, Limits, Provenance, See
+from support_scope.model.policy import Billing, Expression, ItemProvenance, LangMap, Limits, Provenance, See
 from support_scope.model.vocab import (
     ConditionFailure,
     ConditionScope,
@@ -148,14 +148,14 @@ class Via(TypedDict):
     item: str
     category: str
     text: LangMap
-    provenance: Provenance
+    provenance: ItemProvenance
 
 
 class _RuleRequired(TypedDict):
     item: str
     status: Status
     text: LangMap
-    provenance: Provenance
+    provenance: ItemProvenance
 
 
 class Rule(_RuleRequired, total=False):

@@ -137,13 +137,19 @@ def entities(document: object) -> Iterator[Entity]:
 def language_maps(document: object) -> Iterator[tuple[JsonPath, object, Entity]]:
     """Every human text of the policy: (its path, the language map as found, its entity)."""
     for entity in entities(document):
-        for name in TEXT_FIELDS[entity.kind]:
-            holder: object = entity.record
-            steps = name.split(".")
-            for step in steps[:-1]:
-                holder = holder.get(step) if isinstance(holder, dict) else None
-            if isinstance(holder, dict) and steps[-1] in holder:
-                yield (*entity.path, *steps), holder[steps[-1]], entity
+        for path, language_map in entity_language_maps(entity):
+            yield path, language_map, entity
+
+
+def entity_language_maps(entity: Entity) -> Iterator[tuple[JsonPath, object]]:
+    """The human texts of one entity (:data:`TEXT_FIELDS`): (path, the language map as found)."""
+    for name in TEXT_FIELDS[entity.kind]:
+        holder: object = entity.record
+        steps = name.split(".")
+        for step in steps[:-1]:
+            holder = holder.get(step) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and steps[-1] in holder:
+            yield (*entity.path, *steps), holder[steps[-1]]
 
 
 def entity_at(document: object, path: JsonPath) -> tuple[Entity, JsonPath] | None:

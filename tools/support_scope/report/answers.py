@@ -33,6 +33,8 @@ STATUSES = {
 LABELS = {
     "fr": {
         "source": "Source",
+        "review": "relecture",
+        "row": "ligne",
         "via": "par renvoi de",
         "rests": "Repose sur les lignes",
         "if": "SI",
@@ -55,6 +57,8 @@ LABELS = {
     },
     "en": {
         "source": "Source",
+        "review": "review",
+        "row": "row",
         "via": "referred to by",
         "rests": "Rests on lines",
         "if": "IF",
@@ -134,9 +138,12 @@ def decision_lines(
     if citation.text is not None:
         where += f" › {citation.text.in_language(lang)}"
     lines.append(f"{indent}  {where}")
-    source = (
-        f"{indent}  {labels['source']}{colon} p. {citation.provenance.page}, l. {citation.provenance.line}"
-    )
+    review = citation.provenance.review
+    if review is not None:
+        where = f"{labels['review']} {review.workbook}, {review.sheet} {labels['row']} {review.row}, {review.date}"
+    else:
+        where = f"p. {citation.provenance.page}, l. {citation.provenance.line}"
+    source = f"{indent}  {labels['source']}{colon} {where}"
     if citation.via:
         source += f" ({labels['via']} {citation.via})"
     if decision.cites:

@@ -17,7 +17,8 @@ from support_scope.validate.schema import schema_findings
 
 def document_findings(document: Any) -> list[Finding]:
     """Schema then meaning findings for a parsed document."""
-    return schema_findings(document) + meaning_findings(document)
+    schema = schema_findings(document)
+    return schema + meaning_findings(document, schema_valid=not schema)
 
 
 def validate_text(text: str, display: str) -> FileResult:
