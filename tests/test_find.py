@@ -13,7 +13,7 @@ import pytest
 
 from support_scope import Ruleset
 from support_scope.consume import analysis
-from support_scope.consume.index import build_index
+from support_scope.consume.index import build_index, rules_in_order
 from support_scope.errors import ReleaseError, UnknownIdError
 
 # ``release_path`` and ``ruleset``, the shipped policy's release, are fixtures of conftest.py.
@@ -244,6 +244,31 @@ def test_in_process_index_is_the_same_ranking(ruleset: Ruleset) -> None:
     assert refs(other.find("sauvegarde du serveur", limit=1)) == refs(
         ruleset.find("sauvegarde du serveur", limit=1)
     )
+
+
+def test_a_line_of_a_request_kind_holds_its_concept_once(ruleset: Ruleset) -> None:
+    """A kind that names a concept stands for it as the text's phrase would, never on top of it:
+    the grant of a kind and the lines of that kind weigh the concept alike."""
+    from itertools import accumulate
+
+    data = ruleset._search_loader()
+    assert data is not None
+    documents = [f"{c['id']}/{r['item']}" for c, r in rules_in_order(ruleset._compiled)]
+    documents += [f"grant:{g['id']}" for g in ruleset._compiled["grants"]]
+
+    def frequencies(key: str) -> dict[str, int]:
+        numbers = list(map(int, data["postings"][key].split(",")))
+        return {documents[n]: f for n, f in zip(accumulate(numbers[0::2]), numbers[1::2], strict=True)}
+
+    dialog = frequencies("@dialog-error")
+    # The phrase in French and in English (10 each); the kind adds nothing more.
+    assert dialog["grant:standard-dialog-errors"] == 20
+    assert dialog["custom-tables/custom-tables-dialog-errors"] == 20
+    other = frequencies("@other-error")
+    assert other["grant:extended-non-dialog-errors"] == 20
+    # "Résolution des erreurs de rapports personnalisés" says no dialog box: its kind does (once).
+    assert other["reports-templates/reports-templates-custom-report-errors"] == 10
+    assert max(dialog.values()) == max(other.values()) == 20
 
 
 def test_index_is_deterministic(ruleset: Ruleset) -> None:

@@ -19,8 +19,9 @@ A field's words are analysed (:mod:`~support_scope.consume.analysis`): each kept
 the field's weight to its keys' frequency in the document (BM25F). A phrase of a ``concept``
 group of the vocabulary found in a field adds the concept's key (``@`` and the group's id)
 instead of, when the phrase holds a negation, its words: "Résolution d'erreurs *non indiquées
-par les boîtes de dialogue*" is ``@other-error``, not "boîtes de dialogue". A line whose rule
-has a ``kind`` (a request kind, when the policy gives one) that names a concept gets its key.
+par les boîtes de dialogue*" is ``@other-error``, not "boîtes de dialogue". A rule whose
+``kind``, or a grant one of whose ``kinds`` (request kinds), names a concept holds the
+concept's key as its text would (once: a text that says it already gets nothing more).
 
 **Identical lines**: lines with the same French words, status and tier (the generic
 "Résolution d'erreurs non indiquées par les boîtes de dialogue de l'interface." of ten
@@ -38,7 +39,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from support_scope.consume import analysis
 from support_scope.consume.analysis import NOT, Word
@@ -284,9 +285,7 @@ class Builder:
                     self.add_text(document, referrals[referral], REFERRAL)
                 if "billing" in rule:
                     self.add_text(document, rule["billing"]["text"], BILLING)
-                kind = cast(Mapping[str, Any], rule).get("kind")
-                if isinstance(kind, str) and kind in self.concept_ids:
-                    document.add(CONCEPT + kind, TEXT)
+                self._kinds(document, [rule["kind"]] if "kind" in rule else [])
                 documents.append(document)
                 signatures.append(self._signature(rule["text"], rule["status"], rule.get("tier")))
                 items += 1
@@ -298,6 +297,7 @@ class Builder:
             self.add_text(document, tier["label"], TITLE)
             for alias in tier.get("aliases", ()):
                 self.add_text(document, {"fr": alias}, TITLE)
+            self._kinds(document, grant["kinds"])
             documents.append(document)
             signatures.append(self._signature(grant["text"], "included", grant["tier"]))
         for term in compiled["general_terms"]:
@@ -310,6 +310,15 @@ class Builder:
             documents.append(document)
             signatures.append(None)
         return self._index(compiled, documents, signatures, items)
+
+    def _kinds(self, document: _Document, kinds: Iterable[str]) -> None:
+        """A line of a request kind that names a concept holds the concept, as if its text said
+        it, once: a text that already says it ("indiquées par les boîtes de dialogue") gets
+        nothing more, so that the lines of a kind and its grant weigh the concept alike."""
+        for kind in kinds:
+            if kind in self.concept_ids:
+                key = CONCEPT + kind
+                document.frequencies[key] = max(document.frequencies.get(key, 0), TEXT)
 
     def _signature(self, text: LangMap, status: str, tier: str | None) -> tuple[Any, ...]:
         keys = self.field_keys(text["fr"], "fr")
