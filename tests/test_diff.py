@@ -82,6 +82,7 @@ def small_policy() -> dict[str, Any]:
                     {
                         "id": "grant-dialogs",
                         "text": t("Erreurs des boîtes de dialogue."),
+                        "kinds": ["dialog-error"],
                         "provenance": prov(),
                     }
                 ],
@@ -108,8 +109,15 @@ def small_policy() -> dict[str, Any]:
                 "type": "integer",
                 "description": t("Jours depuis la facture."),
             },
+            {"id": "caused_by_customer", "type": "boolean", "description": t("Causé par le client.")},
+            {"id": "network_ok", "type": "boolean", "description": t("Le réseau fonctionne.")},
         ],
         "referrals": [{"id": "partner", "name": t("Un partenaire certifié")}],
+        "request_kinds": [
+            {"id": "dialog-error", "name": t("Erreur de dialogue"), "description": t("Une erreur.")},
+            {"id": "usage-help", "name": t("Aide à l'utilisation"), "description": t("De l'aide.")},
+            {"id": "training", "name": t("Formation"), "description": t("Une formation.")},
+        ],
         "general_terms": [
             {
                 "id": "call-limit",
@@ -125,7 +133,20 @@ def small_policy() -> dict[str, Any]:
                 "billing": {"kind": "hourly-rate", "minimum_hours": 1, "text": t("Taux horaire.")},
                 "provenance": prov(1, "intro"),
             },
+            {
+                "id": "not-covered-env",
+                "kind": "not-covered",
+                "text": t("Les erreurs causées par le client ne sont pas prises en charge."),
+                "kinds": ["dialog-error"],
+                "test": {"fact": "caused_by_customer", "op": "eq", "value": True},
+                "overrides_lines": True,
+                "provenance": prov(1, "intro"),
+            },
         ],
+        "precedence": {
+            "order": ["line-excluded", "line-included", "not-covered", "grant"],
+            "text": t("La ligne précise prévaut."),
+        },
         "categories": [
             {
                 "id": "setup",
@@ -138,19 +159,36 @@ def small_policy() -> dict[str, Any]:
                         "provenance": prov(),
                     }
                 ],
+                "conditions": [
+                    {
+                        "id": "setup-network",
+                        "text": t("alors que le réseau fonctionne"),
+                        "test": {"fact": "network_ok", "op": "eq", "value": True},
+                        "when_unmet": "not-covered",
+                        "term": "setup-resolved",
+                        "items": ["setup-errors"],
+                        "provenance": prov(),
+                    }
+                ],
                 "notes": [
                     {
                         "id": "setup-resolved",
                         "kind": "resolution-rule",
                         "cause": "customer-environment",
                         "text": t("Le conseiller marque le problème résolu."),
+                        "test": {"fact": "caused_by_customer", "op": "eq", "value": True},
+                        "items": ["setup-errors"],
                         "provenance": prov(),
                     }
                 ],
                 "items": [
                     item("setup-kb", "included", "Consulter la base de connaissances", "self-service"),
                     item(
-                        "setup-errors", "included", "La résolution des erreurs de l'installation", "standard"
+                        "setup-errors",
+                        "included",
+                        "La résolution des erreurs de l'installation",
+                        "standard",
+                        kind="dialog-error",
                     ),
                     item(
                         "setup-guide",
@@ -170,6 +208,7 @@ def small_policy() -> dict[str, Any]:
                         "setup-custom",
                         "excluded",
                         "Installation personnalisée",
+                        kind="training",
                         referrals=["partner"],
                         billing={"kind": "billed-separately", "text": t("Facturé séparément.")},
                     ),
@@ -184,6 +223,8 @@ def small_policy() -> dict[str, Any]:
                         "id": "onboarding-new",
                         "text": t("Uniquement pour les nouveaux clients."),
                         "test": {"fact": "new_customer", "op": "eq", "value": True},
+                        "when_unmet": "not-applicable",
+                        "items": ["onboarding-check"],
                         "provenance": prov(3, "category"),
                     },
                     {
@@ -192,6 +233,14 @@ def small_policy() -> dict[str, Any]:
                         "test": {"fact": "days_since_first_invoice", "op": "le", "value": 30},
                         "provenance": prov(3, "category"),
                     },
+                ],
+                "notes": [
+                    {
+                        "id": "onboarding-scope",
+                        "kind": "scope-note",
+                        "text": t("Portée."),
+                        "provenance": prov(),
+                    }
                 ],
                 "items": [
                     item("onboarding-check", "included", "Vérification de la base", "standard"),
@@ -202,6 +251,15 @@ def small_policy() -> dict[str, Any]:
             {
                 "id": "upgrades",
                 "title": t("Mises à niveau"),
+                "notes": [
+                    {
+                        "id": "upgrades-scope",
+                        "kind": "scope-note",
+                        "text": t("Non inclus sauf dans le cadre de ce document."),
+                        "excludes_unlisted": True,
+                        "provenance": prov(),
+                    }
+                ],
                 "items": [
                     item(
                         "upgrades-as-setup",
@@ -214,6 +272,14 @@ def small_policy() -> dict[str, Any]:
                 ],
                 "provenance": prov(4, "category"),
             },
+        ],
+        "vocabulary": [
+            {
+                "id": "install",
+                "kind": "synonym",
+                "terms": {"fr": ["installer", "setup"], "en": ["install"]},
+                "matrix_terms": ["Installation"],
+            }
         ],
     }
 
@@ -276,7 +342,7 @@ CASES: dict[str, tuple[Edit, dict[str, str]]] = {
         ),
         {"category": "setup", "item": "setup-new"},
     ),
-    "item-removed": (lambda d: _cat(d, "setup")["items"].pop(1), {"item": "setup-errors"}),
+    "item-removed": (lambda d: _cat(d, "setup")["items"].pop(3), {"item": "setup-server"}),
     "item-exclusion-added": (
         lambda d: _cat(d, "setup")["items"].append(item("setup-no", "excluded", "Nouveau refus")),
         {"item": "setup-no"},
@@ -400,7 +466,36 @@ CASES: dict[str, tuple[Edit, dict[str, str]]] = {
         ),
         {"note": "setup-scope"},
     ),
-    "note-removed": (lambda d: _cat(d, "setup").pop("notes"), {"note": "setup-resolved"}),
+    "note-removed": (lambda d: _cat(d, "onboarding").pop("notes"), {"note": "onboarding-scope"}),
+    "note-restriction-added": (
+        lambda d: _cat(d, "onboarding")["notes"].append(
+            {
+                "id": "onboarding-resolved",
+                "kind": "resolution-rule",
+                "text": t("Résolu si le client en est la cause."),
+                "test": {"fact": "caused_by_customer", "op": "eq", "value": True},
+                "items": ["onboarding-check"],
+                "provenance": prov(),
+            }
+        ),
+        {"note": "onboarding-resolved"},
+    ),
+    "note-restriction-removed": (
+        lambda d: (
+            _cat(d, "setup").pop("notes"),
+            _cat(d, "setup")["conditions"][0].pop("term"),
+            _cat(d, "setup")["conditions"][0].update(when_unmet="ineligible"),
+        ),
+        {"note": "setup-resolved"},
+    ),
+    "note-excludes-unlisted": (
+        _set(["categories", 1, "notes", 0, "excludes_unlisted"], True),
+        {"note": "onboarding-scope"},
+    ),
+    "note-unlisted-again": (
+        lambda d: _cat(d, "upgrades")["notes"][0].pop("excludes_unlisted"),
+        {"note": "upgrades-scope"},
+    ),
     "note-changed": (
         _set(["categories", 0, "notes", 0, "cause"], "third-party-software"),
         {"note": "setup-resolved"},
@@ -519,6 +614,74 @@ CASES: dict[str, tuple[Edit, dict[str, str]]] = {
         _set(["general_terms", 0, "limits"], {"max_minutes": 90}),
         {"term": "call-limit"},
     ),
+    "item-kind-changed": (
+        lambda d: _item(d, "setup-guide").update(kind="usage-help"),
+        {"item": "setup-guide"},
+    ),
+    "item-exclusion-kind-removed": (lambda d: _item(d, "setup-custom").pop("kind"), {"item": "setup-custom"}),
+    "condition-effect-hardened": (
+        _set(["categories", 1, "conditions", 0, "when_unmet"], "ineligible"),
+        {"condition": "onboarding-new"},
+    ),
+    "condition-effect-softened": (
+        _set(["categories", 1, "conditions", 1, "when_unmet"], "not-applicable"),
+        {"condition": "onboarding-window"},
+    ),
+    "condition-scope-widened": (
+        lambda d: _cat(d, "onboarding")["conditions"][0].pop("items"),
+        {"condition": "onboarding-new"},
+    ),
+    "condition-scope-narrowed": (
+        _set(["categories", 1, "conditions", 1, "items"], ["onboarding-check"]),
+        {"condition": "onboarding-window"},
+    ),
+    "condition-scope-changed": (
+        _set(["categories", 1, "conditions", 0, "items"], ["onboarding-import"]),
+        {"condition": "onboarding-new"},
+    ),
+    "condition-term-changed": (
+        _set(["categories", 0, "conditions", 0, "term"], "not-covered-env"),
+        {"category": "setup", "condition": "setup-network"},
+    ),
+    "restriction-widened": (
+        lambda d: _term(d, "not-covered-env")["kinds"].append("usage-help"),
+        {"term": "not-covered-env"},
+    ),
+    "restriction-narrowed": (
+        lambda d: _term(d, "not-covered-env").pop("overrides_lines"),
+        {"term": "not-covered-env"},
+    ),
+    "restriction-changed": (
+        lambda d: _term(d, "not-covered-env").update(kinds=["usage-help"]),
+        {"term": "not-covered-env"},
+    ),
+    "restriction-restated": (
+        lambda d: _term(d, "not-covered-env").update(
+            test={"fact": "caused_by_customer", "op": "ne", "value": False}
+        ),
+        {"term": "not-covered-env"},
+    ),
+    "grant-kinds-widened": (
+        lambda d: _tier(d, "standard")["grants"][0]["kinds"].append("usage-help"),
+        {"grant": "grant-dialogs"},
+    ),
+    "grant-kinds-narrowed": (
+        lambda d: _tier(d, "standard")["grants"][0].pop("kinds"),
+        {"grant": "grant-dialogs"},
+    ),
+    "request-kind-added": (
+        lambda d: d["request_kinds"].append({"id": "other", "name": t("Autre"), "description": t("Autre.")}),
+        {"request_kind": "other"},
+    ),
+    "request-kind-removed": (
+        lambda d: (d["request_kinds"].pop(2), _item(d, "setup-custom").pop("kind")),
+        {"request_kind": "training"},
+    ),
+    "precedence-changed": (
+        _set(["precedence", "order"], ["line-excluded", "not-covered", "line-included", "grant"]),
+        {"precedence": "order"},
+    ),
+    "precedence-stated": (lambda d: d.pop("precedence"), {"precedence": "order"}),
     "policy-id-changed": (_set(["id"], "demo-scope-2"), {"policy": "demo-scope-2"}),
     "language-added": (
         lambda d: _walk_language_maps(d, lambda m: m.__setitem__("de", "DE " + m["fr"]), add="de"),
@@ -538,6 +701,15 @@ CASES: dict[str, tuple[Edit, dict[str, str]]] = {
     "translation-changed": (
         _set(["categories", 0, "items", 1, "text", "en"], "Fixing setup errors"),
         {"item": "setup-errors"},
+    ),
+    "vocabulary-group-added": (
+        lambda d: d["vocabulary"].append({"id": "backup", "kind": "synonym", "terms": {"en": ["backup"]}}),
+        {"vocabulary": "backup"},
+    ),
+    "vocabulary-group-removed": (lambda d: d["vocabulary"].pop(0), {"vocabulary": "install"}),
+    "vocabulary-group-changed": (
+        lambda d: d["vocabulary"][0]["terms"]["fr"].append("réinstaller"),
+        {"vocabulary": "install"},
     ),
     "annotation-changed": (
         _set(["categories", 0, "items", 1, "provenance", "line"], 7),
@@ -582,7 +754,7 @@ EXTENDED = ["extended", "pro"]
 # from the rule table: (severity, plans gaining, plans losing, legal review).
 EXPECTED: dict[str, tuple[str, list[str], list[str], bool]] = {
     "item-added": ("additive", ALL, [], False),  # a standard-tier service: every plan reaches it
-    "item-removed": ("breaking", [], ALL, False),
+    "item-removed": ("breaking", [], EXTENDED, False),  # setup-server, an extended-tier service
     "item-exclusion-added": ("breaking", [], ALL, False),
     "item-exclusion-removed": ("additive", ALL, [], False),
     "item-excluded": ("breaking", [], ALL, False),
@@ -647,6 +819,33 @@ EXPECTED: dict[str, tuple[str, list[str], list[str], bool]] = {
     "translation-changed": ("editorial", [], [], False),
     "annotation-changed": ("editorial", [], [], False),
     "other-field-changed": ("editorial", [], [], True),
+    # request kinds, condition effects and scopes, restrictions, precedence (issue 9)
+    "item-kind-changed": ("breaking", [], ALL, False),  # its kind's questions now get this line's answer
+    "item-exclusion-kind-removed": ("additive", ALL, [], False),  # the grants answer that kind again
+    "condition-effect-hardened": ("breaking", [], ALL, False),  # not-applicable -> ineligible
+    "condition-effect-softened": ("additive", ALL, [], False),  # ineligible -> not-applicable
+    "condition-scope-widened": ("breaking", [], ALL, False),
+    "condition-scope-narrowed": ("additive", ALL, [], False),
+    "condition-scope-changed": ("breaking", ALL, ALL, False),
+    "condition-term-changed": ("editorial", [], [], True),  # other words and citations, same outcome
+    "restriction-widened": ("breaking", [], ALL, False),
+    "restriction-narrowed": ("additive", ALL, [], False),
+    "restriction-changed": ("breaking", ALL, ALL, False),
+    "restriction-restated": ("editorial", [], [], False),
+    "grant-kinds-widened": ("additive", ALL, [], False),  # a standard grant: every plan reaches it
+    "grant-kinds-narrowed": ("breaking", [], ALL, False),
+    "note-restriction-added": ("breaking", [], ALL, False),
+    "note-restriction-removed": ("additive", ALL, [], False),
+    "note-excludes-unlisted": ("breaking", [], ALL, False),
+    "note-unlisted-again": ("additive", ALL, [], False),
+    "request-kind-added": ("editorial", [], [], False),
+    "request-kind-removed": ("breaking", [], [], False),  # services asking with it must change
+    "precedence-changed": ("breaking", [], ALL, True),
+    "precedence-stated": ("editorial", [], [], False),
+    # The search's words: nobody's answer changes, and no lawyer needs to read them.
+    "vocabulary-group-added": ("editorial", [], [], False),
+    "vocabulary-group-removed": ("editorial", [], [], False),
+    "vocabulary-group-changed": ("editorial", [], [], False),
 }
 BUMPS = {"breaking": "major", "additive": "minor", "editorial": "patch"}
 # Pairs whose edit brings a more severe change with it: the whole diff's severity.
@@ -655,6 +854,8 @@ OVERALL = {
     "category-removed": "breaking",  # its included items are gone
     "fact-removed": "additive",  # the condition that used the fact went with it
     "tier-removed": "breaking",  # standard no longer includes self-service
+    # the condition that named the removed note as its answer falls back to ineligible
+    "note-restriction-removed": "breaking",
 }
 
 
@@ -1034,7 +1235,7 @@ def test_diff_help_examples_work_in_the_checkout(
     for args in examples:
         result = run_cli("diff", *args)
         assert result.exit_code in (0, 1), result.output  # 1: --fail-on breaking found one
-        assert "error" not in result.output
+        assert "support-scope: error:" not in result.output  # ids may say "error(s)"; a failure says this
 
 
 def test_rules_listing(run_cli: Any) -> None:

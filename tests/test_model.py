@@ -1,8 +1,9 @@
 """The typed model and the house's architecture, held to the schemas and to their own rules.
 
-A newcomer adding a field to the schema must add it to the model (and the other way round):
-these tests fail until both say the same. The architecture tests keep the stages apart: no
-import cycle, the core never imports click, the consumer API stays on the standard library.
+The model (`support_scope.model`) says what the schemas say: same keys, same required keys, same
+words. A newcomer adding a field to the schema must add it to the model (and the other way
+round): these tests fail until both say the same. The architecture tests keep the stages apart:
+no import cycle, and each stage imports only the stages it builds on.
 """
 
 from __future__ import annotations
@@ -11,111 +12,152 @@ import ast
 import sys
 import unicodedata
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, get_args, get_type_hints
 
 import pytest
 
-from support_scope.model import policy as policy_model
-from support_scope.model import release as release_model
-from support_scope.model import vocab
+from support_scope.model import policy as p
+from support_scope.model import release as r
+from support_scope.model import vocab as v
 from support_scope.resources import load_schema
 
 PACKAGE = Path(__file__).resolve().parents[1] / "tools" / "support_scope"
 
-
-def _object(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    """Follow a ``$ref`` to the object schema it names."""
-    while "$ref" in node:
-        name = node["$ref"].rsplit("/", 1)[-1]
-        node = schema["$defs"][name]
-    return node
-
-
-def _items(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    return _object(schema, node["items"])
-
-
-POLICY = load_schema()
+POLICY = load_schema("support-scope.schema.json")
 RELEASE = load_schema("compiled-ruleset.schema.json")
-_P = POLICY["properties"]
-_PD = POLICY["$defs"]
-_C = RELEASE["properties"]["compiled"]["properties"]
-_RD = RELEASE["$defs"]
 
-# Each TypedDict and the schema object it mirrors, named by hand.
-MIRRORS: list[tuple[Any, dict[str, Any]]] = [
-    (policy_model.Policy, POLICY),
-    (policy_model.Source, _P["source"]),
-    (policy_model.Product, _items(POLICY, _P["products"])),
-    (policy_model.Eligibility, _P["eligibility"]),
-    (policy_model.Tier, _items(POLICY, _P["tiers"])),
-    (policy_model.Grant, _items(POLICY, _items(POLICY, _P["tiers"])["properties"]["grants"])),
-    (policy_model.Plan, _items(POLICY, _P["plans"])),
-    (policy_model.Fact, _items(POLICY, _P["facts"])),
-    (policy_model.Referral, _items(POLICY, _P["referrals"])),
-    (policy_model.GeneralTerm, _items(POLICY, _P["general_terms"])),
-    (policy_model.Limits, _items(POLICY, _P["general_terms"])["properties"]["limits"]),
-    (policy_model.Provenance, _PD["provenance"]),
-    (policy_model.Condition, _PD["condition"]),
-    (policy_model.Billing, _PD["billing"]),
-    (policy_model.Item, _PD["item"]),
-    (policy_model.See, _PD["item"]["properties"]["see"]),
-    (policy_model.Note, _PD["note"]),
-    (policy_model.Group, _PD["group"]),
-    (policy_model.Category, _PD["category"]),
-    (policy_model.Comparison, _PD["expression"]["oneOf"][3]),
-    (policy_model.Not, _PD["expression"]["oneOf"][2]),
-    (release_model.Release, RELEASE),
-    (release_model.Manifest, RELEASE["properties"]["manifest"]),
-    (release_model.Compiled, RELEASE["properties"]["compiled"]),
-    (release_model.CompiledTier, _items(RELEASE, _C["tiers"])),
-    (release_model.CompiledPlan, _items(RELEASE, _C["plans"])),
-    (release_model.CompiledProduct, _items(RELEASE, _C["products"])),
-    (release_model.CompiledFact, _items(RELEASE, _C["facts"])),
-    (release_model.CompiledEligibility, _C["eligibility"]),
-    (release_model.CompiledReferral, _items(RELEASE, _C["referrals"])),
-    (release_model.CompiledCategory, _items(RELEASE, _C["categories"])),
-    (release_model.CompiledCondition, _RD["condition"]),
-    (release_model.Rule, _RD["rule"]),
-    (release_model.Via, _RD["rule"]["properties"]["via"]),
+
+def node(schema: dict[str, Any], *path: str) -> dict[str, Any]:
+    found: Any = schema
+    for step in path:
+        found = found[step]
+    return dict(found)
+
+
+PD, PP = POLICY["$defs"], POLICY["properties"]
+RC = RELEASE["properties"]["compiled"]["properties"]
+PAIRS: list[tuple[str, Any, dict[str, Any]]] = [
+    ("Policy", p.Policy, POLICY),
+    ("Source", p.Source, PP["source"]),
+    ("Product", p.Product, PP["products"]["items"]),
+    ("Eligibility", p.Eligibility, PP["eligibility"]),
+    ("Tier", p.Tier, PP["tiers"]["items"]),
+    ("Grant", p.Grant, PP["tiers"]["items"]["properties"]["grants"]["items"]),
+    ("Plan", p.Plan, PP["plans"]["items"]),
+    ("Fact", p.Fact, PP["facts"]["items"]),
+    ("Referral", p.Referral, PP["referrals"]["items"]),
+    ("RequestKind", p.RequestKind, PP["request_kinds"]["items"]),
+    ("GeneralTerm", p.GeneralTerm, PP["general_terms"]["items"]),
+    ("Limits", p.Limits, PP["general_terms"]["items"]["properties"]["limits"]),
+    ("Precedence", p.Precedence, PP["precedence"]),
+    ("Provenance", p.Provenance, PD["provenance"]),
+    ("ReviewProvenance", p.ReviewProvenance, PD["review_provenance"]),
+    ("Review", p.Review, PD["review_provenance"]["properties"]["review"]),
+    ("ReviewProvenance (release)", p.ReviewProvenance, RELEASE["$defs"]["review_provenance"]),
+    ("Condition", p.Condition, PD["condition"]),
+    ("Billing", p.Billing, PD["billing"]),
+    ("Item", p.Item, PD["item"]),
+    ("See", p.See, PD["item"]["properties"]["see"]),
+    ("Note", p.Note, PD["note"]),
+    ("Group", p.Group, PD["group"]),
+    ("Category", p.Category, PD["category"]),
+    ("Release", r.Release, RELEASE),
+    ("Manifest", r.Manifest, RELEASE["properties"]["manifest"]),
+    ("Compiled", r.Compiled, RELEASE["properties"]["compiled"]),
+    ("CompiledTier", r.CompiledTier, RC["tiers"]["items"]),
+    ("CompiledPlan", r.CompiledPlan, RC["plans"]["items"]),
+    ("CompiledProduct", r.CompiledProduct, RC["products"]["items"]),
+    ("CompiledFact", r.CompiledFact, RC["facts"]["items"]),
+    ("CompiledEligibility", r.CompiledEligibility, RC["eligibility"]),
+    ("CompiledReferral", r.CompiledReferral, RC["referrals"]["items"]),
+    ("CompiledRequestKind", r.CompiledRequestKind, RC["request_kinds"]["items"]),
+    ("CompiledPrecedence", r.CompiledPrecedence, RC["precedence"]),
+    ("CompiledGrant", r.CompiledGrant, RC["grants"]["items"]),
+    ("CompiledTerm", r.CompiledTerm, RC["general_terms"]["items"]),
+    ("CompiledCondition", r.CompiledCondition, RELEASE["$defs"]["condition"]),
+    ("Rule", r.Rule, RELEASE["$defs"]["rule"]),
+    ("Via", r.Via, RELEASE["$defs"]["rule"]["properties"]["via"]),
+    ("CompiledGroup", r.CompiledGroup, RC["categories"]["items"]["properties"]["groups"]["items"]),
+    ("CompiledNote", r.CompiledNote, RC["categories"]["items"]["properties"]["notes"]["items"]),
+    ("CompiledCategory", r.CompiledCategory, RC["categories"]["items"]),
+    ("VocabularyGroup", p.VocabularyGroup, PD["vocabulary_group"]),
+    ("SearchIndexData", r.SearchIndexData, RC["search"]),
+    ("IndexGroup", r.IndexGroup, RC["search"]["properties"]["vocabulary"]["items"]),
 ]
 
 
-@pytest.mark.parametrize(("model", "schema"), MIRRORS, ids=[model.__name__ for model, _ in MIRRORS])
-def test_model_keys_are_the_schemas(model: Any, schema: dict[str, Any]) -> None:
-    properties = set(schema["properties"])
-    required = set(schema.get("required", []))
-    assert model.__required_keys__ | model.__optional_keys__ == properties
-    assert model.__required_keys__ == required
+@pytest.mark.parametrize(("name", "typed", "schema"), PAIRS, ids=[pair[0] for pair in PAIRS])
+def test_typed_dict_matches_the_schema(name: str, typed: Any, schema: dict[str, Any]) -> None:
+    assert set(typed.__required_keys__) == set(schema.get("required", [])), name
+    assert set(typed.__required_keys__) | set(typed.__optional_keys__) == set(schema["properties"]), name
 
 
-@pytest.mark.parametrize(
-    ("literal", "enum"),
-    [
-        (vocab.Status, _PD["item"]["properties"]["status"]["enum"]),
-        (vocab.FactType, _items(POLICY, _P["facts"])["properties"]["type"]["enum"]),
-        (vocab.Op, _PD["expression"]["oneOf"][3]["properties"]["op"]["enum"]),
-        (vocab.Column, _PD["provenance"]["properties"]["column"]["enum"]),
-        (vocab.TermKind, _items(POLICY, _P["general_terms"])["properties"]["kind"]["enum"]),
-        (vocab.BillingKind, _PD["billing"]["properties"]["kind"]["enum"]),
-        (vocab.NoteKind, _PD["note"]["properties"]["kind"]["enum"]),
-        (vocab.NoteCause, _PD["note"]["properties"]["cause"]["enum"]),
-        (vocab.ConditionScope, _RD["condition"]["properties"]["scope"]["enum"]),
-    ],
-    ids=lambda value: getattr(value, "__name__", "enum") if not isinstance(value, list) else "enum",
-)
-def test_vocabularies_are_the_schemas_enums(literal: Any, enum: list[str]) -> None:
-    assert list(get_args(literal)) == enum
+def test_an_item_and_a_rule_take_either_provenance() -> None:
+    """An item added in a review workbook has a review as its provenance, not a source line."""
+    either = [{"$ref": "#/$defs/provenance"}, {"$ref": "#/$defs/review_provenance"}]
+    assert PD["item"]["properties"]["provenance"]["anyOf"] == either
+    assert RELEASE["$defs"]["rule"]["properties"]["provenance"]["anyOf"] == either
+    assert RELEASE["$defs"]["rule"]["properties"]["via"]["properties"]["provenance"]["anyOf"] == either
+    assert RELEASE["$defs"]["review_provenance"] == PD["review_provenance"]
+    assert p.ItemProvenance == p.Provenance | p.ReviewProvenance
+    assert get_type_hints(r.Rule)["provenance"] == p.ItemProvenance
+    assert get_type_hints(r.Via)["provenance"] == p.ItemProvenance
+    assert get_type_hints(p.Item)["provenance"] == p.ItemProvenance
+
+
+def _enum(schema: dict[str, Any]) -> set[Any]:
+    if "enum" in schema:
+        return set(schema["enum"])
+    return {schema["const"]}
+
+
+VOCABULARIES: list[tuple[str, Any, dict[str, Any]]] = [
+    ("Status", v.Status, PD["item"]["properties"]["status"]),
+    ("TermKind", v.TermKind, PP["general_terms"]["items"]["properties"]["kind"]),
+    ("BillingKind", v.BillingKind, PD["billing"]["properties"]["kind"]),
+    ("NoteKind", v.NoteKind, PD["note"]["properties"]["kind"]),
+    ("NoteCause", v.NoteCause, PD["note"]["properties"]["cause"]),
+    ("Column", v.Column, PD["provenance"]["properties"]["column"]),
+    ("Op", v.Op, PD["expression"]["oneOf"][3]["properties"]["op"]),
+    ("FactType", v.FactType, PP["facts"]["items"]["properties"]["type"]),
+    ("ConditionFailure", v.ConditionFailure, PD["condition"]["properties"]["when_unmet"]),
+    (
+        "ConditionFailure (release)",
+        v.ConditionFailure,
+        RELEASE["$defs"]["condition"]["properties"]["when_unmet"],
+    ),
+    ("PrecedenceStep", v.PrecedenceStep, PP["precedence"]["properties"]["order"]["items"]),
+    ("PrecedenceStep (release)", v.PrecedenceStep, RC["precedence"]["properties"]["order"]["items"]),
+    ("ConditionScope", v.ConditionScope, RELEASE["$defs"]["condition"]["properties"]["scope"]),
+    ("VocabularyKind", v.VocabularyKind, PD["vocabulary_group"]["properties"]["kind"]),
+    (
+        "VocabularyKind (release)",
+        v.VocabularyKind,
+        RC["search"]["properties"]["vocabulary"]["items"]["properties"]["kind"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "literal", "schema"), VOCABULARIES, ids=[pair[0] for pair in VOCABULARIES])
+def test_vocabulary_matches_the_schema(name: str, literal: Any, schema: dict[str, Any]) -> None:
+    assert set(get_args(literal)) == _enum(schema), name
+
+
+def test_tuples_hold_their_literals() -> None:
+    assert v.CONDITION_FAILURES == ("ineligible", "not-applicable", "not-covered")
+    assert v.DEFAULT_PRECEDENCE == v.PRECEDENCE_STEPS
+    assert set(v.FAILURE_RANK) == set(v.CONDITION_FAILURES)
+    assert RELEASE["properties"]["manifest"]["properties"]["format"]["const"] == r.FORMAT
 
 
 def test_outcomes_severities_and_bumps() -> None:
     """The words services and CI act on (PRODUCT.md and the diff schema), written here by hand."""
-    assert vocab.OUTCOMES == ("included", "upgrade", "excluded", "ineligible", "unlisted")
-    assert vocab.SEVERITIES == ("breaking", "additive", "editorial")
-    assert vocab.BUMP_FOR == {"breaking": "major", "additive": "minor", "editorial": "patch"}
+    assert v.OUTCOMES == ("included", "upgrade", "excluded", "ineligible", "unlisted")
+    assert v.SEVERITIES == ("breaking", "additive", "editorial")
+    assert v.BUMP_FOR == {"breaking": "major", "additive": "minor", "editorial": "patch"}
     diff_schema = load_schema("diff.schema.json")
     severity = diff_schema["$defs"]["change"]["properties"]["severity"]["enum"]
-    assert sorted(severity) == sorted(vocab.SEVERITIES)
+    assert sorted(severity) == sorted(v.SEVERITIES)
 
 
 def test_invisible_characters_are_every_format_and_separator_character() -> None:

@@ -56,6 +56,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "serve",
         "Serve decisions over HTTP from a (signed) release, reloaded when it changes.",
     ),
+    "test": ("test_cmd", "test", "Run decision tests: questions whose answers the policy must keep."),
+    "init": ("init_cmd", "init", "Lay out a new policy repository whose CI passes on its first commit."),
 }
 
 

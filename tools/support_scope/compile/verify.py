@@ -28,17 +28,21 @@ from typing import Any, cast
 
 from support_scope.errors import InputError, ReleaseError
 from support_scope.fileio.jsonfile import canonical_json, parse_json, paused_gc
-from support_scope.model.release import FORMAT, Compiled, Manifest
+from support_scope.model.release import FORMAT, Compiled, CompiledBody, Manifest, SearchIndexData
 
 COMPILED_SCHEMA = "compiled-ruleset.schema.json"
 COMPILED_SCHEMA_ID = "https://support-scope.example/schema/compiled-ruleset.schema.json"
 SUPPORTED_FORMATS = (FORMAT,)  # what a service can decide with
 # Formats whose embedded policy diff and check can read: releases are immutable, and an old
 # release stays the OLD side of a diff after the compiler moved to a new format.
-POLICY_FORMATS = (1,)
+POLICY_FORMATS = (1, FORMAT)
 _MEMBERS = ("$schema", "compiled", "manifest", "policy")
 _POLICY_MEMBER = b',"policy":'
 _MANIFEST_MEMBER = b'"manifest":'
+# The search index, member of ``compiled`` (keys sorted: ``search`` comes before ``tiers``), and
+# what follows it; left unparsed by the fast path until a search needs it.
+_SEARCH_MEMBER = b',"search":{"analyzer":'
+_AFTER_SEARCH = b',"tiers":['
 
 
 def digest_of(data: bytes) -> str:
@@ -59,11 +63,25 @@ def is_release(document: object) -> bool:
 
 @dataclass(frozen=True)
 class VerifiedRelease:
-    """A release whose checks passed: its compiled part and manifest, and its policy on demand."""
+    """A release whose checks passed: its compiled part and manifest, and its policy and search
+    index on demand.
 
-    compiled: Compiled
+    ``compiled`` may lack its ``search`` member: a file in canonical form is verified whole
+    (digest over every byte), but its search index is parsed only when :attr:`load_search` is
+    called (the first search), so that loading a release for deciding does not pay for it.
+    """
+
+    compiled: CompiledBody
     manifest: Manifest
     load_policy: Callable[[], dict[str, Any]]
+    load_search: Callable[[], SearchIndexData | None]
+
+    def whole(self) -> Compiled:
+        """The compiled part with its search index parsed (as the file holds it)."""
+        if "search" in self.compiled:
+            return cast(Compiled, self.compiled)
+        search = self.load_search()
+        return cast(Compiled, {**self.compiled, **({"search": search} if search is not None else {})})
 
 
 def load_release_bytes(
@@ -92,7 +110,10 @@ def load_release_bytes(
         raise ReleaseError(f"{e} (a truncated or damaged release?)") from e
     verify_release(release, display, formats)
     return VerifiedRelease(
-        release["compiled"], release["manifest"], lambda: cast(dict[str, Any], release["policy"])
+        release["compiled"],
+        release["manifest"],
+        lambda: cast(dict[str, Any], release["policy"]),
+        lambda: release["compiled"].get("search"),
     )
 
 
@@ -118,6 +139,12 @@ def check_format(
 ) -> None:
     """Refuse a format not in ``formats``; by type as well as value (``true == 1`` in Python)."""
     found = manifest.get("format")
+    if type(found) is int and found in POLICY_FORMATS and found not in formats:
+        raise ReleaseError(
+            f"{display}: release format {found} is an older format (no request kinds, precedence or condition "
+            f"effects): this version decides only with format {', '.join(map(str, formats))}; compile the policy "
+            "again (`support-scope compile`), or cut a new release (`support-scope release`)"
+        )
     if type(found) is not int or found not in formats:
         shown = json.dumps(found) if found is not None else "none"
         newer = isinstance(found, int) and not isinstance(found, bool) and found > max(formats)
@@ -154,17 +181,30 @@ def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRe
     file's own bytes with the manifest's digest member cut out, so hashing needs no
     re-serialisation. The policy is the last member (keys are sorted), so everything a decision
     needs is parsed from the bytes before it; the policy itself is parsed only if asked for.
+    So is the search index (``compiled.search``): its bytes are cut out of what is parsed, and
+    parsed on the first search. The cut is sound: inside the index, every value a key such as
+    ``tiers`` has is a string, and what is left must parse as the rest of the release (a cut in
+    the wrong place leaves brackets unbalanced), else the whole file is parsed.
     """
     if not raw.endswith(b"}\n"):
         return None
     cut = raw.rfind(_POLICY_MEMBER)
     if cut < 0:
         return None
+    search_start = raw.find(_SEARCH_MEMBER, 0, cut)
+    search_end = raw.find(_AFTER_SEARCH, search_start, cut) if search_start >= 0 else -1
     try:
         with paused_gc():
-            head = json.loads(raw[:cut] + b"}")
+            if search_end >= 0:
+                head = json.loads(raw[:search_start] + raw[search_end:cut] + b"}")
+            else:
+                head = json.loads(raw[:cut] + b"}")
     except (ValueError, RecursionError):
         return None
+    if search_end >= 0 and not (isinstance(head, dict) and isinstance(head.get("compiled"), dict)):
+        return None
+    if search_end >= 0 and "search" in head["compiled"]:
+        return None  # a second index: not the compiler's form
     manifest = head.get("manifest") if isinstance(head, dict) else None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("digest"), str):
         return None
@@ -187,8 +227,20 @@ def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRe
             document: dict[str, Any] = json.loads(raw[policy_start:-2])
         return document
 
+    def search() -> SearchIndexData | None:
+        if search_end < 0:
+            found: SearchIndexData | None = head["compiled"].get("search")
+            return found
+        start = search_start + len(_SEARCH_MEMBER) - len(b'{"analyzer":')
+        try:
+            with paused_gc():
+                index: SearchIndexData = json.loads(raw[start:search_end])
+        except (ValueError, RecursionError) as e:  # the digest held: a bug of this reader
+            raise ReleaseError(f"{display}: its search index cannot be read ({e})") from e
+        return index
+
     _check_members({**head, "policy": {}}, display)
-    return VerifiedRelease(head["compiled"], manifest, policy)  # type: ignore[arg-type]
+    return VerifiedRelease(head["compiled"], manifest, policy, search)  # type: ignore[arg-type]
 
 
 def check_release_bytes(raw: bytes, display: str) -> dict[str, Any]:
@@ -202,7 +254,7 @@ def check_release_bytes(raw: bytes, display: str) -> dict[str, Any]:
     policy = verified.load_policy()
     release = {
         "$schema": COMPILED_SCHEMA_ID,
-        "compiled": verified.compiled,
+        "compiled": verified.whole(),
         "manifest": verified.manifest,
         "policy": policy,
     }

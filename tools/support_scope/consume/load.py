@@ -79,7 +79,13 @@ def verify_release_bytes(
 def verified_ruleset(verified: Verified) -> Ruleset:
     """The :class:`Ruleset` of a verified release."""
     release = verified.release
-    return Ruleset(release.compiled, release.manifest, release.load_policy, source=verified.display)
+    return Ruleset(
+        release.compiled,
+        release.manifest,
+        release.load_policy,
+        source=verified.display,
+        search_loader=release.load_search,
+    )
 
 
 def _read(path: Path, display: str, what: str) -> bytes:

@@ -16,24 +16,29 @@ immutable), so a repeated question costs a dictionary lookup.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from support_scope.consume import decide as procedure
+from support_scope.consume.analysis import ANALYZER
 from support_scope.consume.context import Facts
-from support_scope.consume.find import SearchIndex
+from support_scope.consume.find import Query, SearchIndex
+from support_scope.consume.index import rules_in_order
 from support_scope.consume.values import Billing, Decision, Match, Provenance, Referral, ReleaseInfo, Text
-from support_scope.errors import ReleaseError, UnknownIdError
+from support_scope.errors import InputError, ReleaseError, UnknownIdError
 from support_scope.model.release import (
-    Compiled,
+    CompiledBody,
     CompiledCategory,
+    CompiledGrant,
     CompiledPlan,
     CompiledProduct,
+    CompiledTerm,
     CompiledTier,
     Manifest,
     Rule,
+    SearchIndexData,
 )
 
-_Key = tuple[str, str, "str | None", "str | None"]  # plan, category, item, product
+_Key = tuple[str, str, "str | None", "str | None", "str | None"]  # plan, category, item, request, product
 
 
 class Ruleset:
@@ -41,16 +46,19 @@ class Ruleset:
 
     def __init__(
         self,
-        compiled: Compiled,
+        compiled: CompiledBody,
         manifest: Manifest,
         policy_loader: Callable[[], dict[str, Any]],
         *,
         source: str = "<release>",
+        search_loader: Callable[[], SearchIndexData | None] | None = None,
     ) -> None:
         self.source = source
         self.manifest: Mapping[str, Any] = manifest
         self._compiled = compiled
         self._policy_loader = policy_loader
+        # The search index: ``compiled.search``, or parsed on the first search (load_release).
+        self._search_loader = search_loader or (lambda: cast(Mapping[str, Any], compiled).get("search"))
         self._policy: dict[str, Any] | None = None
         try:
             self.languages: tuple[str, ...] = tuple(compiled["languages"])
@@ -59,35 +67,29 @@ class Ruleset:
             self.products: dict[str, CompiledProduct] = {p["id"]: p for p in compiled["products"]}
             self._facts = Facts(compiled["facts"])
             self.referrals: dict[str, Text] = {r["id"]: Text.of(r["name"]) for r in compiled["referrals"]}
+            self.request_kinds: dict[str, Text] = {
+                k["id"]: Text.of(k["name"]) for k in compiled["request_kinds"]
+            }
             self.categories: dict[str, CompiledCategory] = {c["id"]: c for c in compiled["categories"]}
-            self._eligibility = tuple(procedure.Condition(c) for c in compiled["eligibility"]["conditions"])
-            unlisted_billing = next(
-                (
-                    Billing.of(term["billing"])
-                    for term in compiled["general_terms"]
-                    if term["kind"] == "billable-service" and "billing" in term
-                ),
-                None,
+            self._eligibility = tuple(
+                procedure.condition_test(c) for c in compiled["eligibility"]["conditions"]
             )
-            plan_tiers = {p: frozenset(v["tiers"]) for p, v in self.plans.items()}
-            self._lookup = procedure.Lookup(
-                tiers=self.tiers,
-                plan_tiers=plan_tiers,
-                tier_plans={t: tuple(p for p, tiers in plan_tiers.items() if t in tiers) for t in self.tiers},
-                referrals=self.referrals,
-                unlisted_billing=unlisted_billing,
-            )
+            self._lookup = procedure.Lookup.of(compiled, self.tiers, self.referrals)
         except (KeyError, TypeError, AttributeError) as e:
             raise ReleaseError(
                 f"{source}: not a compiled release of a known format ({type(e).__name__}: {e})"
             ) from e
-        self._category_conditions: dict[str, tuple[procedure.Condition, ...]] = {}
-        # category -> item -> rule, built per category on first use: loading stays cheap.
+        # Per category on first use (loading stays cheap): its conditions and notes as tests,
+        # and item -> rule.
+        self._category_tests: dict[str, tuple[dict[str, procedure.Test], dict[str, procedure.Test]]] = {}
         self._rules: dict[str, dict[str, Rule]] = {}
+        self._frames: dict[_Key, procedure.Frame] = {}
         self._decisions: dict[_Key, Decision] = {}
         self._contextual: dict[tuple[Any, ...], Decision] = {}
-        self._applicable_conditions: dict[_Key, tuple[procedure.Condition, ...]] = {}
         self._index: SearchIndex | None = None
+        self._documents: list[tuple[str, Rule]] = []
+        self._terms: dict[str, CompiledTerm] = {t["id"]: t for t in compiled["general_terms"]}
+        self._grants: list[CompiledGrant] = compiled["grants"]
 
     # ---- identity
 
@@ -114,6 +116,11 @@ class Ruleset:
         return {tier_id: Text.of(tier["label"]) for tier_id, tier in self.tiers.items()}
 
     @property
+    def eligibility_conditions(self) -> tuple[procedure.Test, ...]:
+        """The conditions every request must meet (an active subscription, a supported platform...)."""
+        return self._eligibility
+
+    @property
     def facts(self) -> dict[str, str]:
         """The declared facts and their types (``boolean``, ``integer``, ``string``)."""
         return dict(self._facts.types)
@@ -136,37 +143,57 @@ class Ruleset:
         plan: str,
         category: str,
         item: str | None = None,
+        request: str | None = None,
         product: str | None = None,
         context: Mapping[str, Any] | None = None,
     ) -> Decision:
-        """Whether a request about ``item`` of ``category`` is in scope for a customer on ``plan``.
+        """Whether a request is in scope for a customer on ``plan``.
 
-        ``item=None`` asks about a request the category lists nowhere (outcome ``unlisted``).
+        The request is ``item`` of ``category`` (a line of the matrix), or, with ``request``, a
+        request kind (``dialog-error``, ``other-error``, ``usage-help``...) asked in
+        ``category`` without naming a line; neither asks about a request nothing names.
         ``product``, when given, must be a product the policy names; a product not covered
-        gives ``ineligible``. ``context`` gives facts (``{"new_customer": True, ...}``) that
-        settle conditions; a condition whose facts are missing is named in ``pending``, one
-        the context contradicts makes the outcome ``ineligible``. An unknown id (plan,
-        category, item, product, fact) raises :class:`UnknownIdError`; a fact value of the
-        wrong type raises :class:`InputError`.
+        gives ``ineligible``. ``context`` gives facts (``{"new_customer": True, ...}``); a fact
+        it leaves out is unknown: the outcome is then the one that holds in the customer's
+        favour, and ``conditional`` says whether the missing facts (``pending_facts``) could
+        change it. An unknown id (plan, category, item, request kind, product, fact) raises
+        :class:`UnknownIdError`; a fact value of the wrong type, or both an item and a request
+        kind, :class:`InputError`.
         """
-        key: _Key = (plan, category, item, product)
+        key: _Key = (plan, category, item, request, product)
         if context is None:
             decision = self._decisions.get(key)
             if decision is None:
-                decision = self._decisions[key] = self._build(key, None)
+                frame = self._frame(key)
+                decision = self._decisions[key] = procedure.decide(
+                    frame, procedure.signature(frame, {}), self._lookup
+                )
             return decision
         context = self._facts.check(context)
-        conditions = self._applicable_conditions.get(key)
-        if conditions is None:
-            conditions = self._applicable_conditions[key] = self._applicable(key)
-        # The decision depends on the context only through what each condition comes to: key
-        # the cache on that, and build the (immutable) answer once per combination.
-        outcome = tuple(condition.outcome(context) for condition in conditions)
-        ckey = (key, outcome)
+        frame = self._frames.get(key) or self._frame(key)
+        # The decision depends on the context only through what each test comes to: key the
+        # cache on that, and build the (immutable) answer once per combination.
+        sig = procedure.signature(frame, context)
+        ckey = (key, sig)
         decision = self._contextual.get(ckey)
         if decision is None:
-            decision = self._contextual[ckey] = self._build(key, context, conditions)
+            decision = self._contextual[ckey] = procedure.decide(frame, sig, self._lookup)
         return decision
+
+    def question_facts(
+        self,
+        *,
+        plan: str,
+        category: str,
+        item: str | None = None,
+        request: str | None = None,
+        product: str | None = None,
+    ) -> dict[str, tuple[Any, ...]]:
+        """The facts a question's decision reads, each with the values that can matter (both
+        booleans; each integer a test compares it with, and its neighbours): what to ask, and
+        what generated conformance vectors try."""
+        frame = self._frame((plan, category, item, request, product))
+        return dict(frame.domains)
 
     def parse_context(self, pairs: Iterable[str]) -> dict[str, Any]:
         """A context from ``KEY=VALUE`` strings, each value read as its fact's declared type.
@@ -176,20 +203,47 @@ class Ruleset:
         """
         return self._facts.parse(pairs)
 
-    def _applicable(self, key: _Key) -> tuple[procedure.Condition, ...]:
-        """The conditions a decision on this question checks (validating the ids on the way)."""
-        plan, category, item, product = key
+    def _frame(self, key: _Key) -> procedure.Frame:
+        """The question's frame (validating the ids on the way), built once."""
+        frame = self._frames.get(key)
+        if frame is not None:
+            return frame
+        plan, category, item, request, product = key
         rule = self._rule(plan, category, item, product)
-        if rule is not None and rule["status"] == "included":
-            return self._eligibility + self._conditions_of(category)
-        return self._eligibility
+        if request is not None:
+            if item is not None:
+                raise InputError("name an item or a request kind, not both")
+            if request not in self.request_kinds:
+                known = ", ".join(self.request_kinds) or "none declared"
+                raise UnknownIdError(f"unknown request kind {request!r} (known: {known})")
+            rule = procedure.kind_line(self.categories[category], request, self._lookup.order)
+        frame = self._frames[key] = procedure.build_frame(
+            self.plans[plan],
+            self.categories[category],
+            item,
+            request,
+            product,
+            self.products[product] if product is not None else None,
+            rule,
+            self._eligibility,
+            self._tests_of(category),
+            self._lookup,
+        )
+        return frame
 
-    def _conditions_of(self, category: str) -> tuple[procedure.Condition, ...]:
-        conditions = self._category_conditions.get(category)
-        if conditions is None:
-            conditions = tuple(procedure.Condition(c) for c in self.categories[category]["conditions"])
-            self._category_conditions[category] = conditions
-        return conditions
+    def _tests_of(self, category: str) -> tuple[dict[str, procedure.Test], dict[str, procedure.Test]]:
+        """The category's conditions and resolution rules, as tests (made on first use)."""
+        found = self._category_tests.get(category)
+        if found is None:
+            record = self.categories[category]
+            conditions = {c["id"]: procedure.condition_test(c) for c in record["conditions"]}
+            notes = {
+                n["id"]: procedure.withholding_test(n, "note")
+                for n in record["notes"]
+                if n["kind"] == "resolution-rule"
+            }
+            found = self._category_tests[category] = (conditions, notes)
+        return found
 
     def _rule(self, plan: str, category: str, item: str | None, product: str | None) -> Rule | None:
         """The rule for the question, None for an unlisted request; unknown ids raise."""
@@ -218,63 +272,138 @@ class Ruleset:
             raise UnknownIdError(f"unknown item {item!r} (not in any category; try `find`)")
         return rule
 
-    def _build(
-        self,
-        key: _Key,
-        context: Mapping[str, Any] | None,
-        conditions: tuple[procedure.Condition, ...] | None = None,
-    ) -> Decision:
-        plan, category, item, product = key
-        rule = self._rule(plan, category, item, product)
-        if conditions is None:
-            conditions = self._applicable(key)
-        question = procedure.Question(
-            plan=self.plans[plan],
-            category=self.categories[category],
-            rule=rule,
-            product_id=product,
-            product=self.products[product] if product is not None else None,
-            item_id=item,
-        )
-        states = tuple(condition.check(context) for condition in conditions)
-        return procedure.build(question, states, self._lookup)
-
     # ---- finding
 
-    def find(self, text: str, plan: str | None = None, product: str | None = None) -> list[Match]:
-        """Items whose French or English text holds every word of ``text``, ignoring case and accents.
+    def find(
+        self, text: str, plan: str | None = None, product: str | None = None, *, limit: int = 10
+    ) -> list[Match]:
+        """The lines of the matrix that answer ``text`` (a ticket's words), best first.
 
-        In source order; an item a category refers to (``see``) matches in that category too.
-        With ``plan``, each match carries the decision for that plan (and ``product``).
+        Items (found in each category that lists them or refers to them), tier grants and
+        general terms, ranked by how well their words meet the ticket's, French or English,
+        whatever its case, accents, plurals, inflections and typos, with the policy's
+        vocabulary (:mod:`support_scope.consume.find`); identical lines come as one match,
+        the others in its ``same``. At most ``limit`` matches. With ``plan``, each item
+        carries its decision for that plan (and ``product``), each grant its verdict.
         """
         if plan is not None and plan not in self.plans:
             raise UnknownIdError(f"unknown plan {plan!r} (known: {', '.join(self.plans)})")
         if product is not None and product not in self.products:
             raise UnknownIdError(f"unknown product {product!r} (known: {', '.join(self.products)})")
-        if self._index is None:
-            self._index = SearchIndex(self._compiled)
-        return [
-            self._match(category_id, rule, plan, product) for category_id, rule in self._index.matching(text)
-        ]
+        index = self.search_index
+        query, hits = index.search(text, limit)
+        matches = []
+        for hit in hits:
+            lines = self._general_first([(hit.document, hit.score), *hit.others], query)
+            first, *others = lines
+            matches.append(
+                self._match(
+                    *first,
+                    query,
+                    plan,
+                    product,
+                    tuple(self._match(d, s, None, plan, product) for d, s in others),
+                )
+            )
+        return matches
 
-    def _match(self, category_id: str, rule: Rule, plan: str | None, product: str | None) -> Match:
-        category = self.categories[category_id]
-        decision = None
-        if plan is not None:
-            decision = self.decide(plan=plan, category=category_id, item=rule["item"], product=product)
-        via = rule.get("via")
+    def _general_first(self, lines: list[tuple[int, float]], query: Query) -> list[tuple[int, float]]:
+        """Identical lines, the one to show first: the grant that says it for every category,
+        unless the ticket named a category of the others (a word of its title)."""
+        index = self.search_index
+        grants = [line for line in lines if index.items <= line[0] < index.items + len(self._grants)]
+        if not grants or len(lines) == 1:
+            return lines
+        for document, _ in lines:
+            if document < index.items:
+                title = self.categories[self._documents[document][0]]["title"]
+                if index.matched_words(title.values(), query):
+                    return lines
+        return [grants[0], *(line for line in lines if line != grants[0])]
+
+    @property
+    def search_index(self) -> SearchIndex:
+        """The release's search index (built here when the release has none, or one of another analysis)."""
+        if self._index is None:
+            data = self._search_loader()
+            if not isinstance(data, dict) or data.get("analyzer") != ANALYZER:
+                # Every release of this format has its index; one made by another analysis
+                # is built again here, the same way, from the release and its policy.
+                from support_scope.consume.index import build_index
+
+                data = build_index(self._compiled, self.policy.get("vocabulary", ()))
+            self._index = SearchIndex(data)
+            self._documents = [(c["id"], r) for c, r in rules_in_order(self._compiled)]
+        return self._index
+
+    def _match(
+        self,
+        document: int,
+        score: float,
+        query: Query | None,
+        plan: str | None,
+        product: str | None,
+        same: tuple[Match, ...] = (),
+    ) -> Match:
+        """The match for a document; ``query`` None: not shown on its own (no matched words)."""
+        index = self.search_index
+        if document < index.items:
+            category_id, rule = self._documents[document]
+            category = self.categories[category_id]
+            decision = None
+            if plan is not None:
+                decision = self.decide(plan=plan, category=category_id, item=rule["item"], product=product)
+            via = rule.get("via")
+            return Match(
+                kind="item",
+                id=rule["item"],
+                text=Text.of(rule["text"]),
+                score=score,
+                provenance=Provenance.of(rule["provenance"]),
+                category=category_id,
+                category_title=Text.of(category["title"]),
+                status=rule["status"],
+                tier=rule.get("tier"),
+                via=via["item"] if via else None,
+                referrals=tuple(Referral(r, self.referrals[r]) for r in rule.get("referrals", ())),
+                billing=Billing.of(rule["billing"]) if "billing" in rule else None,
+                matched=index.matched_words(rule["text"].values(), query) if query else (),
+                same=same,
+                decision=decision,
+            )
+        if document < index.items + len(self._grants):
+            grant = self._grants[document - index.items]
+            verdict = None
+            if plan is not None:
+                verdict = procedure.grant_verdict(
+                    self.plans[plan],
+                    grant,
+                    self.products[product] if product is not None else None,
+                    self._lookup,
+                )
+            return Match(
+                kind="grant",
+                id=grant["id"],
+                text=Text.of(grant["text"]),
+                score=score,
+                provenance=Provenance.of(grant["provenance"]),
+                status="included",
+                tier=grant["tier"],
+                matched=index.matched_words(grant["text"].values(), query) if query else (),
+                same=same,
+                verdict=verdict,
+            )
+        term = self._terms[index.terms[document - index.items - len(self._grants)]]
         return Match(
-            category=category_id,
-            category_title=Text.of(category["title"]),
-            item=rule["item"],
-            text=Text.of(rule["text"]),
-            status=rule["status"],
-            tier=rule.get("tier"),
-            provenance=Provenance.of(rule["provenance"]),
-            via=via["item"] if via else None,
-            referrals=tuple(Referral(r, self.referrals[r]) for r in rule.get("referrals", ())),
-            billing=Billing.of(rule["billing"]) if "billing" in rule else None,
-            decision=decision,
+            kind="term",
+            id=term["id"],
+            text=Text.of(term["text"]),
+            score=score,
+            provenance=Provenance.of(term["provenance"]),
+            referrals=tuple(Referral(r, self.referrals[r]) for r in term.get("referrals", ())),
+            billing=Billing.of(term["billing"]) if "billing" in term else None,
+            matched=index.matched_words(term["text"].values(), query) if query else (),
+            same=same,
         )
 
     def rules(self) -> Iterator[tuple[str, str]]:

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from support_scope.model import policy as model
-from support_scope.model.vocab import ConditionScope, ConditionState, Outcome, Status
+from support_scope.model.vocab import (
+    CaveatKind,
+    CheckScope,
+    ConditionState,
+    MatchKind,
+    Outcome,
+    RuleKind,
+    Status,
+)
 
 
 @dataclass(frozen=True)
@@ -57,25 +65,53 @@ class Text:
 
 
 @dataclass(frozen=True)
-class Provenance:
-    """Where the source document states something."""
+class ReviewSource:
+    """The review an item was added in: the workbook returned, the sheet and row, the date."""
 
-    page: int
-    line: int
-    column: str
+    workbook: str
+    sheet: str
+    row: int
+    date: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"workbook": self.workbook, "sheet": self.sheet, "row": self.row, "date": self.date}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the source document states something (``page``, ``line``, ``column``); or, for an
+    item a reviewer added in the review workbook, that review (``review``; page and line None)."""
+
+    page: int | None
+    line: int | None
+    column: str | None
     section: str | None = None
+    review: ReviewSource | None = None
 
     @classmethod
-    def of(cls, data: model.Provenance) -> Provenance:
+    def of(cls, data: model.ItemProvenance) -> Provenance:
+        if "review" in data:
+            review = cast("model.ReviewProvenance", data)["review"]
+            return cls(
+                None,
+                None,
+                None,
+                review=ReviewSource(review["workbook"], review["sheet"], review["row"], review["date"]),
+            )
         return cls(data["page"], data["line"], data["column"], data.get("section"))
 
     def to_json(self) -> dict[str, Any]:
+        if self.review is not None:
+            return {"review": self.review.to_json()}
         data: dict[str, Any] = {"page": self.page, "line": self.line, "column": self.column}
         if self.section is not None:
             data["section"] = self.section
         return data
 
     def __str__(self) -> str:
+        if self.review is not None:
+            review = self.review
+            return f"review {review.workbook}, {review.sheet} row {review.row}, {review.date}"
         return f"p. {self.page}, l. {self.line} ({self.column})"
 
 
@@ -104,6 +140,53 @@ class Billing:
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "text": self.text.to_json(), "minimum_hours": self.minimum_hours}
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the customer can buy instead: the hourly technical service, an option billed separately.
+
+    ``id`` is what a service acts on: the general term's id (``hourly-technical-service``) or,
+    for an option a line of the matrix bills separately, that item's id.
+    """
+
+    id: str
+    text: Text
+    billing: Billing
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text.to_json(),
+            "billing": self.billing.to_json(),
+            "line": self.line,
+        }
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """Something the agent must know with the answer: a reading flagged for legal review, the
+    advisor's resolution rule, the call limit, a category's scope note, a self-service redirection."""
+
+    kind: CaveatKind
+    id: str
+    text: Text
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "text": self.text.to_json(), "line": self.line}
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """Which rule decided: its kind (``line``, ``grant``, ``term``, ``condition``...) and its id."""
+
+    kind: RuleKind
+    id: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id}
 
 
 @dataclass(frozen=True)
@@ -136,14 +219,16 @@ class Citation:
 
 @dataclass(frozen=True)
 class ConditionCheck:
-    """A condition a decision relied on, and how it came out for the request's context.
+    """A condition (or a not-covered term's test) a decision read, and how it came out.
 
     ``state`` is ``met``, ``unmet`` or ``unknown``; when unknown, ``missing`` names the facts
-    the context should give to settle it.
+    the context should give to settle it. For a condition, ``met`` is in the customer's
+    favour; for a not-covered term or a resolution rule (``scope`` ``term`` or ``note``),
+    ``met`` means it applies: the request is not covered.
     """
 
     id: str
-    scope: ConditionScope
+    scope: CheckScope
     text: Text
     state: ConditionState
     facts: tuple[str, ...]
@@ -162,12 +247,17 @@ class ConditionCheck:
 
 @dataclass(frozen=True)
 class Decision:
-    """Whether a request is in scope for a customer, why, and what it relied on.
+    """Whether a request is in scope for a customer, why, what it rests on, and what else to do.
 
     ``outcome`` is one of ``included``, ``upgrade``, ``excluded``, ``ineligible``, ``unlisted``.
-    ``tier`` is the tier the service needs (included items); ``plans`` the plans that include
-    it. ``conditions`` lists every condition checked; ``pending`` those the context did not
-    settle, which someone must still check before the answer holds.
+    ``conditional`` is True when a fact the context leaves unknown could still change it: the
+    outcome is then the one that holds if every open condition turns out in the customer's
+    favour, ``pending`` lists the checks still open that matter and ``pending_facts`` the facts
+    to ask. ``tier`` is the tier the service needs; ``plans`` the plans that reach it.
+    ``rule`` says which rule decided (a line, a grant, a not-covered term, a condition...),
+    ``cites`` the source lines the answer rests on. ``referrals`` and ``offers`` say what the
+    customer can do instead; ``caveats`` what the agent must know with the answer.
+    ``conditions`` lists every check the decision read, settled or not.
     """
 
     outcome: Outcome
@@ -177,62 +267,129 @@ class Decision:
     product: str | None
     reason: Text
     citation: Citation
+    request: str | None = None
     tier: str | None = None
     plans: tuple[str, ...] = ()
     referrals: tuple[Referral, ...] = ()
     billing: Billing | None = None
     conditions: tuple[ConditionCheck, ...] = ()
-
-    @property
-    def pending(self) -> tuple[ConditionCheck, ...]:
-        return tuple(check for check in self.conditions if check.state == "unknown")
+    conditional: bool = False
+    pending: tuple[ConditionCheck, ...] = ()
+    pending_facts: tuple[str, ...] = ()
+    offers: tuple[Offer, ...] = ()
+    cites: tuple[int, ...] = ()
+    rule: RuleRef = field(default_factory=lambda: RuleRef("unlisted", None))
+    caveats: tuple[Caveat, ...] = ()
 
     @property
     def in_scope(self) -> bool:
-        """True only when the outcome is ``included`` and nothing is left to check."""
-        return self.outcome == "included" and not self.pending
+        """True only when the outcome is ``included`` and nothing is left open."""
+        return self.outcome == "included" and not self.conditional
 
     def to_json(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome,
+            "conditional": self.conditional,
             "plan": self.plan,
             "category": self.category,
             "item": self.item,
+            "request": self.request,
             "product": self.product,
             "reason": self.reason.to_json(),
+            "rule": self.rule.to_json(),
             "citation": self.citation.to_json(),
+            "cites": list(self.cites),
             "tier": self.tier,
             "plans": list(self.plans),
             "referrals": [r.to_json() for r in self.referrals],
+            "offers": [o.to_json() for o in self.offers],
             "billing": self.billing.to_json() if self.billing else None,
+            "caveats": [c.to_json() for c in self.caveats],
             "conditions": [c.to_json() for c in self.conditions],
             "pending": [c.id for c in self.pending],
+            "pending_facts": list(self.pending_facts),
         }
 
 
 @dataclass(frozen=True)
-class Match:
-    """An item whose text matches a search, in one category (a referred item: in each that lists it)."""
+class GrantVerdict:
+    """What a tier grant means for a customer's plan: ``included``, ``upgrade`` or ``ineligible``, and why."""
 
-    category: str
-    category_title: Text
-    item: str
+    outcome: Outcome
+    reason: Text
+    tier: str
+    plans: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    """A line of the matrix a search found: an item of a category, a tier grant or a general term.
+
+    ``kind`` is ``item``, ``grant`` or ``term`` and ``id`` its id (an item found in a category
+    that refers to it, ``via``, is a line of that category). ``score`` ranks it (higher is
+    better; comparable within one search only); ``matched`` holds the words of its texts the
+    search matched, as written. ``same`` lists the identical lines (same French words, status
+    and tier) shown as one answer with it. With a plan, an item carries its ``decision`` and a
+    grant its ``verdict``.
+    """
+
+    kind: MatchKind
+    id: str
     text: Text
-    status: Status
-    tier: str | None
+    score: float
     provenance: Provenance
+    category: str | None = None
+    category_title: Text | None = None
+    status: Status | None = None
+    tier: str | None = None
     via: str | None = None
     referrals: tuple[Referral, ...] = ()
     billing: Billing | None = None
+    matched: tuple[str, ...] = ()
+    same: tuple[Match, ...] = ()
     decision: Decision | None = field(default=None, compare=False)
+    verdict: GrantVerdict | None = field(default=None, compare=False)
+
+    @property
+    def item(self) -> str | None:
+        return self.id if self.kind == "item" else None
+
+    @property
+    def ref(self) -> str:
+        """``category/item``, ``grant:id`` or ``term:id``: the line, in one string."""
+        return f"{self.category}/{self.id}" if self.kind == "item" else f"{self.kind}:{self.id}"
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """The answer for the plan searched with (None without a plan, and for a general term)."""
+        if self.decision is not None:
+            return self.decision.outcome
+        return self.verdict.outcome if self.verdict is not None else None
+
+    @property
+    def reason(self) -> Text | None:
+        if self.decision is not None:
+            return self.decision.reason
+        return self.verdict.reason if self.verdict is not None else None
 
     def to_json(self) -> dict[str, Any]:
         """The shape ``support-scope find --format json`` prints (French texts, English beside)."""
+        data = self._line()
+        data["score"] = round(self.score, 4)
+        data["matched"] = list(self.matched)
+        data["same"] = [other._line() for other in self.same]
+        return data
+
+    def _line(self) -> dict[str, Any]:
         return {
+            "ref": self.ref,
+            "kind": self.kind,
             "category": self.category,
-            "category_title": self.category_title.fr,
-            "category_title_en": self.category_title.en,
+            "category_title": self.category_title.fr if self.category_title else None,
+            "category_title_en": self.category_title.en if self.category_title else None,
             "item": self.item,
+            "grant": self.id if self.kind == "grant" else None,
+            "term": self.id if self.kind == "term" else None,
             "text": self.text.fr,
             "text_en": self.text.en,
             "status": self.status,
@@ -241,8 +398,8 @@ class Match:
             "referrals": [r.id for r in self.referrals],
             "billing": self.billing.to_json() if self.billing else None,
             "provenance": self.provenance.to_json(),
-            "decision": self.decision.outcome if self.decision else None,
-            "reason": self.decision.reason.to_json() if self.decision else None,
+            "decision": self.outcome,
+            "reason": self.reason.to_json() if self.reason else None,
         }
 
 
@@ -285,6 +442,7 @@ class FindAnswer:
     product: str | None
     matches: tuple[Match, ...]
     tier_labels: Mapping[str, Text] = field(default_factory=dict)
+    limit: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -292,5 +450,5 @@ class FindAnswer:
             "plan": self.plan,
             "product": self.product,
             "release": self.release.to_json(),
-            "matches": [match.to_json() for match in self.matches],
+            "matches": [{"rank": rank, **match.to_json()} for rank, match in enumerate(self.matches, 1)],
         }

@@ -9,10 +9,23 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from support_scope.model.policy import Billing, Expression, LangMap, Limits, Provenance, See
-from support_scope.model.vocab import ConditionScope, FactType, NoteCause, NoteKind, Status, TermKind
+from support_scope.model.policy import Billing, Expression, ItemProvenance, LangMap, Limits, Provenance, See
+from support_scope.model.vocab import (
+    ConditionFailure,
+    ConditionScope,
+    FactType,
+    NoteCause,
+    NoteKind,
+    PrecedenceStep,
+    Status,
+    TermKind,
+    VocabularyKind,
+)
 
-FORMAT: Literal[1] = 1  # the release format this package writes and reads
+# The release format this package writes and decides with. Format 2 (issue 9): request kinds,
+# the precedence, grants with their kinds, conditions saying what their failure means and
+# which items they apply to, not-covered terms and resolution rules with tests, legal notes.
+FORMAT: Literal[2] = 2
 
 
 class Manifest(TypedDict):
@@ -46,6 +59,7 @@ class CompiledProduct(TypedDict):
     id: str
     name: LangMap
     eligible: bool
+    provenance: Provenance
 
 
 class _CompiledFactRequired(TypedDict):
@@ -58,13 +72,20 @@ class CompiledFact(_CompiledFactRequired, total=False):
     minimum: int
 
 
-class CompiledCondition(TypedDict):
+class _CompiledConditionRequired(TypedDict):
     id: str
     scope: ConditionScope
     text: LangMap
     test: Expression
     facts: list[str]
+    when_unmet: ConditionFailure
     provenance: Provenance
+
+
+class CompiledCondition(_CompiledConditionRequired, total=False):
+    term: str
+    items: list[str]
+    legal_note: LangMap
 
 
 class CompiledEligibility(TypedDict):
@@ -86,32 +107,66 @@ class _CompiledTermRequired(TypedDict):
 
 
 class CompiledTerm(_CompiledTermRequired, total=False):
+    kinds: list[str]
+    test: Expression
+    facts: list[str]
+    overrides_lines: bool
     limits: Limits
     billing: Billing
     referrals: list[str]
+    legal_note: LangMap
+
+
+class CompiledRequestKind(TypedDict):
+    id: str
+    name: LangMap
+    description: LangMap
+
+
+class _CompiledGrantRequired(TypedDict):
+    id: str
+    tier: str
+    text: LangMap
+    kinds: list[str]
+    provenance: Provenance
+
+
+class CompiledGrant(_CompiledGrantRequired, total=False):
+    legal_note: LangMap
+
+
+class _CompiledPrecedenceRequired(TypedDict):
+    order: list[PrecedenceStep]
+    text: LangMap
+
+
+class CompiledPrecedence(_CompiledPrecedenceRequired, total=False):
+    legal_note: LangMap
 
 
 class Via(TypedDict):
     item: str
     category: str
     text: LangMap
-    provenance: Provenance
+    provenance: ItemProvenance
 
 
 class _RuleRequired(TypedDict):
     item: str
     status: Status
     text: LangMap
-    provenance: Provenance
+    provenance: ItemProvenance
 
 
 class Rule(_RuleRequired, total=False):
     tier: str
+    kind: str
     group: str
     referrals: list[str]
     billing: Billing
     see: See
     via: Via
+    legal_note: LangMap
 
 
 class _CompiledGroupRequired(TypedDict):
@@ -127,14 +182,22 @@ class _CompiledNoteRequired(TypedDict):
     id: str
     kind: NoteKind
     text: LangMap
+    provenance: Provenance
 
 
 class CompiledNote(_CompiledNoteRequired, total=False):
     cause: NoteCause
     tier: str
+    test: Expression
+    facts: list[str]
+    items: list[str]
+    kinds: list[str]
+    referrals: list[str]
+    excludes_unlisted: bool
+    legal_note: LangMap
 
 
-class CompiledCategory(TypedDict):
+class _CompiledCategoryRequired(TypedDict):
     id: str
     title: LangMap
     provenance: Provenance
@@ -144,7 +207,37 @@ class CompiledCategory(TypedDict):
     rules: list[Rule]
 
 
-class Compiled(TypedDict):
+class CompiledCategory(_CompiledCategoryRequired, total=False):
+    legal_note: LangMap
+
+
+class _IndexGroupRequired(TypedDict):
+    id: str
+    kind: VocabularyKind
+    phrases: list[str]
+
+
+class IndexGroup(_IndexGroupRequired, total=False):
+    expand: list[str]
+
+
+class SearchIndexData(TypedDict):
+    """``compiled.search``: the index :mod:`support_scope.consume.index` builds."""
+
+    analyzer: str
+    weights: dict[str, int]
+    items: int
+    terms: list[str]
+    lengths: str
+    postings: dict[str, str]
+    same: list[list[int]]
+    words: dict[str, str]
+    vocabulary: list[IndexGroup]
+
+
+class CompiledBody(TypedDict):
+    """A compiled release's content, everything but its search index (which is built from it)."""
+
     languages: list[str]
     title: LangMap
     tiers: list[CompiledTier]
@@ -153,8 +246,15 @@ class Compiled(TypedDict):
     facts: list[CompiledFact]
     eligibility: CompiledEligibility
     referrals: list[CompiledReferral]
+    request_kinds: list[CompiledRequestKind]
+    precedence: CompiledPrecedence
+    grants: list[CompiledGrant]
     general_terms: list[CompiledTerm]
     categories: list[CompiledCategory]
+
+
+class Compiled(CompiledBody):
+    search: SearchIndexData
 
 
 Release = TypedDict(

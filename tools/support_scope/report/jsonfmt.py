@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from support_scope.changes.result import Diff
     from support_scope.changes.rules import Rule
     from support_scope.consume.values import DecisionAnswer, FindAnswer
+    from support_scope.decisiontests.result import DecisionTestReport
     from support_scope.problems import ValidationReport
     from support_scope.versions.gate import CheckReport
     from support_scope.versions.release import ReleaseOutcome
@@ -55,3 +56,6 @@ class JsonReporter(Reporter):
 
     def release(self, outcome: ReleaseOutcome) -> str:
         return dumps(outcome.to_json())
+
+    def decision_tests(self, report: DecisionTestReport) -> str:
+        return dumps(report.to_json())

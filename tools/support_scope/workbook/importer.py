@@ -17,20 +17,22 @@ notes, facts, tiers, plans, ...) is kept as it is in the current policy.
 
 from __future__ import annotations
 
-import zipfile
+import datetime
 from pathlib import Path
 from typing import Any
 
 from support_scope.errors import InputError, WorkbookError
 from support_scope.fileio.atomic import write_atomic
-from support_scope.fileio.jsonfile import dump_json, paused_gc, read_json, read_text
-from support_scope.problems import Problem
-from support_scope.workbook.layout import EDITABLE, SHEET_META, tables
-from support_scope.workbook.merge import Merge, locate
+from support_scope.fileio.jsonfile import dump_json, parse_json, paused_gc, read_text
+from support_scope.workbook.layout import EDITABLE, SHEET_LISTS, SHEET_MATRIX, SHEET_META, tables
+from support_scope.workbook.merge import Merge, ReviewSource
+from support_scope.workbook.order import out_of_order
 from support_scope.workbook.reader import Meta, SheetRow, _read_meta, _Reader
-from support_scope.workbook.result import ImportResult
-from support_scope.workbook.safety import MAX_ROWS, ArchiveReport, check_archive, iter_rows, shared_strings
+from support_scope.workbook.result import Comment, ImportResult
+from support_scope.workbook.safety import MAX_ROWS
 from support_scope.workbook.snapshot import decode_snapshot, snapshot_digest
+from support_scope.workbook.source import Note, Workbook, open_workbook
+from support_scope.workbook.words import say
 
 
 def _untouched(rows: dict[str, list[SheetRow]], checksums: dict[str, dict[str, str]]) -> bool:
@@ -58,33 +60,26 @@ def _refuse_invalid_policy(result: ImportResult, current: Any, policy: Path, pol
     return True
 
 
-def _open(
-    workbook: Path, display: str, max_rows: int = MAX_ROWS
-) -> tuple[zipfile.ZipFile, ArchiveReport, Meta]:
-    """Check the archive, open it, and read its metadata sheet."""
-    report = check_archive(workbook, display, max_rows=max_rows)
-    archive = zipfile.ZipFile(workbook)
+def _open(workbook: Path, display: str, max_rows: int = MAX_ROWS) -> tuple[Workbook, Meta]:
+    """Check the workbook (.xlsx or .ods), open it, and read its metadata sheet."""
+    book = open_workbook(workbook, display, max_rows)
     try:
-        if SHEET_META not in report.sheet_parts:
+        if SHEET_META not in book.sheets:
             raise WorkbookError(
                 f"{display}: no {SHEET_META} sheet: not a workbook exported by `support-scope export-xlsx`"
             )
-        report.strings = shared_strings(archive, display)
-        meta = _read_meta(
-            iter_rows(archive, report.sheet_parts[SHEET_META], report.strings, display, SHEET_META),
-            display,
-        )
+        meta = _read_meta(book.rows(SHEET_META), display)
     except BaseException:
-        archive.close()
+        book.close()
         raise
-    return archive, report, meta
+    return book, meta
 
 
 def workbook_policy_id(workbook: Path, display: str | None = None) -> str:
     """The id of the policy a review workbook was exported from (after the safety checks)."""
     name = display or str(workbook)
-    archive, _, meta = _open(workbook, name)
-    archive.close()
+    book, meta = _open(workbook, name)
+    book.close()
     return meta.policy_id
 
 
@@ -96,15 +91,33 @@ def import_workbook(
     workbook_display: str | None = None,
     policy_display: str | None = None,
     max_rows: int = MAX_ROWS,
+    lang: str = "fr",
+    review_log: Path | None = None,
+    today: str | None = None,
 ) -> ImportResult:
-    """Import a reviewed workbook into ``policy``; write it (atomically) when all went well.
+    """Import a reviewed workbook (.xlsx or .ods) into ``policy``; write it (atomically) when all
+    went well, and the reviewers' comments into the review log (``review_log``, by default
+    ``<policy>.reviews.md`` beside it).
 
     A workbook that is unsafe or not a review workbook, or a policy that cannot be read, raises
     an :class:`InputError`; problems in the cells, conflicts and validation findings are collected
-    in the result, and then nothing is written.
+    in the result, every one at once, in ``lang`` (``fr`` or ``en``), and then nothing is written.
+    ``today`` (YYYY-MM-DD) dates the review when the workbook does not say when it was saved.
     """
+    from support_scope.workbook.reviewlog import log_path
+
     with paused_gc():
-        return _import(workbook, policy, dry_run, workbook_display, policy_display, max_rows)
+        return _import(
+            workbook,
+            policy,
+            dry_run,
+            workbook_display,
+            policy_display,
+            max_rows,
+            lang,
+            review_log if review_log is not None else log_path(policy),
+            today,
+        )
 
 
 def _import(
@@ -114,53 +127,66 @@ def _import(
     workbook_display: str | None,
     policy_display: str | None,
     max_rows: int,
+    lang: str,
+    log: Path,
+    today: str | None,
 ) -> ImportResult:
     from support_scope.validate.documents import document_findings
+    from support_scope.workbook.explain import explain
 
     display = workbook_display or str(workbook)
     policy_name = policy_display or str(policy)
-    result = ImportResult(display, policy_name, dry_run=dry_run)
-    current = read_json(policy, policy_name, "policy file")
+    result = ImportResult(display, policy_name, dry_run=dry_run, lang=lang, review_log=str(log))
+    current_text = read_text(policy, policy_name, "policy file")
+    current = parse_json(current_text, policy_name)
     if not isinstance(current, dict):
         raise InputError(
             f"{policy_name}: not a policy document (a JSON object); run `support-scope validate`"
         )
-    archive, report, meta = _open(workbook, display, max_rows)
-    with archive:
+    book, meta = _open(workbook, display, max_rows)
+    with book:
         decode_snapshot(meta.chunks, meta.digest, parse=False)  # a damaged workbook is refused at once
         if meta.policy_id != current.get("id"):
             raise WorkbookError(
                 f"{display}: the workbook is for policy {meta.policy_id!r}, not {current.get('id')!r} ({policy_name})"
             )
         result.exported_version = meta.version
+        result.old_text = current_text
         result.stale = snapshot_digest(current) != meta.digest
         layout = tables(meta.languages)
         try:
             tiers = {tier["id"] for tier in current["tiers"]}
             categories = {category["id"] for category in current["categories"]}
+            languages = tuple(current["languages"])
+            kinds = {kind["id"] for kind in current.get("request_kinds", ())}
         except (KeyError, TypeError) as e:
             if _refuse_invalid_policy(result, current, policy, policy_name):
                 return result
             raise InputError(
                 f"{policy_name}: the policy is not valid ({type(e).__name__}: {e}); run `support-scope validate`"
             ) from e
-        reader = _Reader(display, layout, tiers, categories, meta.checksums)
+        reader = _Reader(
+            display, layout, tiers, categories, meta.checksums, lang=lang, languages=languages, kinds=kinds
+        )
         rows: dict[str, list[SheetRow]] = {}
         for name in EDITABLE:
-            if name not in report.sheet_parts:
-                reader.problem(
-                    f"{name}!A1",
-                    f"the sheet {name!r} is missing (sheets are not to be renamed or removed)",
-                    "missing-sheet",
-                )
+            if name not in book.sheets:
+                reader.problem(f"{name}!A1", say(lang, "missing-sheet", sheet=name), "missing-sheet")
+                reader.unread.add(name)
                 rows[name] = []
                 continue
-            sheet_rows = iter_rows(archive, report.sheet_parts[name], report.strings, display, name)
-            rows[name] = reader.read(sheet_rows, layout[name], report.merged.get(name, []))
+            rows[name] = reader.read(book.rows(name), layout[name], book.merged.get(name, []))
+        notes = book.notes()
+        saved = book.saved
+    date = saved or today or datetime.date.today().isoformat()
     result.problems.extend(reader.problems)
-    result.comments.extend(reader.comments)
     if not result.problems and _untouched(rows, meta.checksums):
         result.old = result.new = current  # nothing to merge: the policy stays as it is, byte for byte
+        exported = decode_snapshot(meta.chunks, meta.digest) if result.stale else current
+        if out_of_order(rows[SHEET_MATRIX], exported):
+            result.notices.append(say(lang, "order-not-read"))
+        result.comments.extend(_comments(reader, notes, layout))
+        _record(result, log, policy, current, workbook, date, meta, dry_run)
         return result
     # What is wrong in the policy already is the maintainer's to fix, in the policy file: blamed
     # on the workbook cells the merge maps it to, it would send the reviewer after a cell they
@@ -170,30 +196,120 @@ def _import(
         return result
     # Not stale: the exported policy is the current one (same digest), not to be decoded again.
     base = decode_snapshot(meta.chunks, meta.digest) if result.stale else current
+    review = ReviewSource(workbook.name, date, meta.digest[:16])
     try:
-        merge = Merge(display, layout, base, current, rows)
+        merge = Merge(display, layout, base, current, rows, lang=lang, review=review, unread=reader.unread)
+        merge.flagged |= reader.flagged
+        merge.run()
     except (KeyError, TypeError, AttributeError, IndexError) as e:
         raise InputError(
             f"{policy_name}: the policy is not valid ({type(e).__name__}: {e}); run `support-scope validate`"
         ) from e
-    if result.problems:
-        merge.index()  # still report edited and repeated ids: every problem at once
-        result.problems.extend(merge.problems)
-        return result
-    merge.run()
     result.problems.extend(merge.problems)
     result.conflicts.extend(merge.conflicts)
     result.notices.extend(merge.notices)
+    result.comments.extend(_comments(reader, notes, layout, merge))
+    if not result.conflicts:
+        # Every problem at once: what the merged policy's checks find is said at its cell too,
+        # unless the cell's problem is reported already.
+        result.problems.extend(explain(merge, document_findings(merge.merged), display, lang))
     if not result.ok:
         return result
     result.old, result.new = current, merge.merged
-    if not result.changed:
-        return result  # the policy stays as it is, byte for byte
-    for finding in document_findings(merge.merged):
-        cell = locate(merge, finding.path)
-        path = None if cell else finding.path
-        result.problems.append(Problem(display, finding.message, finding.rule, path=path, cell=cell))
-    if result.ok and result.changed and not dry_run:
-        write_atomic(policy, dump_json(merge.merged).encode("utf-8"))
-        result.written = True
+    _record(
+        result, log, policy, current, workbook, date, meta, dry_run, merge.merged if result.changed else None
+    )
     return result
+
+
+def _record(
+    result: ImportResult,
+    log: Path,
+    policy: Path,
+    current: dict[str, Any],
+    workbook: Path,
+    date: str,
+    meta: Meta,
+    dry_run: bool,
+    merged: dict[str, Any] | None = None,
+) -> None:
+    """Write the new comments into the review log, then the merged policy (when it changed)."""
+    from support_scope.workbook.reviewlog import new_comments, updated_log
+
+    existing = log.read_text(encoding="utf-8") if log.is_file() else None
+    result.new_comments = new_comments(result.comments, existing)
+    if dry_run:
+        return
+    if result.new_comments:
+        text = updated_log(
+            existing, str(current["id"]), workbook.name, date, meta.version, result.new_comments
+        )
+        # The log first: should the policy then fail to be written, the comments are kept.
+        write_atomic(log, text.encode("utf-8"))
+        result.log_written = True
+    if merged is not None:
+        write_atomic(policy, dump_json(merged).encode("utf-8"))
+        result.written = True
+
+
+def _comments(
+    reader: _Reader, notes: list[Note], layout: dict[str, Any], merge: Merge | None = None
+) -> list[Comment]:
+    """The reviewer comment column's comments and the cells' notes, each with its row's id."""
+    from openpyxl.utils import get_column_letter
+
+    found: list[Comment] = []
+    for comment in reader.comments:
+        key = comment.key
+        if key is None and merge is not None and comment.sheet is not None and comment.row is not None:
+            key = _new_key(merge, comment.sheet, comment.row)
+        found.append(_with_key(comment, key))
+    hidden = {SHEET_META, SHEET_LISTS}
+    for note in notes:
+        if note.sheet in hidden or not note.text:
+            continue
+        key = reader.keys.get(note.sheet, {}).get(note.row)
+        if key is None and merge is not None:
+            key = _new_key(merge, note.sheet, note.row)
+        header = None
+        table = layout.get(note.sheet)
+        if note.row == 1:
+            key = None  # a note on a header
+        if table is not None:
+            positions = reader.positions.get(note.sheet) or {c.key: i for i, c in enumerate(table.columns, 1)}
+            header = next((table.column(k).header for k, p in positions.items() if p == note.column), None)
+        found.append(
+            Comment(
+                f"{note.sheet}!{get_column_letter(note.column)}{note.row}",
+                key,
+                note.text.strip(),
+                author=note.author,
+                column=header,
+                kind="note",
+                date=note.date,
+                sheet=note.sheet,
+                row=note.row,
+            )
+        )
+    return found
+
+
+def _new_key(merge: Merge, sheet: str, number: int) -> str | None:
+    row = next((row for row in merge.rows.get(sheet, []) if row.number == number), None)
+    return row.key if row is not None else None
+
+
+def _with_key(comment: Comment, key: str | None) -> Comment:
+    if key == comment.key:
+        return comment
+    return Comment(
+        comment.cell,
+        key,
+        comment.text,
+        comment.author,
+        comment.column,
+        comment.kind,
+        comment.date,
+        comment.sheet,
+        comment.row,
+    )

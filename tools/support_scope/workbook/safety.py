@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -34,7 +34,7 @@ RATIO_FLOOR = 1024 * 1024  # small parts (styles, empty sheets) may compress bet
 # more; Excel's own limit, 1,048,576, is four times what an import could hold.
 MAX_ROWS = 250_000
 MAX_PARTS = 10_000
-# Cells per row, and the last column a cell may be in. The widest sheet has 17 columns; a
+# Cells per row, and the last column a cell may be in. The widest sheet has 18 columns; a
 # reviewer's stray cells further right are reported by the import, cell by cell. Beyond
 # LibreOffice's classic last column (AMJ, 1,024), or with more cells than that in one row, the
 # row is no reviewer's: refused before anything is built from it.
@@ -241,6 +241,92 @@ def _scan_sheet(
     return rows, merged
 
 
+# --------------------------------------------------------------------------- OpenDocument archives
+
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+# Parts LibreOffice Calc and Gnumeric write into an .ods; anything else is refused.
+_ODS_ALLOWED = re.compile(
+    r"""^(?:
+        mimetype
+      | content\.xml | styles\.xml | meta\.xml | settings\.xml | manifest\.rdf
+      | META-INF/manifest\.xml
+      | Thumbnails/thumbnail\.png
+      | Configurations2/.*
+    )$""",
+    re.VERBOSE,
+)
+_ODS_DANGEROUS = (
+    (re.compile(r"^(?:Basic|Scripts)/"), "macros"),
+    (re.compile(r"^Object |^ObjectReplacements/"), "embedded objects"),
+    (re.compile(r"^META-INF/(?:macro)?signatures"), "signed macros or content"),
+)
+
+
+def is_ods(path: Path) -> bool:
+    """True when ``path`` is an OpenDocument spreadsheet (by its ``mimetype`` part, whatever
+    its name); False for anything else, including files that are not zip archives."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "mimetype" not in archive.namelist():
+                return False
+            info = archive.getinfo("mimetype")
+            return info.file_size < 200 and archive.read(info).strip() == ODS_MIMETYPE
+    except (zipfile.BadZipFile, OSError, KeyError, EOFError):
+        return False
+
+
+def check_ods_archive(path: Path, display: str) -> None:
+    """Refuse, with a :class:`WorkbookError`, an .ods that is not a safe spreadsheet: macros,
+    embedded objects, encryption, unknown parts, a DTD, a zip bomb. Rows, cells and external
+    links are checked as the content is read (:mod:`support_scope.workbook.ods`)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as e:
+        raise WorkbookError(
+            f"{display}: not a spreadsheet (.ods files are zip archives; this is not one)"
+        ) from e
+    except OSError as e:
+        raise WorkbookError(f"{display}: cannot read: {e.strerror or e}") from e
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_PARTS:
+            raise WorkbookError(f"{display}: the archive holds {len(infos)} parts; refused")
+        total = 0
+        for info in infos:
+            name = info.filename
+            for pattern, what in _ODS_DANGEROUS:
+                if pattern.search(name):
+                    raise WorkbookError(f"{display}: the spreadsheet contains {what} ({name}); refused")
+            if not _ODS_ALLOWED.match(name) and not name.endswith("/"):
+                raise WorkbookError(f"{display}: unexpected part {name!r} in the spreadsheet; refused")
+            if info.flag_bits & 0x1:
+                raise WorkbookError(f"{display}: {name} is encrypted; refused")
+            total += info.file_size
+            if info.file_size > RATIO_FLOOR and info.file_size > MAX_PART_RATIO * max(info.compress_size, 1):
+                raise WorkbookError(
+                    f"{display}: {name} expands {info.file_size // max(info.compress_size, 1)}x "
+                    f"({info.file_size:,} bytes from {info.compress_size:,}): a zip bomb? refused"
+                )
+        if total > MAX_TOTAL_UNCOMPRESSED:
+            raise WorkbookError(
+                f"{display}: the archive declares {total:,} bytes uncompressed (limit {MAX_TOTAL_UNCOMPRESSED:,}); refused"
+            )
+        if _read_small(archive, "mimetype", display, 200).strip() != ODS_MIMETYPE:
+            raise WorkbookError(f"{display}: not an OpenDocument spreadsheet (its mimetype says otherwise)")
+        manifest = _read_small(archive, "META-INF/manifest.xml", display)
+        if b"encryption-data" in manifest:
+            raise WorkbookError(f"{display}: the spreadsheet is encrypted (password protected); refused")
+        for info in infos:
+            if info.filename.endswith((".xml", ".rdf")):
+                with archive.open(info) as handle:
+                    if _DOCTYPE.search(handle.read(4096)):
+                        raise WorkbookError(
+                            f"{display}: {info.filename} declares a DTD or entities (an XML entity bomb?); refused"
+                        )
+        if "content.xml" not in {info.filename for info in infos}:
+            raise WorkbookError(f"{display}: not a spreadsheet (no content.xml in the archive)")
+
+
 # --------------------------------------------------------------------------- reading cells
 
 _MAIN_NAMESPACES = (
@@ -432,14 +518,21 @@ Cell = tuple[int, str, Any]  # column (1-based), kind, value
 
 
 def iter_rows(
-    archive: zipfile.ZipFile, part: str, strings: list[str], display: str, sheet: str | None = None
+    archive: zipfile.ZipFile,
+    part: str,
+    strings: list[str],
+    display: str,
+    sheet: str | None = None,
+    number_kind: Callable[[str | None], str] | None = None,
 ) -> Iterator[tuple[int, list[Cell]]]:
     """The non-empty rows of a sheet part: (row number, [(column, kind, value), ...]).
 
     Kinds: ``s`` text, ``n`` number (int or float), ``f`` formula (the value is its text),
-    ``b`` TRUE/FALSE, ``e`` an error value, ``d`` a date. A row of more than
-    :data:`MAX_CELLS_PER_ROW` cells, or a cell beyond column :data:`MAX_COLUMNS`, is a
-    :class:`WorkbookError` (``sheet`` names the sheet in the message).
+    ``b`` TRUE/FALSE, ``e`` an error value, ``d`` a date. ``number_kind``, given a number
+    cell's style (its ``s`` attribute), tells what the number shows as: ``n``, or ``d`` (a date),
+    ``t`` (a time), ``p`` (a percentage); the value stays the number. A row of more than
+    :data:`MAX_CELLS_PER_ROW` cells holding something, or a cell beyond column
+    :data:`MAX_COLUMNS`, is a :class:`WorkbookError` (``sheet`` names the sheet in the message).
     """
     where = sheet if sheet is not None else part
     number = 0
@@ -453,10 +546,10 @@ def iter_rows(
             raise WorkbookError(
                 f"{display}: {where}: a row numbered {given[:20]!r}; the workbook is damaged"
             ) from e
-        if len(element) > MAX_CELLS_PER_ROW:
+        if len(element) > MAX_CELLS_PER_ROW and _filled_cells(element) > MAX_CELLS_PER_ROW:
             raise WorkbookError(
                 f"{display}: {where}!{number}:{number}: row {number} holds {len(element):,} cells "
-                f"(at most {MAX_CELLS_PER_ROW:,}; the widest sheet has 17 columns); refused"
+                f"(at most {MAX_CELLS_PER_ROW:,}; the widest sheet has 18 columns); refused"
             )
         cells: list[Cell] = []
         column = 0
@@ -472,7 +565,7 @@ def iter_rows(
                 shown = reference[:20] if reference else f"column {column}"
                 raise WorkbookError(
                     f"{display}: {where}!{shown}: a cell outside columns A to AMJ ({MAX_COLUMNS:,}); "
-                    "the widest sheet has 17 columns; refused"
+                    "the widest sheet has 18 columns; refused"
                 )
             if cell.tag not in _CELL_TAGS:
                 continue
@@ -486,10 +579,18 @@ def iter_rows(
                     cells.append((column, "s", _unescape_excel(text)))
                 continue
             found_kind, value = _cell(cell, strings, display, part)
+            if found_kind == "n" and number_kind is not None:
+                found_kind = number_kind(cell.get("s"))
             if value is not None and value != "":
                 cells.append((column, found_kind, value))
         if cells:
             yield number, cells
+
+
+def _filled_cells(row: Any) -> int:
+    """The cells of a row that hold something. Gnumeric writes a row's style as a styled empty
+    cell in each of its 16,384 columns: those are bounded by the row's size, and skipped."""
+    return sum(1 for cell in row if len(cell))
 
 
 def _cell(cell: Any, strings: list[str], display: str, part: str) -> tuple[str, Any]:
