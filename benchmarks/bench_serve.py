@@ -23,6 +23,13 @@ median of the rounds' ratios beside it):
 - ``  /v1/decide with decision log``: as the budget row, with ``--log FILE`` (informational).
 - ``serve batch of 100``: the server time of ``POST /v1/decide/batch`` with 100 different
   questions (its ``Server-Timing`` header), median of 50; budget 5 ms.
+- ``serve /v1/find``: the largest size's release, a search of each ticket of
+  ``benchmarks/search/tickets.json`` in turn (none answered before: each round asks for one
+  more match, from 10; plan standard) while a connection asks decisions: the median time of a
+  search (informational).
+- ``  /v1/decide p99 meanwhile``: that connection's 99th percentile latency (``wrk -c1``, one
+  decision after the other), beside the same without searches in the note: how much a search
+  holds decisions back (informational).
 - ``serve reload under load``: the largest size's release served from a file while wrk runs,
   replaced by another release of the same size: ``seconds`` is the time from the replacement
   to ``/health`` naming the new release; the row FAILS if any request failed (budget: none).
@@ -57,6 +64,7 @@ P99_BUDGET = 0.010
 RATIO = 0.7
 BATCH_BUDGET = 0.005
 PER = 100_000  # requests: the seconds column is the time this many take at the measured rate
+FIND_DURATION = 5
 
 _CEILING = """
 import socket, sys
@@ -164,11 +172,13 @@ NEW_EVERY_TIME = (
 )
 
 
-def wrk(url: str, script_text: str, duration: float, script_dir: Path) -> dict[str, Any]:
+def wrk(
+    url: str, script_text: str, duration: float, script_dir: Path, connections: int = CONNECTIONS
+) -> dict[str, Any]:
     """One wrk run with a Lua script: requests/s, p50, p99, and the requests that failed."""
     script = script_dir / "load.lua"
     script.write_text(script_text, encoding="utf-8")
-    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration:g}s", "--latency", "-s", str(script), url]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency", "-s", str(script), url]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     figures: dict[str, Any] = {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
@@ -208,6 +218,16 @@ def _post(port: int, path: str, body: bytes) -> tuple[int, dict[str, str], bytes
         connection.request("POST", path, body=body, headers={"Content-Type": "application/json"})
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
     finally:
         connection.close()
 
@@ -348,14 +368,12 @@ def _reload_row(size: int, work: Path) -> dict[str, Any]:
 
     source = release_for(policy_path(size), f"synthetic-{size}")
     raw = source.read_bytes()
-    first = json.loads(raw[: raw.index(b',"policy":')] + b"}")
-    category = first["compiled"]["categories"][0]
-    question = {"plan": "standard", "category": category["id"], "item": category["rules"][0]["item"]}
+    question = _first_question(raw)
     served = work / "served.json"
     served.write_bytes(raw)
     replacement = work / ".replacement.json"
     replacement.write_bytes(_other_release(raw))
-    del raw, first
+    del raw
     child = serve(served, work, "--poll-interval", "0.5")
     try:
         status, _, _ = _post(child.port, "/v1/decide", json.dumps(question).encode())
@@ -391,6 +409,79 @@ def _reload_row(size: int, work: Path) -> dict[str, Any]:
     return row("serve reload under load", size, swapped, note=note)
 
 
+def _first_question(raw: bytes) -> dict[str, Any]:
+    """A question of the release's first line (its first category read alone, at the head of the file)."""
+    start = raw.index(b'{"categories":[') + len(b'{"categories":[')
+    category, _ = json.JSONDecoder().raw_decode(raw[start : start + 1_000_000].decode(errors="replace"))
+    return {"plan": "standard", "category": category["id"], "item": category["rules"][0]["item"]}
+
+
+def _find_rows(size: int, work: Path) -> list[dict[str, Any]]:
+    """Searches of the largest release beside decisions: how long ``/v1/find`` takes, and how much
+    it holds back the decisions asked meanwhile (one connection asking them one after the other,
+    with and without a client searching every ticket of the evaluation set, each once)."""
+    from urllib.parse import urlencode
+
+    from bench_decide import release_for
+    from generate import policy_path
+
+    source = release_for(policy_path(size), f"synthetic-{size}")
+    question = _first_question(source.read_bytes())
+    tickets = [t["text"] for t in json.loads((HERE / "search" / "tickets.json").read_bytes())["tickets"]]
+    child = serve(source, work)
+    searches: list[float] = []
+    try:
+        url = f"http://127.0.0.1:{child.port}/v1/decide"
+        script = rotating([json.dumps(question).encode()])
+        quiet = [wrk(url, script, FIND_DURATION, work, connections=1) for _ in range(ROUNDS)]
+        busy = []
+        for round_ in range(ROUNDS):
+            stop = threading.Event()
+
+            # Each round asks for one more match: no search is answered from the service's cache
+            # of answers (the release's own caches, postings and decisions, stay warm).
+            def search(offset: int, limit: int, stop: threading.Event = stop) -> None:
+                for text in tickets[offset:] + tickets[:offset]:
+                    if stop.is_set():
+                        return
+                    started = time.perf_counter()
+                    status, body = _get(
+                        child.port, "/v1/find?" + urlencode({"q": text, "plan": "standard", "limit": limit})
+                    )
+                    if status != 200:
+                        raise RuntimeError(f"/v1/find answered {status}: {body[:200]!r}")
+                    searches.append(time.perf_counter() - started)
+
+            searcher = threading.Thread(target=search, args=(round_ * 40, 10 + round_))
+            searcher.start()
+            busy.append(wrk(url, script, FIND_DURATION, work, connections=1))
+            stop.set()
+            searcher.join()
+    finally:
+        child.stop()
+    best_quiet = min(quiet, key=lambda f: f["p99"])
+    best_busy = min(busy, key=lambda f: f["p99"])
+    return [
+        row(
+            "serve /v1/find",
+            size,
+            statistics.median(searches),
+            note=f"{len(searches)} searches of the {len(tickets)} tickets (none answered before), plan standard, "
+            f"limit 10 to {9 + ROUNDS}, while decisions are asked: median; p90 {statistics.quantiles(searches, n=10)[-1] * 1000:.0f} ms, "
+            f"max {max(searches) * 1000:.0f} ms",
+        ),
+        row(
+            "  /v1/decide p99 meanwhile",
+            size,
+            best_busy["p99"],
+            note=f"1 connection, best of {ROUNDS} runs of {FIND_DURATION} s: {_note(best_busy)}; without searches: "
+            f"{_note(best_quiet)}; each run's p99 during searches: "
+            + ", ".join(f"{f['p99'] * 1000:.1f}" for f in busy)
+            + " ms",
+        ),
+    ]
+
+
 def run(sizes: list[int]) -> list[dict[str, Any]]:
     try:
         import starlette  # noqa: F401
@@ -407,5 +498,6 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
         work = Path(directory)
         rows = _load_rows(release, work)
         if sizes:
+            rows.extend(_find_rows(max(sizes), work))
             rows.append(_reload_row(max(sizes), work))
     return rows

@@ -242,9 +242,9 @@ def run_serve(
 class Releases:
     """Two releases of the shipped policy that answer one question differently.
 
-    ``a`` is version 1.0.0 as shipped; ``b`` is 1.1.0 with ``desktop-setup-dialog-errors`` raised
-    to the extended tier: for plan ``standard`` that item is ``included`` by ``a`` and ``upgrade``
-    by ``b``.
+    ``a`` is version 2.0.1 as shipped; ``b`` is 2.1.0 (newer: a service never goes back to an
+    older version) with ``desktop-setup-dialog-errors`` raised to the extended tier: for plan
+    ``standard`` that item is ``included`` by ``a`` and ``upgrade`` by ``b``.
     """
 
     a: bytes
@@ -253,13 +253,16 @@ class Releases:
     digest_b: str
 
 
+VERSION_A = "2.0.1"  # the shipped policy's
+VERSION_B = "2.1.0"
 QUESTION = {"plan": "standard", "category": "desktop-setup", "item": "desktop-setup-dialog-errors"}
 OUTCOME = {"a": "included", "b": "upgrade"}
 
 
 def _release_b() -> bytes:
     document = read_json(SHIPPED_POLICY)
-    document["version"] = "1.1.0"
+    assert document["version"] == VERSION_A, "the shipped policy moved on: name its version in VERSION_A"
+    document["version"] = VERSION_B
     for category in document["categories"]:
         for item in category["items"]:
             if item["id"] == "desktop-setup-dialog-errors":

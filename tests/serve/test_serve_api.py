@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,6 +23,11 @@ from serve.live import Reply, Server, call, run_serve
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 CONTEXT = {"new_customer": True, "days_since_first_invoice": 45}
 GO_LIVE = {"plan": "standard", "category": "cloud-onboarding", "item": "cloud-onboarding-go-live"}
+DECLARED = (
+    "active_subscription, booked_through_sales, caused_by_customer_environment, database_version, "
+    "days_since_first_invoice, new_customer, rest_of_network_working, supported_platform"
+)
+KINDS = "dialog-error, other-error, usage-help, training-consulting"
 
 
 @pytest.fixture
@@ -32,7 +38,7 @@ def server(start_server: Callable[..., Server], release_path: Path) -> Server:
 def cli_decision(run_cli: Cli, release: Path, question: dict[str, Any]) -> dict[str, Any]:
     """What `support-scope decide --format json` answers to the same question."""
     args = ["decide", "--release", str(release), "--format", "json"]
-    for name in ("plan", "category", "item", "product"):
+    for name in ("plan", "category", "item", "request", "product"):
         if question.get(name) is not None:
             args += [f"--{name}", question[name]]
     for fact, value in (question.get("context") or {}).items():
@@ -67,6 +73,14 @@ def problems(reply: Reply) -> dict[str, str]:
         },
         {**GO_LIVE, "context": {"new_customer": False}},
         {**GO_LIVE, "product": "act-premium", "context": CONTEXT},
+        {"plan": "standard", "category": "desktop-setup", "request": "dialog-error"},
+        {"plan": "standard", "category": "desktop-setup", "request": "training-consulting", "item": None},
+        {
+            "plan": "extended",
+            "category": "desktop-setup",
+            "request": "other-error",
+            "context": {"caused_by_customer_environment": True},
+        },
     ],
     ids=[
         "excluded",
@@ -76,6 +90,9 @@ def problems(reply: Reply) -> dict[str, str]:
         "ineligible-product",
         "ineligible-condition",
         "pending",
+        "request-kind",
+        "request-kind-unlisted",
+        "request-kind-not-covered",
     ],
 )
 def test_decide_answers_what_the_command_answers(
@@ -99,7 +116,7 @@ def test_each_decision_has_its_own_id_and_names_its_release(server: Server, rele
         ids.add(answer["decision_id"])
         assert answer["release"] == {
             "policy_id": "act-premium-support-scope",
-            "policy_version": "1.0.0",
+            "policy_version": "2.0.1",
             "digest": manifest["digest"],
         }
     assert len(ids) == 5
@@ -167,10 +184,8 @@ def test_every_problem_named_by_its_pointer(server: Server) -> None:
         "act-crm-classic-standard, act-crm-classic-expert)",
         "/context/new_customer": "fact 'new_customer' is a boolean, not 'yes'",
         "/context/days_since_first_invoice": "fact 'days_since_first_invoice' is at least 0, not -1",
-        "/context/shoe_size": "unknown fact 'shoe_size' in the context (declared: active_subscription, "
-        "booked_through_sales, days_since_first_invoice, new_customer, supported_platform)",
-        "/context/a~1b": "unknown fact 'a/b' in the context (declared: active_subscription, "
-        "booked_through_sales, days_since_first_invoice, new_customer, supported_platform)",
+        "/context/shoe_size": f"unknown fact 'shoe_size' in the context (declared: {DECLARED})",
+        "/context/a~1b": f"unknown fact 'a/b' in the context (declared: {DECLARED})",
     }
     assert reply.json["status"] == 422 and reply.json["title"] == "Unprocessable Content"
 
@@ -211,22 +226,37 @@ def test_every_problem_named_by_its_pointer(server: Server) -> None:
             "",
             "a question is a JSON object with plan, category, item, request, product, context; this is a list",
         ),
+        (
+            {"plan": "standard", "category": "desktop-setup", "request": "complaint"},
+            "/request",
+            f'unknown request kind "complaint" (known: {KINDS})',
+        ),
+        (
+            {"plan": "standard", "category": "desktop-setup", "request": ["dialog-error"]},
+            "/request",
+            "the request kind is an id (a text), not a list",
+        ),
+        (
+            {
+                "plan": "standard",
+                "category": "desktop-setup",
+                "item": "desktop-setup-dialog-errors",
+                "request": "dialog-error",
+            },
+            "/request",
+            "name an item or a request kind, not both (a request kind names no line)",
+        ),
+        (
+            {"plan": "standard", "request": "dialog-error"},
+            "/category",
+            "required: the category id",
+        ),
     ],
 )
 def test_one_problem(server: Server, question: Any, pointer: str, detail: str) -> None:
     reply = server.call("POST", "/v1/decide", question)
     assert reply.status == 422
     assert problems(reply) == {pointer: detail}
-
-
-def test_request_kinds_are_refused_by_an_engine_without_them(server: Server) -> None:
-    from support_scope.serve.questions import DECIDE_KEYWORDS
-
-    if "request" in DECIDE_KEYWORDS:
-        pytest.skip("this engine answers request kinds")
-    reply = server.decide(plan="standard", category="desktop-setup", request="dialog-error")
-    assert reply.status == 422
-    assert problems(reply) == {"/request": "this release does not answer request kinds"}
 
 
 def test_batch_problems_are_named_by_question(server: Server) -> None:
@@ -363,15 +393,36 @@ def test_no_body_is_a_500(server: Server) -> None:
 
 
 def test_find_is_the_search_of_the_command(server: Server, run_cli: Cli, release_path: Path) -> None:
-    reply = server.call("GET", "/v1/find?q=app%20store&plan=standard")
-    assert reply.status == 200
-    result = run_cli(
-        "find", "app store", "--plan", "standard", "--release", str(release_path), "--format", "json"
-    )
-    assert reply.json == json.loads(result.output)
-    assert [m["item"] for m in reply.json["matches"]] == ["companion-app-app-store-download"]
+    """q, plan, product and limit go to the ranked `Ruleset.find`; the answer is what `find --format json` prints."""
+    ticket = "le client n'arrive plus à sauvegarder son serveur"
+    for text, options in [
+        ("app store", ["--plan", "standard"]),
+        ("app store", []),
+        (ticket, ["--plan", "pro", "--product", "act-premium", "--limit", "3"]),
+    ]:
+        parameters = {
+            "q": text,
+            **{option[2:]: value for option, value in zip(options[::2], options[1::2], strict=True)},
+        }
+        reply = server.call("GET", f"/v1/find?{urlencode(parameters)}")
+        assert reply.status == 200, reply.body
+        assert reply.headers["content-type"] == "application/json"
+        result = run_cli("find", text, *options, "--release", str(release_path), "--format", "json")
+        assert reply.json == json.loads(result.output)
+    answer = server.call("GET", "/v1/find?q=app%20store&plan=standard").json
+    assert answer["matches"][0]["ref"] == "companion-app/companion-app-app-store-download"
+    assert answer["matches"][0]["decision"] == "excluded"
+    assert [m["rank"] for m in answer["matches"]] == list(range(1, len(answer["matches"]) + 1))
+    scores = [m["score"] for m in answer["matches"]]
+    assert scores == sorted(scores, reverse=True)
+    assert len(server.call("GET", "/v1/find?q=erreur").json["matches"]) == 10  # the command's default
     limited = server.call("GET", "/v1/find?q=erreur&limit=1").json
     assert len(limited["matches"]) == 1
+    saved = server.call("GET", f"/v1/find?{urlencode({'q': ticket, 'limit': 1})}").json
+    assert [(m["ref"], m["text"]) for m in saved["matches"]] == [
+        ("third-party-hosting/third-party-hosting-server-backups", "Sauvegardes serveur")
+    ]
+    assert saved["query"] == ticket and saved["plan"] is None and saved["product"] is None
 
 
 @pytest.mark.parametrize(
@@ -379,8 +430,17 @@ def test_find_is_the_search_of_the_command(server: Server, run_cli: Cli, release
     [
         ("", {"q": "required: the words to find"}),
         ("q=x&plan=gold", {"plan": "unknown plan 'gold' (known: standard, extended, pro)"}),
-        ("q=x&limit=0", {"limit": "a whole number from 1 to 1000"}),
-        ("q=x&limit=abc", {"limit": "a whole number from 1 to 1000"}),
+        ("q=x&limit=0", {"limit": "a whole number from 1 to 100"}),
+        ("q=x&limit=abc", {"limit": "a whole number from 1 to 100"}),
+        ("q=x&limit=101", {"limit": "a whole number from 1 to 100"}),
+        ("q=x&product=act-premium", {"product": "a product needs a plan (a decision needs both)"}),
+        (
+            "q=x&plan=standard&product=act-nothing",
+            {
+                "product": "unknown product 'act-nothing' (known: act-premium, act-growth-suite, "
+                "act-crm-classic-essentials, act-crm-classic-standard, act-crm-classic-expert)"
+            },
+        ),
         ("q=x&q=y", {"q": "parameter 'q' is given more than once"}),
         ("q=x&colour=blue", {"colour": "unknown parameter 'colour' (known: q, plan, product, limit)"}),
     ],
@@ -404,10 +464,11 @@ def test_health_is_ready_with_the_reload_detail(server: Server, release_path: Pa
     assert reply.status == 200
     health = reply.json
     assert health["status"] == "ready"
-    assert health["release"]["policy_version"] == "1.0.0"
+    assert health["release"]["policy_version"] == "2.0.1"
     assert health["reload"]["last_check"]["result"] == "loaded"
     assert health["reload"]["failure"] is None
     assert health["reload"]["signature_required"] is False
+    assert health["reload"]["rollback_allowed"] is False
 
 
 # --------------------------------------------------------------------------- metrics
@@ -450,7 +511,7 @@ def test_metrics_count_decisions_and_name_the_release(server: Server, release_pa
     info = (
         ("digest", digest),
         ("policy_id", "act-premium-support-scope"),
-        ("policy_version", "1.0.0"),
+        ("policy_version", "2.0.1"),
         ("signed_by", ""),
     )
     assert samples[("support_scope_release_info", info)] == 1
@@ -487,11 +548,22 @@ def test_openapi_document_is_valid_and_describes_the_release(server: Server) -> 
     assert sorted(context) == [
         "active_subscription",
         "booked_through_sales",
+        "caused_by_customer_environment",
+        "database_version",
         "days_since_first_invoice",
         "new_customer",
+        "rest_of_network_working",
         "supported_platform",
     ]
     assert question["context"]["additionalProperties"] is False
+    assert question["request"]["enum"] == [
+        "dialog-error",
+        "other-error",
+        "usage-help",
+        "training-consulting",
+        None,
+    ]
+    assert document["components"]["schemas"]["Question"]["required"] == ["plan", "category"]
 
 
 def test_answers_and_questions_hold_to_the_openapi_schemas(server: Server) -> None:
@@ -508,13 +580,33 @@ def test_answers_and_questions_hold_to_the_openapi_schemas(server: Server) -> No
         return Draft202012Validator({"$ref": f"urn:openapi#/components/schemas/{name}"}, registry=registry)
 
     good = {**GO_LIVE, "product": "act-premium", "context": CONTEXT}
-    assert list(validator("Question").iter_errors(good)) == []
-    assert list(validator("Question").iter_errors({**good, "plan": "gold"})) != []
-    assert (
-        list(validator("Question").iter_errors({**good, "context": {"days_since_first_invoice": -1}})) != []
-    )
-    validator("Answer").validate(server.decide(**good).json)
+    kind = {"plan": "standard", "category": "desktop-setup", "request": "dialog-error"}
+    question = validator("Question")
+    assert list(question.iter_errors(good)) == []
+    assert list(question.iter_errors(kind)) == []  # a request kind, no item
+    assert list(question.iter_errors({**kind, "item": None})) == []
+    assert list(question.iter_errors({**good, "plan": "gold"})) != []
+    assert list(question.iter_errors({**good, "context": {"days_since_first_invoice": -1}})) != []
+    assert list(question.iter_errors({**kind, "request": "complaint"})) != []
+    assert list(question.iter_errors({**kind, "item": "desktop-setup-dialog-errors"})) != []  # not both
+    assert list(question.iter_errors({"plan": "standard", "request": "dialog-error"})) != []  # a category
+    answer = validator("Answer")
+    for asked in (
+        good,
+        kind,
+        {"plan": "standard", "category": "desktop-setup", "request": "training-consulting"},
+        {"plan": "extended", "category": "desktop-setup", "item": "desktop-setup-data-preparation"},
+        {"plan": "standard", "category": "desktop-setup", "product": "act-crm-classic-expert"},
+    ):
+        answer.validate(server.decide(**asked).json)
+    assert list(answer.iter_errors({**server.decide(**kind).json, "outcome": "maybe"})) != []
+    batch = server.call("POST", "/v1/decide/batch", {"questions": [good, kind]}).json
+    for one in batch["answers"]:
+        answer.validate(one)
     validator("FindAnswer").validate(server.call("GET", "/v1/find?q=app").json)
+    validator("FindAnswer").validate(
+        server.call("GET", "/v1/find?q=erreur%20sauvegarde&plan=pro&limit=20").json
+    )
     validator("Problem").validate(server.decide(plan="gold", category="x").json)
 
 

@@ -4,6 +4,7 @@ never replaces the one served; under load, no request fails and every answer nam
 from __future__ import annotations
 
 import http.client
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -12,10 +13,13 @@ from typing import Any
 
 import pytest
 
+from builders import compiled
 from conftest import Cli
 from serve.live import (
     OUTCOME,
     QUESTION,
+    VERSION_A,
+    VERSION_B,
     KeyPair,
     Releases,
     Server,
@@ -26,7 +30,9 @@ from serve.live import (
     run_serve,
     tampered,
 )
+from support_scope.compile.compiler import release_bytes
 from support_scope.compile.signing import signature_path
+from support_scope.fileio.jsonfile import read_json
 
 POLL = "0.1"
 
@@ -79,13 +85,13 @@ def test_a_new_release_file_is_served_without_a_restart(
     answer = server.decide(**QUESTION).json
     assert (answer["outcome"], answer["release"]["digest"]) == (OUTCOME["a"], releases.digest_a)
     publish(path, releases.b)
-    server.wait_for(lambda h: version(h) == "1.1.0")
+    server.wait_for(lambda h: version(h) == VERSION_B)
     answer = server.decide(**QUESTION).json
     assert (answer["outcome"], answer["release"]["digest"]) == (OUTCOME["b"], releases.digest_b)
     assert (
         server.call("GET", "/openapi.json")
         .json["info"]["description"]
-        .startswith("Decisions of the release act-premium-support-scope 1.1.0")
+        .startswith(f"Decisions of the release act-premium-support-scope {VERSION_B}")
     )
 
 
@@ -98,7 +104,7 @@ def test_a_tampered_release_is_refused_and_the_old_one_keeps_serving(
     publish(path, tampered(releases.b))
     health = server.wait_for(lambda h: h["reload"]["failure"] is not None)
     assert server.call("GET", "/health").status == 200
-    assert version(health) == "1.0.0"
+    assert version(health) == VERSION_A
     assert health["reload"]["failure"]["result"] == "refused"
     assert "digest mismatch" in health["reload"]["failure"]["detail"]
     reply = server.decide(**QUESTION)
@@ -108,13 +114,13 @@ def test_a_tampered_release_is_refused_and_the_old_one_keeps_serving(
     assert found["support_scope_release_checks_total{refused}"] == 1
     assert release_info(server) == {
         "policy_id": "act-premium-support-scope",
-        "policy_version": "1.0.0",
+        "policy_version": VERSION_A,
         "digest": releases.digest_a,
         "signed_by": "",
     }
     # Fixed: the good release goes in and the failure is over.
     publish(path, releases.b)
-    health = server.wait_for(lambda h: version(h) == "1.1.0")
+    health = server.wait_for(lambda h: version(h) == VERSION_B)
     assert health["reload"]["failure"] is None
     assert samples(server)["support_scope_release_last_reload_success"] == 1
 
@@ -128,11 +134,11 @@ def test_the_projects_latest_release_is_followed(
     (project / "policies" / shipped_policy.name).write_bytes(shipped_policy.read_bytes())
     directory = project / "releases" / "act-premium-support-scope"
     directory.mkdir(parents=True)
-    (directory / "1.0.0.json").write_bytes(releases.a)
+    (directory / f"{VERSION_A}.json").write_bytes(releases.a)
     server = start_server("--poll-interval", POLL, cwd=project)
-    assert version(server.health()) == "1.0.0"
-    publish(directory / "1.1.0.json", releases.b)
-    server.wait_for(lambda h: version(h) == "1.1.0")
+    assert version(server.health()) == VERSION_A
+    publish(directory / f"{VERSION_B}.json", releases.b)
+    server.wait_for(lambda h: version(h) == VERSION_B)
 
 
 def test_a_release_that_cannot_be_loaded_at_start_is_exit_1(
@@ -179,7 +185,7 @@ def test_only_releases_signed_by_a_trusted_key_are_served(
         health = server.wait_for(
             lambda h: h["reload"]["failure"] is not None and detail in h["reload"]["failure"]["detail"]
         )
-        assert version(health) == "1.0.0"
+        assert version(health) == VERSION_A
         reply = server.decide(**QUESTION)
         assert (reply.status, reply.json["release"]["digest"]) == (200, releases.digest_a)
 
@@ -196,8 +202,117 @@ def test_only_releases_signed_by_a_trusted_key_are_served(
     refused("not signed")
     # Signed by the trusted key: served.
     sign(run_cli, path, keys["old"])
-    health = server.wait_for(lambda h: version(h) == "1.1.0")
+    health = server.wait_for(lambda h: version(h) == VERSION_B)
     assert health["reload"]["failure"] is None
+
+
+# --------------------------------------------------------------------------- no rollback
+
+
+def _signed(run_cli: Cli, path: Path, raw: bytes, key: KeyPair) -> None:
+    """``raw`` published at ``path`` with its signature by ``key`` (the release first, then its signature)."""
+    publish(path, raw)
+    sign(run_cli, path, key)
+
+
+def test_an_older_signed_release_does_not_roll_the_service_back(
+    start_server: Callable[..., Server],
+    run_cli: Cli,
+    releases: Releases,
+    keys: dict[str, KeyPair],
+    tmp_path: Path,
+    serve_env: dict[str, str],
+) -> None:
+    """A signature says who made a release, not that it is the latest: whoever controls the store
+    could put back an older release the trusted key once signed. It is refused like a forged one,
+    and after a restart too (the cache remembers what was served), unless --allow-rollback."""
+    path = tmp_path / "release.json"
+    _signed(run_cli, path, releases.a, keys["old"])
+    args = ["--release", str(path), "--verify-with", str(keys["old"].public), "--poll-interval", POLL]
+    args += ["--cache-dir", str(tmp_path / "cache")]
+    server = start_server(*args)
+    assert version(server.health()) == VERSION_A
+    _signed(run_cli, path, releases.b, keys["old"])
+    server.wait_for(lambda h: version(h) == VERSION_B and h["reload"]["failure"] is None)
+    # The older release, genuinely signed by the trusted key, is put back.
+    _signed(run_cli, path, releases.a, keys["old"])
+    older = (
+        f"{path}: act-premium-support-scope {VERSION_A} is older than the release served "
+        f"(act-premium-support-scope {VERSION_B}): refused, so that an older signed release cannot roll the "
+        "service back; publish a newer version, or restart the service with --allow-rollback"
+    )
+    health = server.wait_for(
+        lambda h: h["reload"]["failure"] is not None and h["reload"]["failure"]["detail"] == older
+    )
+    assert (health["status"], version(health), health["reload"]["failure"]["result"]) == (
+        "ready",
+        VERSION_B,
+        "refused",
+    )
+    reply = server.decide(**QUESTION)
+    assert (reply.json["outcome"], reply.json["release"]["digest"]) == (OUTCOME["b"], releases.digest_b)
+    assert samples(server)["support_scope_release_last_reload_success"] == 0
+    assert server.stop() == 0
+    # A restart while the source still holds it: the last good release, from the cache.
+    restarted = start_server(*args)
+    health = restarted.health()
+    assert (version(health), health["release"]["from_cache"]) == (VERSION_B, True)
+    assert health["reload"]["failure"]["detail"] == older
+    assert restarted.stop() == 0
+    # Rolling back on purpose.
+    back = start_server(*args, "--allow-rollback")
+    health = back.health()
+    assert (version(health), health["release"]["from_cache"], health["reload"]["rollback_allowed"]) == (
+        VERSION_A,
+        False,
+        True,
+    )
+    assert back.decide(**QUESTION).json["outcome"] == OUTCOME["a"]
+    # Without a cache, nothing says what was served before: the source's release is served.
+    alone = start_server("--release", str(path), "--verify-with", str(keys["old"].public))
+    assert version(alone.health()) == VERSION_A
+
+
+def test_another_release_under_the_version_served_is_refused(
+    start_server: Callable[..., Server],
+    run_cli: Cli,
+    releases: Releases,
+    keys: dict[str, KeyPair],
+    tmp_path: Path,
+    shipped_policy: Path,
+) -> None:
+    """A version is released once: a second, different release of it is not genuine. A release of
+    another policy is not served in place of this one either."""
+    path = tmp_path / "release.json"
+    _signed(run_cli, path, releases.b, keys["old"])
+    server = start_server(
+        "--release", str(path), "--verify-with", str(keys["old"].public), "--poll-interval", POLL
+    )
+    document = read_json(shipped_policy)
+    document["version"] = VERSION_B  # the same version as b, without b's change
+    twin = release_bytes(compiled(document))
+    _signed(run_cli, path, twin, keys["old"])
+    digest_twin = json.loads(twin)["manifest"]["digest"]
+    same = (
+        f"{path}: another act-premium-support-scope {VERSION_B} ({digest_twin}) than the one served "
+        f"({releases.digest_b}): a version is released once, so one of them is not genuine: refused; "
+        "publish a newer version, or restart the service with --allow-rollback"
+    )
+    server.wait_for(lambda h: h["reload"]["failure"] is not None and h["reload"]["failure"]["detail"] == same)
+    document["id"] = "another-policy"
+    document["version"] = "9.0.0"
+    _signed(run_cli, path, release_bytes(compiled(document)), keys["old"])
+    other = (
+        f"{path}: a release of policy another-policy, not of act-premium-support-scope "
+        f"(served: act-premium-support-scope {VERSION_B}): refused; to serve another policy, restart the service"
+    )
+    health = server.wait_for(
+        lambda h: h["reload"]["failure"] is not None and h["reload"]["failure"]["detail"] == other
+    )
+    assert health["release"]["digest"] == releases.digest_b
+    # The release served, published again: all is well.
+    _signed(run_cli, path, releases.b, keys["old"])
+    server.wait_for(lambda h: h["reload"]["failure"] is None)
 
 
 # --------------------------------------------------------------------------- a URL
@@ -236,7 +351,7 @@ def test_a_release_url_is_polled_with_if_none_match(
     assert polls[0] == ("/release.json", None, 200)
     assert len(polls) >= 3 and all(sent is not None and status == 304 for _, sent, status in polls[1:])
     _published(store, run_cli, releases.b, keys["old"])
-    server.wait_for(lambda h: version(h) == "1.1.0")
+    server.wait_for(lambda h: version(h) == VERSION_B)
     # The store goes away: the service keeps answering from what it has, and says so.
     store.stop()
     health = server.wait_for(lambda h: h["reload"]["failure"] is not None)
@@ -265,13 +380,13 @@ def test_a_restart_serves_the_last_good_release_kept_on_disk(
         POLL,
     ]
     first = start_server(*args)  # the default cache: $XDG_CACHE_HOME (the test's directory)
-    assert version(first.health()) == "1.1.0"
+    assert version(first.health()) == VERSION_B
     assert first.stop() == 0
     # Now the store holds a forged release: the restarted service serves the last good one.
     publish(store.directory / "release.json", forged(releases.b))
     second = start_server(*args)
     health = second.health()
-    assert (health["status"], version(health), health["release"]["from_cache"]) == ("ready", "1.1.0", True)
+    assert (health["status"], version(health), health["release"]["from_cache"]) == ("ready", VERSION_B, True)
     assert "does not match the release" in health["reload"]["failure"]["detail"]
     assert second.decide(**QUESTION).json["release"]["digest"] == releases.digest_b
     assert any("serving the last good release kept in" in line for line in second.stderr)
@@ -318,7 +433,7 @@ def test_two_workers_polling_one_url_switch_together(
     publish(store.directory / "release.json", releases.b)
     switched = []
     for worker in workers:
-        worker.wait_for(lambda h: version(h) == "1.1.0", timeout=10)
+        worker.wait_for(lambda h: version(h) == VERSION_B, timeout=10)
         switched.append(time.monotonic() - published)
     assert {w.decide(**QUESTION).json["release"]["digest"] for w in workers} == {releases.digest_b}
     assert max(switched) < 10
@@ -330,12 +445,12 @@ def test_two_workers_polling_one_url_switch_together(
 def test_swapping_releases_under_load_fails_no_request(
     start_server: Callable[..., Server], releases: Releases, tmp_path: Path
 ) -> None:
-    """Clients ask without pause while the release is swapped back and forth (and a tampered one
-    is published once): every request succeeds, and every answer is the answer of the release it
-    names, so no answer mixes two releases."""
+    """Clients ask without pause while the release is swapped back and forth (--allow-rollback;
+    and a tampered one is published once): every request succeeds, and every answer is the
+    answer of the release it names, so no answer mixes two releases."""
     path = tmp_path / "release.json"
     path.write_bytes(releases.a)
-    server = start_server("--release", str(path), "--poll-interval", "0.05")
+    server = start_server("--release", str(path), "--poll-interval", "0.05", "--allow-rollback")
     expected = {releases.digest_a: OUTCOME["a"], releases.digest_b: OUTCOME["b"]}
     stop = threading.Event()
     failures: list[str] = []
@@ -428,7 +543,7 @@ def test_a_release_swapped_out_is_freed(releases: Releases, tmp_path: Path) -> N
         del first
         publish(path, releases.b)
         reloader.apply(reloader.check())
-        assert reloader.current is not None and reloader.current.ruleset.policy_version == "1.1.0"
+        assert reloader.current is not None and reloader.current.ruleset.policy_version == VERSION_B
         assert gone() is None  # freed by reference counting: the collector froze it out of sight
         assert reloader.check().result == "unchanged"
     finally:

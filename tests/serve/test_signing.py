@@ -25,7 +25,7 @@ pytest.importorskip("cryptography", reason="signing needs cryptography: pip inst
 
 @pytest.fixture
 def release(tmp_path: Path, releases: Releases) -> Path:
-    path = tmp_path / "1.0.0.json"
+    path = tmp_path / "2.0.1.json"
     path.write_bytes(releases.a)
     return path
 
@@ -47,7 +47,7 @@ def test_sign_writes_a_signature_any_ed25519_tool_verifies(
     assert document["format"] == 1
     assert document["release"] == {
         "policy_id": "act-premium-support-scope",
-        "policy_version": "1.0.0",
+        "policy_version": "2.0.1",
         "digest": manifest["digest"],
     }
     [entry] = document["signatures"]
@@ -86,12 +86,12 @@ def test_sign_writes_a_signature_any_ed25519_tool_verifies(
 def test_load_release_requires_a_signature_when_keys_are_given(
     run_cli: Cli, release: Path, keys: dict[str, KeyPair]
 ) -> None:
-    with pytest.raises(ReleaseError, match=r"not signed \(no .*1\.0\.0\.json\.sig\)"):
+    with pytest.raises(ReleaseError, match=r"not signed \(no .*2\.0\.1\.json\.sig\)"):
         load_release(release, keys=[keys["old"].public])
-    assert load_release(release).policy_version == "1.0.0"  # without keys, as before
+    assert load_release(release).policy_version == "2.0.1"  # without keys, as before
     sign(run_cli, release, keys["old"])
-    assert load_release(release, keys=[keys["old"].public]).policy_version == "1.0.0"
-    assert load_release(release, keys=TrustedKeys.load([keys["old"].public])).policy_version == "1.0.0"
+    assert load_release(release, keys=[keys["old"].public]).policy_version == "2.0.1"
+    assert load_release(release, keys=TrustedKeys.load([keys["old"].public])).policy_version == "2.0.1"
     with pytest.raises(ReleaseError, match="signed only by keys not trusted here"):
         load_release(release, keys=[keys["stranger"].public])
 
@@ -119,12 +119,12 @@ def test_keys_rotate(run_cli: Cli, release: Path, keys: dict[str, KeyPair]) -> N
         [keys["new"].public],
         [keys["stranger"].public, keys["new"].public],
     ):
-        assert load_release(release, keys=trusted).policy_version == "1.0.0"
+        assert load_release(release, keys=trusted).policy_version == "2.0.1"
     # A new release signed by the new key alone: services trusting both keys take it.
-    release.write_bytes(forged(release.read_bytes(), "1.1.0"))
+    release.write_bytes(forged(release.read_bytes(), "2.1.0"))
     sign(run_cli, release, keys["new"])
     assert len(json.loads(signature_path(release).read_text(encoding="utf-8"))["signatures"]) == 1
-    assert load_release(release, keys=[keys["old"].public, keys["new"].public]).policy_version == "1.1.0"
+    assert load_release(release, keys=[keys["old"].public, keys["new"].public]).policy_version == "2.1.0"
     with pytest.raises(ReleaseError, match="signed only by keys not trusted here"):
         load_release(release, keys=[keys["old"].public])
 
@@ -146,7 +146,7 @@ def test_keys_made_by_cryptography_work_too(run_cli: Cli, release: Path, tmp_pat
         )
     )
     sign(run_cli, release, KeyPair(private, public))
-    assert load_release(release, keys=[public]).policy_version == "1.0.0"
+    assert load_release(release, keys=[public]).policy_version == "2.0.1"
 
 
 def test_decide_verify_with(run_cli: Cli, release: Path, keys: dict[str, KeyPair]) -> None:
@@ -265,7 +265,7 @@ def test_a_signed_release_in_the_project_keeps_the_gate_green(
         shutil.copytree(REPO / name, tmp_path / name)
     shutil.copy(REPO / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
     monkeypatch.chdir(tmp_path)
-    sign(run_cli, Path("releases/act-premium-support-scope/1.0.0.json"), keys["old"])
+    sign(run_cli, Path("releases/act-premium-support-scope/2.0.1.json"), keys["old"])
     result = run_cli("check")
     assert result.exit_code == 0, result.output
     result = run_cli(

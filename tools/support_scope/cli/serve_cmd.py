@@ -49,6 +49,13 @@ def default_cache_dir() -> Path:
 )
 @verify_with_option()
 @click.option(
+    "--allow-rollback",
+    is_flag=True,
+    default=False,
+    help="Serve a release older than the one served (or than the one the cache holds at a start). Without it, "
+    "such a release is refused like a forged one: a signature does not say a release is the latest.",
+)
+@click.option(
     "--poll-interval",
     type=click.FloatRange(min=0.05),
     default=5.0,
@@ -92,6 +99,7 @@ def serve(
     host: str,
     port: int,
     verify_with: tuple[Path, ...],
+    allow_rollback: bool,
     poll_interval: float,
     log_target: str | None,
     redact: tuple[str, ...],
@@ -100,15 +108,17 @@ def serve(
 ) -> None:
     """Serve decisions over HTTP to services in any language.
 
-    POST /v1/decide with a JSON question (the keywords of `decide`: plan, category, item,
-    product, context) answers what `support-scope decide --format json` would, plus a
-    decision_id and the release that answered; POST /v1/decide/batch answers many at once;
-    GET /v1/find, /v1/release, /health (readiness), /metrics (Prometheus), /openapi.json (the
-    API, with the release's plans, categories, products and facts).
+    POST /v1/decide with a JSON question (the keywords of `decide`: plan, category, item or
+    request, product, context) answers what `support-scope decide --format json` would, plus
+    a decision_id and the release that answered; POST /v1/decide/batch answers many at once;
+    GET /v1/find (what `support-scope find --format json` prints), /v1/release, /health
+    (readiness), /metrics (Prometheus), /openapi.json (the API, with the release's plans,
+    categories, request kinds, products and facts).
 
     The release is looked at every --poll-interval seconds (a URL with If-None-Match) and a
     new one is swapped in only once it verifies: its digest, and with --verify-with its
-    signature (`support-scope sign`). A release that is refused or cannot be fetched never
+    signature (`support-scope sign`); and only when it is newer than the one served (no
+    rollback, unless --allow-rollback). A release that is refused or cannot be fetched never
     replaces the one served; /health and /metrics report it. Needs the serve extra:
     pip install 'support-scope[serve]'.
 
@@ -153,7 +163,14 @@ def serve(
     if cache_dir is None and isinstance(source, UrlSource):
         cache_dir = default_cache_dir()
     metrics = Metrics()
-    reloader = Reloader(source, keys, interval=poll_interval, cache_dir=cache_dir, metrics=metrics)
+    reloader = Reloader(
+        source,
+        keys,
+        interval=poll_interval,
+        cache_dir=cache_dir,
+        metrics=metrics,
+        allow_rollback=allow_rollback,
+    )
     first = reloader.start()
     loaded = reloader.current
     if loaded is None:

@@ -6,7 +6,8 @@ Endpoints (the OpenAPI document at ``/openapi.json`` describes them for the rele
   plus ``decision_id`` and ``release`` (policy id, version, digest);
 - ``POST /v1/decide/batch``: ``{"questions": [...]}`` → ``{"release", "answers": [...]}``, one
   answer per question, in order, all from one release;
-- ``GET /v1/find?q=…&plan=…&product=…&limit=…``: ``Ruleset.find``;
+- ``GET /v1/find?q=…&plan=…&product=…&limit=…``: ``Ruleset.find``, ranked, as
+  ``support-scope find --format json`` prints it;
 - ``GET /v1/release``: the manifest of the release served, its source and signer;
 - ``GET /health``: 200 when a verified release is served, else 503; the last reload's detail;
 - ``GET /metrics``: Prometheus.
@@ -21,14 +22,18 @@ alone: every answer names the release it came from, also during a swap.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import gc
 import os
 import signal
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -40,9 +45,8 @@ from support_scope.errors import SupportScopeError
 from support_scope.serve.loaded import Loaded, dumps
 from support_scope.serve.logs import DecisionLog
 from support_scope.serve.metrics import CONTENT_TYPE, Metrics
-from support_scope.serve.openapi import MAX_BATCH, MAX_FIND_LIMIT, MAX_QUERY
+from support_scope.serve.openapi import FIND_LIMIT, MAX_BATCH, MAX_FIND_LIMIT, MAX_QUERY
 from support_scope.serve.questions import (
-    FIND_KEYWORDS,
     Malformed,
     Problem,
     decision_problem,
@@ -64,6 +68,23 @@ _TITLES = {
     503: "Service Unavailable",
 }
 _FIND_PARAMETERS = ("q", "plan", "product", "limit")
+# While a search or a reload runs in a worker thread, the event loop gets the interpreter back
+# within this many seconds (Python's default is 5 ms) and answers the decisions waiting.
+SWITCH_INTERVAL = 0.001
+
+
+def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
+    """A garbage collector callback: after a full collection, what survived it is put out of the
+    collector's sight (``gc.freeze``), as a release is when it is loaded.
+
+    What a service keeps is the decisions and search postings its release caches: hundreds of
+    thousands of objects at 10,000 categories, which every full collection would scan again (a
+    pause of 0.1 s and more, for every request). Garbage cycles were just collected; an object
+    frozen is still freed by reference counting, and only a cycle still in use at that moment
+    and dropped later (a request in flight) is left to the process's end.
+    """
+    if phase == "stop" and info.get("generation") == 2:
+        gc.freeze()
 
 
 class _TooLarge(Exception):
@@ -134,6 +155,62 @@ def _parsed(raw: bytes) -> Any:
         return problem(400, str(e))
 
 
+def _find_question(loaded: Loaded, parameters: QueryParams) -> dict[str, Any] | Response:
+    """The keywords of ``Ruleset.find`` from ``/v1/find``'s query parameters, checked; or a 422."""
+    problems: list[Problem] = []
+    for name in dict.fromkeys(parameters.keys()):
+        if name not in _FIND_PARAMETERS:
+            problems.append(
+                Problem(name, f"unknown parameter {name!r} (known: {', '.join(_FIND_PARAMETERS)})", True)
+            )
+        elif len(parameters.getlist(name)) > 1:
+            problems.append(Problem(name, f"parameter {name!r} is given more than once", True))
+    ruleset = loaded.ruleset
+    query = parameters.get("q")
+    if query is None or not query.strip():
+        problems.append(Problem("q", "required: the words to find", True))
+    elif len(query) > MAX_QUERY:
+        problems.append(Problem("q", f"at most {MAX_QUERY} characters", True))
+    plan, product = parameters.get("plan"), parameters.get("product")
+    for name, value, known in (("plan", plan, ruleset.plans), ("product", product, ruleset.products)):
+        if value is not None and value not in known:
+            problems.append(Problem(name, f"unknown {name} {value!r} (known: {', '.join(known)})", True))
+    if product is not None and plan is None:
+        problems.append(Problem("product", "a product needs a plan (a decision needs both)", True))
+    limit = FIND_LIMIT
+    text = parameters.get("limit")
+    if text is not None:
+        digits = text.lstrip("0")
+        if not (
+            text.isascii() and text.isdigit() and len(digits) <= 4 and 1 <= int(digits or 0) <= MAX_FIND_LIMIT
+        ):
+            problems.append(Problem("limit", f"a whole number from 1 to {MAX_FIND_LIMIT}", True))
+        else:
+            limit = int(digits)
+    if problems:
+        return _unprocessable(problems)
+    return {"text": query, "plan": plan, "product": product, "limit": limit}
+
+
+def _search(loaded: Loaded, question: dict[str, Any]) -> bytes | Response:
+    """The answer of ``/v1/find`` (in a worker thread): ``FindAnswer.to_json()`` as bytes."""
+    ruleset = loaded.ruleset
+    try:
+        matches = ruleset.find(**question)
+    except SupportScopeError as e:
+        return _unprocessable([Problem("q", str(e), True)])
+    answer = FindAnswer(
+        release=ruleset.info,
+        query=question["text"],
+        plan=question["plan"],
+        product=question["product"],
+        matches=tuple(matches),
+        tier_labels=ruleset.tier_labels,
+        limit=question["limit"],
+    )
+    return dumps(answer.to_json())
+
+
 class Service:
     """The endpoints, over one reloader, one set of metrics and an optional decision log."""
 
@@ -149,6 +226,9 @@ class Service:
         self.metrics = metrics
         self.log = log
         self.max_body = max_body
+        # Searches run in one worker thread of their own, one at a time (see find).
+        self._searcher = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="support-scope-find")
+        self._searching = asyncio.Lock()
 
     def _count(self, endpoint: str, response: Response) -> Response:
         self.metrics.requested(endpoint, response.status_code)
@@ -265,54 +345,30 @@ class Service:
     # ---- search, release, health, metrics, OpenAPI
 
     async def find(self, request: Request) -> Response:
+        """``GET /v1/find``: ``Ruleset.find``, as ``support-scope find --format json`` prints it.
+
+        The search runs in a worker thread, one at a time: a search of a large release takes
+        tens of milliseconds of Python, which on the event loop would hold every decision back
+        for as long; in a thread, the loop takes its turn at least every switch interval.
+        """
         loaded = self.reloader.current
         if loaded is None:
             return self._count("/v1/find", _not_ready(self.reloader))
-        response = self._find(loaded, request)
-        return self._count("/v1/find", response)
-
-    def _find(self, loaded: Loaded, request: Request) -> Response:
-        parameters = request.query_params
-        problems: list[Problem] = []
-        for name in dict.fromkeys(parameters.keys()):
-            if name not in _FIND_PARAMETERS:
-                problems.append(
-                    Problem(name, f"unknown parameter {name!r} (known: {', '.join(_FIND_PARAMETERS)})", True)
+        checked = _find_question(loaded, request.query_params)
+        if isinstance(checked, Response):
+            return self._count("/v1/find", checked)
+        key = repr(sorted(checked.items())).encode()
+        body = loaded.searches.get(key)
+        if body is None:
+            async with self._searching:
+                searched = await asyncio.get_running_loop().run_in_executor(
+                    self._searcher, _search, loaded, checked
                 )
-            elif len(parameters.getlist(name)) > 1:
-                problems.append(Problem(name, f"parameter {name!r} is given more than once", True))
-        ruleset = loaded.ruleset
-        query = parameters.get("q")
-        if query is None or not query.strip():
-            problems.append(Problem("q", "required: the words to find", True))
-        elif len(query) > MAX_QUERY:
-            problems.append(Problem("q", f"at most {MAX_QUERY} characters", True))
-        plan, product = parameters.get("plan"), parameters.get("product")
-        for name, value, known in (("plan", plan, ruleset.plans), ("product", product, ruleset.products)):
-            if value is not None and value not in known:
-                problems.append(Problem(name, f"unknown {name} {value!r} (known: {', '.join(known)})", True))
-        limit = MAX_FIND_LIMIT  # a search never answers more matches than this
-        text = parameters.get("limit")
-        if text is not None:
-            digits = text.lstrip("0")
-            if not (
-                text.isascii() and text.isdigit() and len(digits) <= 4 and 1 <= int(digits or 0) <= limit
-            ):
-                problems.append(Problem("limit", f"a whole number from 1 to {MAX_FIND_LIMIT}", True))
-            else:
-                limit = int(digits)
-        if problems:
-            return _unprocessable(problems)
-        assert query is not None
-        keywords: dict[str, Any] = {"plan": plan, "product": product}
-        if "limit" in FIND_KEYWORDS:
-            keywords["limit"] = limit
-        try:
-            matches = ruleset.find(query, **keywords)[:limit]
-        except SupportScopeError as e:
-            return _unprocessable([Problem("q", str(e), True)])
-        answer = FindAnswer(ruleset.info, query, plan, product, tuple(matches))
-        return Response(dumps(answer.to_json()), media_type=_JSON)
+            if isinstance(searched, Response):
+                return self._count("/v1/find", searched)
+            body = searched
+            loaded.remember_search(key, body)
+        return self._count("/v1/find", Response(body, media_type=_JSON))
 
     async def release(self, request: Request) -> Response:
         loaded = self.reloader.current
@@ -349,7 +405,15 @@ class Service:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        """Poll the source and flush the log while the server runs; ``SIGHUP`` looks at the source now."""
+        """Poll the source and flush the log while the server runs; ``SIGHUP`` looks at the source now.
+
+        Meanwhile the interpreter switches threads every :data:`SWITCH_INTERVAL` and keeps the
+        survivors of full collections frozen (:func:`_freeze_survivors`): a search or a reload
+        in its thread, or the collector, holds decisions back for milliseconds, not tenths of a second.
+        """
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        gc.callbacks.append(_freeze_survivors)
         runs: list[Callable[[], Coroutine[Any, Any, None]]] = [self.reloader.run]
         if self.log is not None:
             runs.append(self.log.run)
@@ -371,6 +435,9 @@ class Service:
                 loop.remove_signal_handler(hangup)
             if self.log is not None:
                 self.log.close()
+            self._searcher.shutdown(wait=False, cancel_futures=True)
+            gc.callbacks.remove(_freeze_survivors)
+            sys.setswitchinterval(interval)
 
     def app(self) -> Starlette:
         async def http_error(request: Request, exc: Exception) -> Response:

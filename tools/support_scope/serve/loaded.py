@@ -23,6 +23,7 @@ from support_scope.model.release import CompiledFact
 _CACHE_LIMIT = 100_000  # decisions whose JSON is kept ready; beyond, the cache starts again
 _BODIES = 10_000  # request bodies remembered with their answer (at most 20 MB); beyond, again
 _BODY_LIMIT = 2048  # bytes of a request body remembered
+_SEARCHES = 1000  # answers of /v1/find remembered; beyond, again
 
 
 _ENCODER = json.JSONEncoder(
@@ -53,6 +54,8 @@ class Loaded:
     # Request bodies answered before, and their checked question and decision: a client that asks
     # the same question in the same bytes skips parsing and checking (the decision is the same).
     questions: dict[bytes, tuple[dict[str, Any], Decision]] = field(default_factory=dict, repr=False)
+    # The answers of /v1/find, by their checked parameters: a search asked again is not run again.
+    searches: dict[bytes, bytes] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.release_json = dumps(self.ruleset.info.to_json())
@@ -111,6 +114,12 @@ class Loaded:
             if len(self.questions) >= _BODIES:
                 self.questions.clear()
             self.questions[body] = (question, decision)
+
+    def remember_search(self, key: bytes, body: bytes) -> None:
+        """Keep the answer of a search, for the next time it is asked."""
+        if len(self.searches) >= _SEARCHES:
+            self.searches.clear()
+        self.searches[key] = body
 
     def answer(self, decision: Decision, decision_id: str) -> bytes:
         """``Decision.to_json()`` plus ``decision_id`` and the release that answered, as JSON bytes."""

@@ -11,13 +11,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from support_scope import __version__
-from support_scope.model.vocab import OUTCOMES
+from support_scope.model.vocab import (
+    BILLING_KINDS,
+    CAVEAT_KINDS,
+    CHECK_SCOPES,
+    CONDITION_STATES,
+    MATCH_KINDS,
+    OUTCOMES,
+    RULE_KINDS,
+    STATUSES,
+)
 
 if TYPE_CHECKING:
     from support_scope.serve.loaded import Loaded
 
 MAX_BATCH = 1000  # questions in one batch
-MAX_FIND_LIMIT = 1000
+FIND_LIMIT = 10  # matches of a search by default, as `support-scope find` gives
+MAX_FIND_LIMIT = 100  # and at most
 MAX_QUERY = 500  # characters of a search
 _REF = "#/components/schemas/"
 
@@ -46,82 +56,258 @@ _ERRORS = {
 }
 
 
-def openapi_document(loaded: Loaded) -> dict[str, Any]:
-    """The OpenAPI 3.1 document for the release ``loaded``."""
-    from support_scope.serve.questions import DECIDE_KEYWORDS
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
 
-    ruleset = loaded.ruleset
-    info = ruleset.info
-    context: dict[str, Any] = {}
-    for fact in loaded.declared_facts:
-        schema: dict[str, Any] = {"type": [fact["type"], "null"], "description": _text(fact["description"])}
-        if "minimum" in fact:
-            schema["minimum"] = fact["minimum"]
-        context[fact["id"]] = schema
-    question: dict[str, Any] = {
+
+def _strings() -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "string"}}
+
+
+def _schemas() -> dict[str, Any]:
+    """The answers' shapes, the same for every release: ``Decision.to_json()`` and
+    ``FindAnswer.to_json()`` (:mod:`support_scope.consume.values`), and the problems."""
+    text = _ref("LanguageMap")
+    billing = {
         "type": "object",
-        "description": "A question: the keywords of Ruleset.decide.",
-        "required": ["plan", "category"],
-        "additionalProperties": False,
+        "required": ["kind", "text", "minimum_hours"],
         "properties": {
-            "plan": {"type": "string", "enum": list(ruleset.plans), "description": "The customer's plan."},
-            "category": {
-                "type": "string",
-                "enum": list(ruleset.categories),
-                "description": "The category of the request (GET /v1/find finds it).",
-            },
-            "item": {
-                "type": ["string", "null"],
-                "description": "The item of the category; absent or null for a request the category lists nowhere.",
-            },
-            "product": {
-                "type": ["string", "null"],
-                "enum": [*ruleset.products, None],
-                "description": "The customer's product; one not covered gives 'ineligible'.",
-            },
-            "context": {
-                "type": ["object", "null"],
-                "description": "Facts about the request; a fact left out (or null) is unknown.",
-                "properties": context,
-                "additionalProperties": False,
-            },
+            "kind": {"type": "string", "enum": list(BILLING_KINDS)},
+            "text": text,
+            "minimum_hours": {"type": ["integer", "null"]},
         },
     }
-    if "request" in DECIDE_KEYWORDS:
-        question["properties"]["request"] = {
-            "type": ["string", "null"],
-            "description": "A request kind, for a question that names no item.",
-        }
-    language_map = {"type": "object", "required": ["fr"], "additionalProperties": {"type": "string"}}
-    release_id = {
+    provenance = {
+        "description": "Where the source document says it; or the review workbook a reviewer added the line in.",
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["page", "line", "column"],
+                "properties": {
+                    "page": {"type": ["integer", "null"]},
+                    "line": {"type": ["integer", "null"]},
+                    "column": {"type": ["string", "null"]},
+                    "section": {"type": "string"},
+                },
+                "not": {"required": ["review"]},
+            },
+            {
+                "type": "object",
+                "required": ["review"],
+                "properties": {
+                    "review": {
+                        "type": "object",
+                        "required": ["workbook", "sheet", "row", "date"],
+                        "properties": {
+                            "workbook": {"type": "string"},
+                            "sheet": {"type": "string"},
+                            "row": {"type": "integer"},
+                            "date": {"type": "string"},
+                        },
+                    }
+                },
+            },
+        ],
+    }
+    citation = {
         "type": "object",
-        "required": ["policy_id", "policy_version", "digest"],
+        "required": ["category", "category_title", "item", "text", "provenance"],
         "properties": {
-            "policy_id": {"type": "string"},
-            "policy_version": {"type": "string"},
-            "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+            "category": {"type": "string"},
+            "category_title": text,
+            "item": {"type": ["string", "null"]},
+            "text": _nullable(text),
+            "provenance": _ref("Provenance"),
+            "via": {"type": ["string", "null"]},
+            "via_category": {"type": ["string", "null"]},
         },
     }
-    answer = {
+    check = {
         "type": "object",
-        "description": "Decision.to_json(), plus the decision's id and the release that answered.",
-        "required": ["decision_id", "release", "outcome", "plan", "category", "reason", "citation"],
+        "required": ["id", "scope", "text", "state", "facts", "missing"],
         "properties": {
-            "decision_id": {"type": "string", "format": "uuid"},
-            "release": _ref("ReleaseId"),
+            "id": {"type": "string"},
+            "scope": {"type": "string", "enum": list(CHECK_SCOPES)},
+            "text": text,
+            "state": {"type": "string", "enum": list(CONDITION_STATES)},
+            "facts": _strings(),
+            "missing": _strings(),
+        },
+    }
+    line = {"type": ["integer", "null"]}
+    decision = {
+        "type": "object",
+        "description": "Decision.to_json(): what `support-scope decide --format json` gives as its decision.",
+        "required": [
+            "outcome",
+            "conditional",
+            "plan",
+            "category",
+            "item",
+            "request",
+            "product",
+            "reason",
+            "rule",
+            "citation",
+            "cites",
+            "tier",
+            "plans",
+            "referrals",
+            "offers",
+            "billing",
+            "caveats",
+            "conditions",
+            "pending",
+            "pending_facts",
+        ],
+        "properties": {
             "outcome": {"type": "string", "enum": list(OUTCOMES)},
+            "conditional": {
+                "type": "boolean",
+                "description": "True when a fact left unknown could still change the outcome (ask pending_facts).",
+            },
             "plan": {"type": "string"},
             "category": {"type": "string"},
             "item": {"type": ["string", "null"]},
+            "request": {"type": ["string", "null"]},
             "product": {"type": ["string", "null"]},
-            "reason": _ref("LanguageMap"),
-            "citation": {"type": "object"},
+            "reason": text,
+            "rule": {
+                "type": "object",
+                "required": ["kind", "id"],
+                "properties": {
+                    "kind": {"type": "string", "enum": list(RULE_KINDS)},
+                    "id": {"type": ["string", "null"]},
+                },
+            },
+            "citation": _ref("Citation"),
+            "cites": {"type": "array", "items": {"type": "integer"}},
             "tier": {"type": ["string", "null"]},
-            "plans": {"type": "array", "items": {"type": "string"}},
-            "referrals": {"type": "array", "items": {"type": "object"}},
-            "billing": {"type": ["object", "null"]},
-            "conditions": {"type": "array", "items": {"type": "object"}},
-            "pending": {"type": "array", "items": {"type": "string"}},
+            "plans": _strings(),
+            "referrals": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "name"],
+                    "properties": {"id": {"type": "string"}, "name": text},
+                },
+            },
+            "offers": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "text", "billing", "line"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "text": text,
+                        "billing": _ref("Billing"),
+                        "line": line,
+                    },
+                },
+            },
+            "billing": _nullable(_ref("Billing")),
+            "caveats": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "id", "text", "line"],
+                    "properties": {
+                        "kind": {"type": "string", "enum": list(CAVEAT_KINDS)},
+                        "id": {"type": "string"},
+                        "text": text,
+                        "line": line,
+                    },
+                },
+            },
+            "conditions": {"type": "array", "items": _ref("Check")},
+            "pending": {**_strings(), "description": "The ids of the open checks that matter."},
+            "pending_facts": {**_strings(), "description": "The facts to ask to settle the answer."},
+        },
+    }
+    answer = {
+        "description": "Decision.to_json(), plus the decision's id and the release that answered.",
+        "allOf": [
+            {
+                "type": "object",
+                "required": ["decision_id", "release"],
+                "properties": {
+                    "decision_id": {"type": "string", "format": "uuid"},
+                    "release": _ref("ReleaseId"),
+                },
+            },
+            _ref("Decision"),
+        ],
+    }
+    match_line = {
+        "type": "object",
+        "required": [
+            "ref",
+            "kind",
+            "category",
+            "item",
+            "grant",
+            "term",
+            "text",
+            "status",
+            "tier",
+            "provenance",
+            "decision",
+            "reason",
+        ],
+        "properties": {
+            "ref": {"type": "string", "description": "category/item, grant:id or term:id"},
+            "kind": {"type": "string", "enum": list(MATCH_KINDS)},
+            "category": {"type": ["string", "null"]},
+            "category_title": {"type": ["string", "null"]},
+            "category_title_en": {"type": ["string", "null"]},
+            "item": {"type": ["string", "null"]},
+            "grant": {"type": ["string", "null"]},
+            "term": {"type": ["string", "null"]},
+            "text": {"type": "string"},
+            "text_en": {"type": ["string", "null"]},
+            "status": {"type": ["string", "null"], "enum": [*STATUSES, None]},
+            "tier": {"type": ["string", "null"]},
+            "via": {"type": ["string", "null"]},
+            "referrals": _strings(),
+            "billing": _nullable(_ref("Billing")),
+            "provenance": _ref("Provenance"),
+            "decision": {
+                "type": ["string", "null"],
+                "enum": [*OUTCOMES, None],
+                "description": "With a plan: the outcome for that plan (an item's decision, a grant's verdict).",
+            },
+            "reason": _nullable(text),
+        },
+    }
+    match = {
+        "allOf": [
+            match_line,
+            {
+                "type": "object",
+                "required": ["rank", "score", "matched", "same"],
+                "properties": {
+                    "rank": {"type": "integer", "minimum": 1},
+                    "score": {"type": "number"},
+                    "matched": {**_strings(), "description": "The words of the line the search matched."},
+                    "same": {
+                        "type": "array",
+                        "items": _ref("MatchLine"),
+                        "description": "Identical lines elsewhere, shown as this one answer.",
+                    },
+                },
+            },
+        ]
+    }
+    find_answer = {
+        "type": "object",
+        "description": "FindAnswer.to_json(): what `support-scope find --format json` prints; best first.",
+        "required": ["query", "plan", "product", "release", "matches"],
+        "properties": {
+            "query": {"type": "string"},
+            "plan": {"type": ["string", "null"]},
+            "product": {"type": ["string", "null"]},
+            "release": _ref("ReleaseId"),
+            "matches": {"type": "array", "items": _ref("Match")},
         },
     }
     problem = {
@@ -147,15 +333,82 @@ def openapi_document(loaded: Loaded) -> dict[str, Any]:
             },
         },
     }
-    find_answer = {
+    return {
+        "Answer": answer,
+        "Decision": decision,
+        "Citation": citation,
+        "Check": check,
+        "Billing": billing,
+        "Provenance": provenance,
+        "FindAnswer": find_answer,
+        "Match": match,
+        "MatchLine": match_line,
+        "ReleaseId": {
+            "type": "object",
+            "required": ["policy_id", "policy_version", "digest"],
+            "properties": {
+                "policy_id": {"type": "string"},
+                "policy_version": {"type": "string"},
+                "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+            },
+        },
+        "LanguageMap": {"type": "object", "required": ["fr"], "additionalProperties": {"type": "string"}},
+        "Problem": problem,
+    }
+
+
+def openapi_document(loaded: Loaded) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for the release ``loaded``."""
+    ruleset = loaded.ruleset
+    info = ruleset.info
+    context: dict[str, Any] = {}
+    for fact in loaded.declared_facts:
+        schema: dict[str, Any] = {"type": [fact["type"], "null"], "description": _text(fact["description"])}
+        if "minimum" in fact:
+            schema["minimum"] = fact["minimum"]
+        context[fact["id"]] = schema
+    kinds = "; ".join(f"{kind}: {name.in_language('en')}" for kind, name in ruleset.request_kinds.items())
+    question: dict[str, Any] = {
         "type": "object",
-        "required": ["query", "release", "matches"],
+        "description": (
+            "A question: the keywords of Ruleset.decide. The request is an item of the category (a line "
+            "of the matrix), or a request kind (no line named), or neither (a request nothing names)."
+        ),
+        "required": ["plan", "category"],
+        "additionalProperties": False,
         "properties": {
-            "query": {"type": "string"},
-            "plan": {"type": ["string", "null"]},
-            "product": {"type": ["string", "null"]},
-            "release": _ref("ReleaseId"),
-            "matches": {"type": "array", "items": {"type": "object"}},
+            "plan": {"type": "string", "enum": list(ruleset.plans), "description": "The customer's plan."},
+            "category": {
+                "type": "string",
+                "enum": list(ruleset.categories),
+                "description": "The category of the request (GET /v1/find finds it).",
+            },
+            "item": {
+                "type": ["string", "null"],
+                "description": "The item of the category (GET /v1/find finds it); absent or null for a "
+                "request the category lists nowhere.",
+            },
+            "request": {
+                "type": ["string", "null"],
+                "enum": [*ruleset.request_kinds, None],
+                "description": f"A request kind, for a question that names no item ({kinds}).",
+            },
+            "product": {
+                "type": ["string", "null"],
+                "enum": [*ruleset.products, None],
+                "description": "The customer's product; one not covered gives 'ineligible'.",
+            },
+            "context": {
+                "type": ["object", "null"],
+                "description": "Facts about the request; a fact left out (or null) is unknown.",
+                "properties": context,
+                "additionalProperties": False,
+            },
+        },
+        # An item and a request kind are two ways to name the request: one at most.
+        "not": {
+            "required": ["item", "request"],
+            "properties": {"item": {"type": "string"}, "request": {"type": "string"}},
         },
     }
     anything = {"type": "object"}
@@ -225,22 +478,25 @@ def openapi_document(loaded: Loaded) -> dict[str, Any]:
             "/v1/find": {
                 "get": {
                     "operationId": "find",
-                    "summary": "Find the lines of the matrix that match a ticket's words.",
+                    "summary": "The lines of the matrix that answer a ticket's words, best first.",
                     "parameters": [
                         {
                             "name": "q",
                             "in": "query",
                             "required": True,
+                            "description": "The ticket's words, French or English, as typed.",
                             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY},
                         },
                         {
                             "name": "plan",
                             "in": "query",
+                            "description": "With a plan, each line carries its decision for that plan.",
                             "schema": {"type": "string", "enum": list(ruleset.plans)},
                         },
                         {
                             "name": "product",
                             "in": "query",
+                            "description": "The customer's product, with a plan.",
                             "schema": {"type": "string", "enum": list(ruleset.products)},
                         },
                         {
@@ -250,7 +506,7 @@ def openapi_document(loaded: Loaded) -> dict[str, Any]:
                                 "type": "integer",
                                 "minimum": 1,
                                 "maximum": MAX_FIND_LIMIT,
-                                "default": MAX_FIND_LIMIT,
+                                "default": FIND_LIMIT,
                             },
                         },
                     ],
@@ -291,14 +547,5 @@ def openapi_document(loaded: Loaded) -> dict[str, Any]:
                 }
             },
         },
-        "components": {
-            "schemas": {
-                "Question": question,
-                "Answer": answer,
-                "FindAnswer": find_answer,
-                "ReleaseId": release_id,
-                "LanguageMap": language_map,
-                "Problem": problem,
-            }
-        },
+        "components": {"schemas": {"Question": question, **_schemas()}},
     }

@@ -1,32 +1,29 @@
 """Reading questions sent over HTTP, checked against the release being served.
 
 A question is a JSON object whose members are the keywords of :meth:`Ruleset.decide`: ``plan``
-and ``category`` (required), ``item`` or ``request``, ``product``, ``context``. Every problem is
+and ``category`` (required), ``item`` (a line of the category) or ``request`` (a request kind,
+naming no line), or neither (a request nothing names), ``product``, ``context``. Every problem is
 named by the JSON pointer of the member at fault (``/context/new_customer``, in a batch
 ``/questions/3/plan``), all of them at once; the service answers them with a 422. A body that is
 not JSON at all is a :class:`Malformed` (a 400).
 
-The checks are the release's own: its plans, categories and products by id, its facts with
+The checks are the release's own: its plans, categories, request kinds and products by id, its facts with
 :class:`~support_scope.consume.context.Facts` (the same check ``decide`` makes); an item not
 listed in the category is found by the decision itself and named at ``/item``.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from support_scope.consume.ruleset import Ruleset
 from support_scope.errors import SupportScopeError
 from support_scope.serve.loaded import Loaded
 
-# The keywords of decide that a question may carry, in the order they are checked.
+# The keywords of Ruleset.decide, which a question's members are, in the order they are checked.
 QUESTION_FIELDS = ("plan", "category", "item", "request", "product", "context")
-DECIDE_KEYWORDS = frozenset(inspect.signature(Ruleset.decide).parameters) - {"self"}
-FIND_KEYWORDS = frozenset(inspect.signature(Ruleset.find).parameters) - {"self"}
 MAX_PROBLEMS = 50
 MAX_SHOWN = 80
 
@@ -137,12 +134,14 @@ def read_question(
     _id(data, "plan", ruleset.plans, prefix, problems, required=True)
     _id(data, "category", ruleset.categories, prefix, problems, required=True)
     _id(data, "item", None, prefix, problems)
+    _id(data, "request", ruleset.request_kinds, prefix, problems, what="request kind")
+    if data.get("item") is not None and data.get("request") is not None:
+        problems.append(
+            Problem(
+                f"{prefix}/request", "name an item or a request kind, not both (a request kind names no line)"
+            )
+        )
     _id(data, "product", ruleset.products, prefix, problems)
-    if data.get("request") is not None:
-        if "request" not in DECIDE_KEYWORDS:
-            problems.append(Problem(f"{prefix}/request", "this release does not answer request kinds"))
-        else:
-            _id(data, "request", None, prefix, problems)
     context = data.get("context")
     if context is not None:
         if not isinstance(context, dict):
@@ -161,7 +160,7 @@ def read_question(
                     problems.append(Problem(f"{prefix}/context/{escape(name)}", str(e)))
     if len(problems) > before:
         return None
-    return {name: data[name] for name in QUESTION_FIELDS if name in data and name in DECIDE_KEYWORDS}
+    return {name: data[name] for name in QUESTION_FIELDS if name in data}
 
 
 def _id(
@@ -172,23 +171,25 @@ def _id(
     problems: list[Problem],
     *,
     required: bool = False,
+    what: str | None = None,
 ) -> None:
     value = data.get(name)
     pointer = f"{prefix}/{name}"
+    what = what or name
     if value is None:
         if required:
-            problems.append(Problem(pointer, f"required: the {name} id"))
+            problems.append(Problem(pointer, f"required: the {what} id"))
         return
     if not isinstance(value, str):
-        problems.append(Problem(pointer, f"the {name} is an id (a text), not {_kind(value)}"))
+        problems.append(Problem(pointer, f"the {what} is an id (a text), not {_kind(value)}"))
         return
     if known is not None and value not in known:
         listed = (
-            f"known: {', '.join(known)}"
+            (f"known: {', '.join(known)}" if known else "none declared")
             if len(known) <= 20
             else f"{len(known):,} of them; GET /v1/find finds them"
         )
-        problems.append(Problem(pointer, f"unknown {name} {shown(value)} ({listed})"))
+        problems.append(Problem(pointer, f"unknown {what} {shown(value)} ({listed})"))
 
 
 def decision_problem(error: SupportScopeError, question: Mapping[str, Any], prefix: str) -> Problem:

@@ -7,10 +7,19 @@ by one assignment: a request in flight keeps the release it started with. A rele
 refused or cannot be fetched never replaces the one being served; the failure is reported in
 ``/health`` and the metrics, and the next look tries again.
 
+**No rollback.** A release older than the one served (a lower version of the same policy), or
+another release under the version served (a version is released once), or a release of another
+policy, is refused like a forged one, unless ``allow_rollback``: a signature says who made a
+release, not that it is the latest, so whoever controls the store could otherwise put back an
+older release its signer once signed. The floor is the release served, or at a start the one
+the cache holds; without a cache, a restart serves what the source holds. To undo a release,
+publish a new version (``support-scope release``) that reverts it.
+
 The last good release is kept on disk (``cache_dir``) so that a restart while the source is down
 or holds a bad release still serves it (verified again, signature included). The cache of a
 source is a directory of its own: ``<digest>.json`` (and its ``.sig``) and a file
-``current`` naming it, replaced atomically last, so a crash mid-write leaves the previous one.
+``current`` naming it (and the release it holds: policy id, version, digest), replaced
+atomically last, so a crash mid-write leaves the previous one.
 """
 
 from __future__ import annotations
@@ -29,13 +38,29 @@ from support_scope.compile.signing import SIGNATURE_SUFFIX
 from support_scope.consume.load import verify_release_bytes
 from support_scope.errors import InputError
 from support_scope.fileio.atomic import write_atomic
-from support_scope.fileio.jsonfile import read_bytes
+from support_scope.fileio.jsonfile import dump_json, parse_json, read_bytes
+from support_scope.model.semver import Version
 from support_scope.serve.loaded import Loaded, content_digest, timestamp
 from support_scope.serve.source import FileSource, Unreachable, UrlSource
 
 if TYPE_CHECKING:
     from support_scope.compile.signing import TrustedKeys
     from support_scope.serve.metrics import Metrics
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Which release: its policy id, version and digest (from its verified manifest)."""
+
+    policy_id: str
+    policy_version: str
+    digest: str
+    version: Version
+
+    @classmethod
+    def of(cls, manifest: Any) -> Identity:
+        version = manifest["policy_version"]
+        return cls(manifest["policy_id"], version, manifest["digest"], Version.parse(version))
 
 
 @dataclass(frozen=True)
@@ -60,10 +85,12 @@ class Reloader:
         interval: float = 5.0,
         cache_dir: Path | None = None,
         metrics: Metrics | None = None,
+        allow_rollback: bool = False,
     ) -> None:
         self.source = source
         self.keys = keys
         self.interval = interval
+        self.allow_rollback = allow_rollback
         self.cache = (
             cache_dir / hashlib.sha256(source.description.encode()).hexdigest()[:16] if cache_dir else None
         )
@@ -74,6 +101,9 @@ class Reloader:
         self.loaded_count = 0
         self._attempted: str | None = None
         self._wake: asyncio.Event | None = None
+        # The release no other may replace unless newer (policy id, version, digest): the one
+        # served, or before the first, the one the cache holds.
+        self.floor: Identity | None = self._cached_identity()
 
     # ---- one look (in a worker thread)
 
@@ -99,6 +129,9 @@ class Reloader:
             verified = verify_release_bytes(
                 fetched.raw, fetched.display, keys=self.keys, signature=fetched.signature
             )
+            rollback = self._rollback(Identity.of(verified.release.manifest), fetched.display)
+            if rollback is not None:
+                return Check("refused", rollback, at=now)
             loaded = Loaded.of(verified, digest, source=fetched.display)
         except InputError as e:
             return Check("refused", str(e), at=now)
@@ -114,6 +147,30 @@ class Reloader:
             now,
         )
 
+    def _rollback(self, new: Identity, display: str) -> str | None:
+        """Why ``new`` may not replace the release served (see the module's "No rollback"), or None."""
+        floor = self.floor
+        if floor is None or self.allow_rollback or new.digest == floor.digest:
+            return None
+        served = f"{floor.policy_id} {floor.policy_version}"
+        remedy = "publish a newer version, or restart the service with --allow-rollback"
+        if new.policy_id != floor.policy_id:
+            return (
+                f"{display}: a release of policy {new.policy_id}, not of {floor.policy_id} (served: {served}): "
+                "refused; to serve another policy, restart the service"
+            )
+        if new.version < floor.version:
+            return (
+                f"{display}: {new.policy_id} {new.policy_version} is older than the release served ({served}): "
+                f"refused, so that an older signed release cannot roll the service back; {remedy}"
+            )
+        if not new.version > floor.version:
+            return (
+                f"{display}: another {new.policy_id} {new.policy_version} ({new.digest}) than the one served "
+                f"({floor.digest}): a version is released once, so one of them is not genuine: refused; {remedy}"
+            )
+        return None
+
     # ---- applying a look (on the event loop's thread)
 
     def apply(self, check: Check) -> None:
@@ -121,6 +178,7 @@ class Reloader:
         self.last = dataclasses.replace(check, loaded=None)  # the record must not keep a release alive
         if check.loaded is not None:
             self.current = check.loaded  # the swap: one assignment
+            self.floor = Identity.of(check.loaded.manifest)
             self.loaded_count += 1
             # A release is millions of objects that live until the next swap: out of the cycle
             # collector's sight, so that no collection pauses requests to scan them again. (The
@@ -149,6 +207,7 @@ class Reloader:
             cached = self._cached()
             if cached is not None:
                 self.current = cached
+                self.floor = Identity.of(cached.manifest)
                 gc.freeze()
                 if self.metrics is not None:
                     self.metrics.release.info({**cached.info, "signed_by": cached.signed_by or ""})
@@ -181,6 +240,7 @@ class Reloader:
             "source": self.source.description,
             "interval_seconds": self.interval,
             "signature_required": self.keys is not None,
+            "rollback_allowed": self.allow_rollback,
             "trusted_keys": list(self.keys.keys) if self.keys is not None else [],
             "last_check": None
             if last is None
@@ -202,7 +262,14 @@ class Reloader:
             write_atomic(self.cache / name, raw)
             if signature is not None:
                 write_atomic(self.cache / (name + SIGNATURE_SUFFIX), signature)
-            write_atomic(self.cache / "current", name.encode() + b"\n")
+            identity = Identity.of(loaded.manifest)
+            current = {
+                "file": name,
+                "policy_id": identity.policy_id,
+                "policy_version": identity.policy_version,
+                "digest": identity.digest,
+            }
+            write_atomic(self.cache / "current", dump_json(current).encode())
             for stale in self.cache.iterdir():
                 if (
                     stale.name != "current"
@@ -213,14 +280,45 @@ class Reloader:
         except (OSError, InputError):
             pass  # the cache is a convenience for restarts: serving goes on without it
 
-    def _cached(self) -> Loaded | None:
+    def _current(self) -> dict[str, Any] | None:
+        """The cache's ``current`` file: the name of the last good release, and which release it is."""
         if self.cache is None:
             return None
+        where = self.cache / "current"
         try:
-            name = (self.cache / "current").read_text(encoding="ascii").strip()
-            if not name or "/" in name or name.startswith("."):
-                return None
-            path = self.cache / name
+            text = read_bytes(where, str(where), "cache file", limit=4096).decode("utf-8")
+            data = parse_json(text, str(where))
+        except (OSError, UnicodeDecodeError, InputError):
+            return None
+        if not isinstance(data, dict) or not all(
+            isinstance(data.get(key), str) for key in ("file", "policy_id", "policy_version", "digest")
+        ):
+            return None
+        name = data["file"]
+        if not name or "/" in name or "\\" in name or name.startswith("."):
+            return None
+        return data
+
+    def _cached_identity(self) -> Identity | None:
+        current = self._current()
+        if current is None:
+            return None
+        try:
+            return Identity(
+                current["policy_id"],
+                current["policy_version"],
+                current["digest"],
+                Version.parse(current["policy_version"]),
+            )
+        except InputError:
+            return None
+
+    def _cached(self) -> Loaded | None:
+        current = self._current()
+        if current is None or self.cache is None:
+            return None
+        try:
+            path = self.cache / current["file"]
             raw = read_bytes(path, str(path), "release file")
             signature_file = Path(str(path) + SIGNATURE_SUFFIX)
             signature = (
