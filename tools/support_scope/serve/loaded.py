@@ -70,7 +70,8 @@ class Loaded:
         loaded.declared_facts = tuple(verified.release.compiled["facts"])
         loaded.facts = Facts(loaded.declared_facts)
         loaded.openapi = dumps(openapi_document(loaded))
-        # The search index is built here, in the reloading thread, not by the first search.
+        # The search index is parsed here (built, for a release without one), in the reloading
+        # thread, not by the first search.
         ruleset.find("support-scope")
         return loaded
 
