@@ -39,20 +39,19 @@ from support_scope.model.release import (
 )
 from support_scope.model.tiers import TierReach
 from support_scope.model.vocab import ConditionScope
-from support_scope.resources import load_schema
 
 
-def compile_policy(document: dict[str, Any], source: bytes, *, display: str = "<policy>") -> Release:
+def compile_policy(
+    document: dict[str, Any], source: bytes, *, display: str = "<policy>", validated: bool = False
+) -> Release:
     """The release of a valid policy, as a JSON-ready dict (manifest and digest included).
 
     ``source`` is the document's file content, used to locate problems by line and column when
-    the document is not valid (a :class:`PolicyError` listing every problem).
+    the document is not valid (a :class:`PolicyError` listing every problem). ``validated``: the
+    caller has just checked the document with :func:`check_policy` (not done twice).
     """
-    from support_scope.validate.documents import document_findings
-
-    findings = document_findings(document)
-    if findings:
-        raise PolicyError(_findings_message(findings, source, display))
+    if not validated:
+        check_policy(document, source, display)
     policy = cast(Policy, document)  # valid: it has every field the schema requires
     release: Release = {
         "$schema": COMPILED_SCHEMA_ID,
@@ -75,6 +74,15 @@ def compile_policy(document: dict[str, Any], source: bytes, *, display: str = "<
             + "; ".join(problems[:10])
         )
     return release
+
+
+def check_policy(document: Any, source: bytes, display: str, outcome: str = "nothing compiled") -> None:
+    """A :class:`PolicyError` listing every problem of ``document``, located, when it is not valid."""
+    from support_scope.validate.documents import document_findings
+
+    findings = document_findings(document)
+    if findings:
+        raise PolicyError(_findings_message(findings, source, display, outcome))
 
 
 def release_bytes(release: Release) -> bytes:
@@ -114,29 +122,29 @@ def release_schema_problems(release: Any) -> list[str]:
     """Every way ``release`` departs from the compiled-ruleset schema (none when it conforms)."""
     import fastjsonschema
 
-    from support_scope.validate.schema import fast_validator
+    from support_scope.validate.schema import checking_schema, fast_validator
 
     try:
         fast_validator(COMPILED_SCHEMA)(release)
         return []
-    except fastjsonschema.JsonSchemaValueException:
+    except (fastjsonschema.JsonSchemaValueException, RecursionError):
         pass
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(load_schema(COMPILED_SCHEMA))
+    validator = Draft202012Validator(checking_schema(COMPILED_SCHEMA))
     return sorted(
         f"{render_path(tuple(e.absolute_path))}: {e.message}" for e in validator.iter_errors(release)
     )
 
 
-def _findings_message(findings: list[Any], source: bytes, display: str) -> str:
+def _findings_message(findings: list[Any], source: bytes, display: str, outcome: str) -> str:
     from support_scope.validate.documents import findings_message
 
     try:
         text: str | None = source.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = None  # not the document's source (a caller's mistake): located by JSON path only
-    return findings_message(findings, text, display, "nothing compiled")
+    return findings_message(findings, text, display, outcome)
 
 
 # --------------------------------------------------------------------------- resolution

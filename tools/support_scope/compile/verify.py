@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -147,25 +148,84 @@ def _check_members(release: dict[str, Any], display: str) -> None:
             )
 
 
+class _Refused(ValueError):
+    """The fast path declines the file (the full verification then says why, if it is wrong)."""
+
+
+def _strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a repeated key (the fast path's parse is as strict as the full one)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _Refused("repeated key")
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise _Refused(name)  # NaN, Infinity: not JSON
+
+
+def _strict_loads(data: bytes) -> Any:
+    with paused_gc():
+        return json.loads(data, object_pairs_hook=_strict_object, parse_constant=_no_constant)
+
+
+_BRACKETS_ONLY = bytes(range(256)).translate(None, b'"{}[]')  # every byte but these five
+_MAX_REDUCTIONS = 64
+
+
+def _one_object(data: bytes) -> bool:
+    """True when ``data``, JSON text, is exactly one object: its first ``{`` closes at its last byte.
+
+    Cheap (a few passes of bytes methods, no parsing), so that the fast path can tell a policy
+    member followed by more members (``{...},"compiled":{...}``) from the policy alone without
+    parsing it: strings are cut out (each ``"`` that is not escaped opens or closes one), what
+    remains of the brackets must nest as one object. The JSON inside is parsed, strictly,
+    when the policy is asked for.
+    """
+    if not (data.startswith(b"{") and data.endswith(b"}")):
+        return False
+    skeleton = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _BRACKETS_ONLY)
+    skeleton = skeleton.replace(b'""', b"")
+    if b'"' in skeleton:  # strings holding brackets: rare, and the skeleton is small by now
+        skeleton = re.sub(rb'"[^"]*"', b"", skeleton)
+    inner = skeleton[1:-1]
+    for _ in range(_MAX_REDUCTIONS):
+        if not inner:
+            return True
+        reduced = inner.replace(b"{}", b"").replace(b"[]", b"")
+        if len(reduced) == len(inner):
+            return False
+        inner = reduced
+    return False  # nested deeper than a release is: the full verification decides
+
+
 def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRelease | None:
     """The fast path, for a file in the compiler's canonical byte form; None when it is not.
 
     The digest covers the canonical form minus ``manifest.digest``; for such a file that is the
     file's own bytes with the manifest's digest member cut out, so hashing needs no
     re-serialisation. The policy is the last member (keys are sorted), so everything a decision
-    needs is parsed from the bytes before it; the policy itself is parsed only if asked for.
+    needs is parsed from the bytes before it, as strictly as the full verification parses (a
+    repeated key, NaN or Infinity declines the fast path); the members before it must be
+    exactly ``$schema``, ``compiled`` and ``manifest``, and the policy must be one object
+    ending the file (no member after it). The policy itself is parsed, strictly, only if asked
+    for. Whatever the fast path declines is verified in full, which refuses it or accepts it
+    as the documented recipe does: the fast path accepts nothing the recipe refuses.
     """
-    if not raw.endswith(b"}\n"):
+    if not raw.endswith(b"}\n") or not raw.startswith(b"{"):
         return None
     cut = raw.rfind(_POLICY_MEMBER)
     if cut < 0:
         return None
+    policy_start = cut + len(_POLICY_MEMBER)
+    policy_bytes = memoryview(raw)[policy_start:-2]
     try:
-        with paused_gc():
-            head = json.loads(raw[:cut] + b"}")
+        head = _strict_loads(raw[:cut] + b"}")
     except (ValueError, RecursionError):
         return None
-    manifest = head.get("manifest") if isinstance(head, dict) else None
+    if not isinstance(head, dict) or list(head) != ["$schema", "compiled", "manifest"]:
+        return None
+    manifest = head["manifest"]
     if not isinstance(manifest, dict) or not isinstance(manifest.get("digest"), str):
         return None
     with_digest = _MANIFEST_MEMBER + canonical_json(manifest)
@@ -179,12 +239,21 @@ def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRe
     digest.update(view[start + len(with_digest) : -1])
     if "sha256:" + digest.hexdigest() != manifest["digest"]:
         return None
+    if not _one_object(bytes(policy_bytes)):
+        return None
     check_format(manifest, display, formats)
-    policy_start = cut + len(_POLICY_MEMBER)
 
     def policy() -> dict[str, Any]:
-        with paused_gc():
-            document: dict[str, Any] = json.loads(raw[policy_start:-2])
+        try:
+            document = _strict_loads(bytes(policy_bytes))
+        except (ValueError, RecursionError) as e:
+            raise ReleaseError(
+                f"{display}: its embedded policy is not valid JSON ({e}); the release is damaged"
+            ) from e
+        if not isinstance(document, dict):
+            raise ReleaseError(
+                f"{display}: not a compiled release of format {FORMAT}: 'policy' is not an object"
+            )
         return document
 
     _check_members({**head, "policy": {}}, display)
@@ -225,7 +294,7 @@ def check_release_bytes(raw: bytes, display: str) -> dict[str, Any]:
     recompiled["manifest"]["digest"] = release_digest(recompiled)
     if release_bytes(recompiled) != raw:
         raise ReleaseError(
-            f"{display}: its compiled part is not what its embedded policy compiles to "
-            "(edited and re-hashed?); restore it from version control"
+            f"{display}: its compiled part does not match what its embedded policy compiles to "
+            "(edited and re-hashed?)"
         )
     return release

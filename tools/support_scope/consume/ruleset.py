@@ -22,7 +22,7 @@ from support_scope.consume import decide as procedure
 from support_scope.consume.context import Facts
 from support_scope.consume.find import SearchIndex
 from support_scope.consume.values import Billing, Decision, Match, Provenance, Referral, ReleaseInfo, Text
-from support_scope.errors import ReleaseError, UnknownIdError
+from support_scope.errors import InputError, ReleaseError, SupportScopeError, UnknownIdError
 from support_scope.model.release import (
     Compiled,
     CompiledCategory,
@@ -34,6 +34,8 @@ from support_scope.model.release import (
 )
 
 _Key = tuple[str, str, "str | None", "str | None"]  # plan, category, item, product
+# What a release of a shape the compiler never writes makes the decision procedure raise.
+_DAMAGED = (KeyError, TypeError, AttributeError, ValueError, IndexError, RecursionError)
 
 
 class Ruleset:
@@ -77,9 +79,9 @@ class Ruleset:
                 referrals=self.referrals,
                 unlisted_billing=unlisted_billing,
             )
-        except (KeyError, TypeError, AttributeError) as e:
+        except _DAMAGED as e:
             raise ReleaseError(
-                f"{source}: not a compiled release of a known format ({type(e).__name__}: {e})"
+                f"{source}: not a compiled release of a known format ({type(e).__name__}: {str(e)[:200]})"
             ) from e
         self._category_conditions: dict[str, tuple[procedure.Condition, ...]] = {}
         # category -> item -> rule, built per category on first use: loading stays cheap.
@@ -150,23 +152,28 @@ class Ruleset:
         wrong type raises :class:`InputError`.
         """
         key: _Key = (plan, category, item, product)
-        if context is None:
-            decision = self._decisions.get(key)
+        try:
+            if context is None:
+                decision = self._decisions.get(key)
+                if decision is None:
+                    decision = self._decisions[key] = self._build(key, None)
+                return decision
+            context = self._facts.check(context)
+            conditions = self._applicable_conditions.get(key)
+            if conditions is None:
+                conditions = self._applicable_conditions[key] = self._applicable(key)
+            # The decision depends on the context only through what each condition comes to: key
+            # the cache on that, and build the (immutable) answer once per combination.
+            outcome = tuple(condition.outcome(context) for condition in conditions)
+            ckey = (key, outcome)
+            decision = self._contextual.get(ckey)
             if decision is None:
-                decision = self._decisions[key] = self._build(key, None)
+                decision = self._contextual[ckey] = self._build(key, context, conditions)
             return decision
-        context = self._facts.check(context)
-        conditions = self._applicable_conditions.get(key)
-        if conditions is None:
-            conditions = self._applicable_conditions[key] = self._applicable(key)
-        # The decision depends on the context only through what each condition comes to: key
-        # the cache on that, and build the (immutable) answer once per combination.
-        outcome = tuple(condition.outcome(context) for condition in conditions)
-        ckey = (key, outcome)
-        decision = self._contextual.get(ckey)
-        if decision is None:
-            decision = self._contextual[ckey] = self._build(key, context, conditions)
-        return decision
+        except SupportScopeError:
+            raise
+        except _DAMAGED as e:
+            raise self._damaged(e, key) from e
 
     def parse_context(self, pairs: Iterable[str]) -> dict[str, Any]:
         """A context from ``KEY=VALUE`` strings, each value read as its fact's declared type.
@@ -251,11 +258,28 @@ class Ruleset:
             raise UnknownIdError(f"unknown plan {plan!r} (known: {', '.join(self.plans)})")
         if product is not None and product not in self.products:
             raise UnknownIdError(f"unknown product {product!r} (known: {', '.join(self.products)})")
-        if self._index is None:
-            self._index = SearchIndex(self._compiled)
-        return [
-            self._match(category_id, rule, plan, product) for category_id, rule in self._index.matching(text)
-        ]
+        try:
+            if self._index is None:
+                self._index = SearchIndex(self._compiled)
+            return [
+                self._match(category_id, rule, plan, product)
+                for category_id, rule in self._index.matching(text)
+            ]
+        except SupportScopeError:
+            raise
+        except _DAMAGED as e:
+            raise self._damaged(e, (plan or "", "", None, product)) from e
+
+    def _damaged(self, error: BaseException, key: tuple[Any, ...]) -> SupportScopeError:
+        """What a failure inside the decision procedure means: the caller passed something that is
+        not an id (an :class:`InputError`), or the release holds a shape the compiler never writes
+        (a :class:`ReleaseError`: verified, so edited and re-hashed, or of a compiler's bug)."""
+        if not all(part is None or isinstance(part, str) for part in key):
+            return InputError("plan, category, item and product are ids: text, or None for item and product")
+        return ReleaseError(
+            f"{self.source}: not a compiled release this version can decide from "
+            f"({type(error).__name__}: {str(error)[:200]}); compile the policy again"
+        )
 
     def _match(self, category_id: str, rule: Rule, plan: str | None, product: str | None) -> Match:
         category = self.categories[category_id]
@@ -279,6 +303,12 @@ class Ruleset:
 
     def rules(self) -> Iterator[tuple[str, str]]:
         """Every (category, item) a decision can name, in source order."""
-        for category in self._compiled["categories"]:
-            for rule in category["rules"]:
-                yield category["id"], rule["item"]
+        try:
+            pairs = [
+                (category["id"], rule["item"])
+                for category in self._compiled["categories"]
+                for rule in category["rules"]
+            ]
+        except _DAMAGED as e:
+            raise self._damaged(e, ()) from e
+        yield from pairs

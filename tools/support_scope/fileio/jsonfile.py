@@ -70,7 +70,11 @@ def read_text(path: Path, display: str | None = None, what: str = "file") -> str
     """The file's text, decoded as UTF-8 (a byte order mark is dropped); an unreadable file is an
     :class:`InputError`."""
     name = display or str(path)
-    raw = read_bytes(path, name, what)
+    return decode_text(read_bytes(path, name, what), name)
+
+
+def decode_text(raw: bytes, name: str) -> str:
+    """A file's bytes as text: UTF-8 (a byte order mark dropped); else a located :class:`PolicyError`."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:

@@ -18,13 +18,16 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from support_scope.errors import InputError
 from support_scope.model.conditions import MAX_DEPTH, depth
 from support_scope.model.paths import JsonPath, render_path
+from support_scope.model.semver import Version
 from support_scope.model.tiers import reachable
 from support_scope.model.walk import Entity, entities, language_maps, records
 from support_scope.validate.findings import Finding
 
 EXCEL_CELL_LIMIT = 32767
+_SEMVER_SHAPE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?")
 _ORDERED_OPS = frozenset({"lt", "le", "gt", "ge"})
 # The kinds whose ids must be unique, and the word for each in messages. Conditions share one
 # space, eligibility's included: an id names one condition wherever it stands.
@@ -105,6 +108,17 @@ class _Check:
             self.see(path, see)
         for path, language_map, _ in language_maps(self.doc):
             self.language_map(path, language_map)
+        self.version(self.doc.get("version"))
+
+    def version(self, value: object) -> None:
+        """A version the schema's pattern allows but releases cannot be named or compared by
+        (a number of more than 18 digits, more than 256 characters)."""
+        if not isinstance(value, str) or not _SEMVER_SHAPE.fullmatch(value):
+            return  # the schema reports it
+        try:
+            Version.parse(value)
+        except InputError as e:
+            self.add(("version",), f"{e}: at most 18 digits a number and 256 characters", "version")
 
     # ids and references
 

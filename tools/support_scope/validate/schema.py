@@ -22,6 +22,55 @@ from support_scope.validate.findings import Finding, path_key
 
 
 @cache
+def checking_schema(schema_name: str = POLICY_SCHEMA) -> dict[str, Any]:
+    """A shipped schema as the validators get it: its patterns anchored as ECMA-262 anchors them.
+
+    The published schemas are draft 2020-12, whose patterns are ECMA-262 regular expressions:
+    there, ``$`` (without the multiline flag) matches only at the end of the text. In Python's
+    ``re`` it also matches before a final line break, so ``"act-premium\\n"`` would pass
+    ``^[a-z0-9]+(-[a-z0-9]+)*$`` and an id or a version ending in a line break would validate
+    (and name a file). Every ``$`` anchor of a ``pattern`` or ``patternProperties`` key is
+    given to the validators as ``\\Z``, which means in Python what ``$`` means in ECMA-262.
+    The returned schema is shared: copy it before changing it.
+    """
+    schema = copy.deepcopy(load_schema(schema_name))
+    _ecma_anchors(schema)
+    return schema
+
+
+def _ecma_anchors(node: Any) -> None:
+    """Make every ``$`` anchor of the patterns in ``node`` (a schema) ``\\Z``, in place."""
+    for found in _schema_objects(node):
+        pattern = found.get("pattern")
+        if isinstance(pattern, str):
+            found["pattern"] = ecma_pattern(pattern)
+        properties = found.get("patternProperties")
+        if isinstance(properties, dict):
+            found["patternProperties"] = {ecma_pattern(key): value for key, value in properties.items()}
+
+
+def ecma_pattern(pattern: str) -> str:
+    """An ECMA-262 pattern for Python's ``re``: each ``$`` anchor (not escaped, not inside a
+    character class) becomes ``\\Z``, the end of the text and nothing else."""
+    out: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            out.append("\\Z")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+@cache
 def fast_validator(schema_name: str = POLICY_SCHEMA) -> Callable[[Any], Any]:
     """A compiled fastjsonschema validator of a shipped schema: raises at the first error.
 
@@ -29,7 +78,7 @@ def fast_validator(schema_name: str = POLICY_SCHEMA) -> Callable[[Any], Any]:
     """
     import fastjsonschema
 
-    schema = _fast_schema(load_schema(schema_name))
+    schema = _fast_schema(checking_schema(schema_name))
     validate: Callable[[Any], Any] = fastjsonschema.compile(schema, use_default=False, use_formats=False)
     return validate
 
@@ -140,7 +189,7 @@ def _split_validators() -> _SplitValidators:
     import fastjsonschema
     from jsonschema import Draft202012Validator
 
-    schema = load_schema(POLICY_SCHEMA)
+    schema = checking_schema(POLICY_SCHEMA)
     outline = copy.deepcopy(schema)
     # Every other keyword of `categories` (type, minItems) stays with the outline.
     per_category = outline["properties"]["categories"].pop("items")
@@ -275,10 +324,10 @@ def _shorten(message: str, limit: int = 300) -> str:
 _PATTERN_MEANINGS = (
     ("(0|[1-9][0-9]*)\\.", "is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.2.0)"),
     (
-        "^[a-z0-9]+(-[a-z0-9]+)*$",
+        "^[a-z0-9]+(-[a-z0-9]+)*",
         "is not a valid id (lower-case letters and digits, words joined by single hyphens)",
     ),
-    ("^[a-z][a-z0-9_]*$", "is not a valid fact name (snake_case)"),
+    ("^[a-z][a-z0-9_]*", "is not a valid fact name (snake_case)"),
     ("\\u0000", "holds a control character that XML (and so a workbook) cannot carry"),
     ("^[a-z]{2,3}", "is not a language tag (e.g. fr, en, fr-CA)"),
 )

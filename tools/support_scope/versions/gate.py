@@ -15,7 +15,7 @@ from support_scope.model.semver import bump_between, bump_satisfies, bump_versio
 from support_scope.model.vocab import SEVERITIES, Bump, CheckState
 from support_scope.problems import Problem
 from support_scope.versions.changelog import has_section, section_heading
-from support_scope.versions.store import CHANGELOG, latest_release, read_release
+from support_scope.versions.store import CHANGELOG, latest_release, misfiled, read_release
 
 
 @dataclass
@@ -85,6 +85,7 @@ def check(root: Path) -> CheckReport:
                 "no-changelog",
             )
         )
+    _leftovers(root, report)
     released: dict[str, dict[str, Any]] = {}
     releases_dir = root / "releases"
     for directory in sorted(p for p in releases_dir.iterdir() if p.is_dir()) if releases_dir.is_dir() else []:
@@ -100,15 +101,9 @@ def check(root: Path) -> CheckReport:
                     Problem(shown, f"{_reason(str(e), shown)}; {restore}", "release-modified")
                 )
                 continue
-            manifest = release["manifest"]
-            if manifest.get("policy_id") != directory.name or manifest.get("policy_version") != path.stem:
-                report.problems.append(
-                    Problem(
-                        shown,
-                        f"holds {manifest.get('policy_id')} {manifest.get('policy_version')}, not {directory.name} {path.stem}; {restore}",
-                        "release-misfiled",
-                    )
-                )
+            why = misfiled(release, directory.name, path.stem)
+            if why is not None:
+                report.problems.append(Problem(shown, f"{why}; {restore}", "release-misfiled"))
                 continue
             report.releases_verified += 1
             released[f"{directory.name}/{path.stem}"] = release
@@ -121,6 +116,40 @@ def check(root: Path) -> CheckReport:
             continue
         report.policies.append(_check_policy(root, shown, document, released, changelog, report.problems))
     return report
+
+
+def _leftovers(root: Path, report: CheckReport) -> None:
+    """What interrupted runs left: a change committed but not completed, temporary files."""
+    from support_scope.fileio.atomic import stray_temporaries
+    from support_scope.fileio.transaction import JOURNAL_NAME, pending
+
+    try:
+        journal = pending(root)
+    except InputError as e:
+        report.problems.append(Problem(JOURNAL_NAME, str(e), "interrupted-change"))
+    else:
+        if journal is not None:
+            report.problems.append(
+                Problem(
+                    JOURNAL_NAME,
+                    f"{journal.what} was interrupted before it finished ({', '.join(journal.files)} "
+                    f"may be half updated): run `{journal.command}` to complete it",
+                    "interrupted-change",
+                )
+            )
+    releases = root / "releases"
+    directories = [root, root / "policies", releases]
+    if releases.is_dir():
+        directories += sorted(p for p in releases.iterdir() if p.is_dir())
+    for path in stray_temporaries(*directories):
+        report.problems.append(
+            Problem(
+                _relative(path, root),
+                "a temporary file left by an interrupted run (killed, or the disk full): delete it "
+                "(the next `support-scope release` or `import-xlsx` writing beside it removes it too)",
+                "stray-temporary",
+            )
+        )
 
 
 def _reason(message: str, shown: str) -> str:
