@@ -169,6 +169,26 @@ def _strict_loads(data: bytes) -> Any:
         return json.loads(data, object_pairs_hook=_strict_object, parse_constant=_no_constant)
 
 
+_STRICT = json.JSONDecoder(object_pairs_hook=_strict_object, parse_constant=_no_constant)
+# One JSON value at a position of a text (the C scanner the decoder uses, without its wrapping).
+_SCAN = cast(Callable[[str, int], tuple[Any, int]], _STRICT.scan_once)  # type: ignore[attr-defined]
+_HEAD = ('{"$schema":', ',"compiled":', ',"manifest":')
+
+
+def _strict_head(text: str) -> list[Any] | None:
+    """The values of ``$schema``, ``compiled`` and ``manifest``, in this order and nothing else,
+    from the release's text before its policy member; None when it is not so."""
+    values: list[Any] = []
+    position = 0
+    with paused_gc():
+        for key in _HEAD:
+            if not text.startswith(key, position):
+                return None
+            value, position = _SCAN(text, position + len(key))
+            values.append(value)
+    return values if position == len(text) else None
+
+
 _BRACKETS_ONLY = bytes(range(256)).translate(None, b'"{}[]')  # every byte but these five
 _MAX_REDUCTIONS = 64
 
@@ -176,16 +196,29 @@ _MAX_REDUCTIONS = 64
 def _one_object(data: bytes) -> bool:
     """True when ``data``, JSON text, is exactly one object: its first ``{`` closes at its last byte.
 
-    Cheap (a few passes of bytes methods, no parsing), so that the fast path can tell a policy
-    member followed by more members (``{...},"compiled":{...}``) from the policy alone without
-    parsing it: strings are cut out (each ``"`` that is not escaped opens or closes one), what
-    remains of the brackets must nest as one object. The JSON inside is parsed, strictly,
-    when the policy is asked for.
+    Cheap (bytes methods, no parsing), so that the fast path can tell a policy member followed
+    by more members (``{...},"compiled":{...}``) from the policy alone without parsing it: the
+    escapes are dropped (the text is cut at each backslash, and the escaped character is left
+    out), then everything but quotes and brackets; each remaining ``"`` opens or closes a
+    string, whose brackets are text; the brackets left must nest as one object. The JSON
+    inside is parsed, strictly, when the policy is asked for.
     """
     if not (data.startswith(b"{") and data.endswith(b"}")):
         return False
-    skeleton = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _BRACKETS_ONLY)
-    skeleton = skeleton.replace(b'""', b"")
+    pieces = data.split(b"\\")
+    kept = [pieces[0].translate(None, _BRACKETS_ONLY)]
+    index = 1
+    while index < len(pieces):
+        piece = pieces[index]
+        if not piece:  # "\\\\": an escaped backslash; the piece after the second one is plain text
+            if index + 1 >= len(pieces):
+                return False
+            kept.append(pieces[index + 1].translate(None, _BRACKETS_ONLY))
+            index += 2
+            continue
+        kept.append(piece[1:].translate(None, _BRACKETS_ONLY))  # its first byte is the escaped one
+        index += 1
+    skeleton = b"".join(kept).replace(b'""', b"")
     if b'"' in skeleton:  # strings holding brackets: rare, and the skeleton is small by now
         skeleton = re.sub(rb'"[^"]*"', b"", skeleton)
     inner = skeleton[1:-1]
@@ -218,19 +251,18 @@ def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRe
     if cut < 0:
         return None
     policy_start = cut + len(_POLICY_MEMBER)
-    policy_bytes = memoryview(raw)[policy_start:-2]
     try:
-        head = _strict_loads(raw[:cut] + b"}")
-    except (ValueError, RecursionError):
+        head = _strict_head(str(memoryview(raw)[:cut], "utf-8"))
+    except (ValueError, RecursionError, StopIteration):
         return None
-    if not isinstance(head, dict) or list(head) != ["$schema", "compiled", "manifest"]:
+    if head is None:
         return None
-    manifest = head["manifest"]
+    schema, compiled, manifest = head
     if not isinstance(manifest, dict) or not isinstance(manifest.get("digest"), str):
         return None
     with_digest = _MANIFEST_MEMBER + canonical_json(manifest)
-    start = raw.find(with_digest, 0, cut)
-    if start < 0:
+    start = raw.rfind(with_digest, 0, cut)
+    if start < 0 or start + len(with_digest) != cut:
         return None
     without = _MANIFEST_MEMBER + canonical_json({k: v for k, v in manifest.items() if k != "digest"})
     view = memoryview(raw)
@@ -239,6 +271,7 @@ def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRe
     digest.update(view[start + len(with_digest) : -1])
     if "sha256:" + digest.hexdigest() != manifest["digest"]:
         return None
+    policy_bytes = view[policy_start:-2]
     if not _one_object(bytes(policy_bytes)):
         return None
     check_format(manifest, display, formats)
@@ -256,8 +289,8 @@ def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRe
             )
         return document
 
-    _check_members({**head, "policy": {}}, display)
-    return VerifiedRelease(head["compiled"], manifest, policy)  # type: ignore[arg-type]
+    _check_members({"$schema": schema, "compiled": compiled, "manifest": manifest, "policy": {}}, display)
+    return VerifiedRelease(cast(Compiled, compiled), cast(Manifest, manifest), policy)
 
 
 def check_release_bytes(raw: bytes, display: str) -> dict[str, Any]:

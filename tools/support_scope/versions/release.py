@@ -219,11 +219,12 @@ def apply_release(plan: ReleasePlan) -> None:
     from support_scope.fileio.transaction import Transaction
 
     transaction = Transaction(plan.root, f"the release of {plan.policy_id} {plan.version}", RELEASE_COMMAND)
-    transaction.create(plan.release_path, plan.release_data)
     if plan.policy_changed:
         transaction.replace(plan.policy_path, plan.policy_data, plan.policy_before)
     if plan.changelog_changed:
         transaction.replace(plan.changelog_path, plan.changelog_data, plan.changelog_before)
+    # Last: services that load the latest release see it only once the policy and CHANGELOG are done.
+    transaction.create(plan.release_path, plan.release_data)
     transaction.commit()
 
 
