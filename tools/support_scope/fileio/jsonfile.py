@@ -58,7 +58,10 @@ def read_bytes(
         raise InputError(f"{name}: {info.st_size:,} bytes, more than the {limit:,} a {what} may hold")
     try:
         with Path(path).open("rb") as handle:
-            data = handle.read(limit + 1)
+            # Sized by the file, not by the limit: read(n) reserves n bytes before reading.
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:  # it grew since: read on, up to the limit
+                data += handle.read(limit + 1 - len(data))
     except OSError as e:
         raise InputError(f"{name}: cannot read: {e.strerror or e}") from e
     if len(data) > limit:
