@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hostile import POLICY, make_project
+from attacks.hostile import POLICY, make_project
 
 _EXPORTS: dict[str, bytes] = {}
 

@@ -135,9 +135,15 @@ class Book:
     def sheet_part(self, sheet: str) -> str:
         workbook = self.get("xl/workbook.xml").decode("utf-8")
         rels = self.get("xl/_rels/workbook.xml.rels").decode("utf-8")
-        tag = next(m.group(0) for m in re.finditer(r"<sheet\b[^>]*>", workbook) if f'name="{xml_text(sheet)}"' in m.group(0))
+        tag = next(
+            m.group(0)
+            for m in re.finditer(r"<sheet\b[^>]*>", workbook)
+            if f'name="{xml_text(sheet)}"' in m.group(0)
+        )
         rid = re.search(r'r:id="([^"]*)"', tag).group(1)  # type: ignore[union-attr]
-        rel = next(m.group(0) for m in re.finditer(r"<Relationship\b[^>]*>", rels) if f'Id="{rid}"' in m.group(0))
+        rel = next(
+            m.group(0) for m in re.finditer(r"<Relationship\b[^>]*>", rels) if f'Id="{rid}"' in m.group(0)
+        )
         target = re.search(r'Target="([^"]*)"', rel).group(1)  # type: ignore[union-attr]
         return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
@@ -148,24 +154,26 @@ class Book:
         self.set(self.sheet_part(sheet), xml.encode("utf-8"))
 
     def row_of(self, sheet: str, key: str, column: str = "B") -> int:
-        pattern = r'<c r="%s(\d+)"[^>]*><is><t[^>]*>%s</t></is></c>' % (column, re.escape(xml_text(key)))
-        return int(re.search(pattern, self.sheet_xml(sheet)).group(1))  # type: ignore[union-attr]
+        pattern = rf'<c r="{column}(\d+)"[^>]*><is><t[^>]*>{re.escape(xml_text(key))}</t></is></c>'
+        found = re.search(pattern, self.sheet_xml(sheet))
+        assert found is not None, key
+        return int(found.group(1))
 
     def cell_text(self, sheet: str, ref: str) -> str:
-        found = re.search(r'<c r="%s"[^>]*><is><t[^>]*>(.*?)</t></is></c>' % ref, self.sheet_xml(sheet), re.S)
+        found = re.search(rf'<c r="{ref}"[^>]*><is><t[^>]*>(.*?)</t></is></c>', self.sheet_xml(sheet), re.S)
         assert found is not None, ref
         return found.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
     def set_cell(self, sheet: str, ref: str, text: str | None = None, *, raw: str | None = None) -> None:
         """Replace the cell at ``ref`` (which the export wrote) by an inline string or raw ``<c>`` XML."""
         xml = self.sheet_xml(sheet)
-        old = re.search(r'<c r="%s"(?:[^>]*?/>|[^>]*>.*?</c>)' % ref, xml, re.S)
+        old = re.search(rf'<c r="{ref}"(?:[^>]*?/>|[^>]*>.*?</c>)', xml, re.S)
         new = raw if raw is not None else inline_cell(ref, text or "")
         if old is not None:
             xml = xml[: old.start()] + new + xml[old.end() :]
         else:  # no such cell: append it to its row
-            number = re.match(r"[A-Z]+(\d+)", ref).group(1)  # type: ignore[union-attr]
-            row = re.search(r'<row r="%s"[^>]*?(/>|>(.*?)</row>)' % number, xml, re.S)
+            number = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            row = re.search(rf'<row r="{number}"[^>]*?(/>|>(.*?)</row>)', xml, re.S)
             assert row is not None, ref
             if row.group(1) == "/>":
                 xml = xml[: row.start()] + row.group(0)[:-2] + ">" + new + "</row>" + xml[row.end() :]
@@ -185,7 +193,9 @@ class Book:
         records = []
         for row in re.finditer(r"<row\b[^>]*>(.*?)</row>", self.sheet_xml("Meta"), re.S):
             record = ["", "", ""]
-            for cell in re.finditer(r'<c r="([A-C])\d+"[^>]*><is><t[^>]*>(.*?)</t></is></c>', row.group(1), re.S):
+            for cell in re.finditer(
+                r'<c r="([A-C])\d+"[^>]*><is><t[^>]*>(.*?)</t></is></c>', row.group(1), re.S
+            ):
                 value = cell.group(2).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
                 record["ABC".index(cell.group(1))] = value
             records.append(record)
@@ -195,7 +205,11 @@ class Book:
         xml = self.sheet_xml("Meta")
         rows = []
         for number, record in enumerate(records, start=1):
-            cells = "".join(inline_cell(f"{letter}{number}", v) for letter, v in zip("ABC", record, strict=False) if v != "")
+            cells = "".join(
+                inline_cell(f"{letter}{number}", v)
+                for letter, v in zip("ABC", record, strict=False)
+                if v != ""
+            )
             rows.append(f'<row r="{number}">{cells}</row>')
         start = xml.index("<sheetData>") + len("<sheetData>")
         self.set_sheet_xml("Meta", xml[:start] + "".join(rows) + xml[xml.rindex("</sheetData>") :])
@@ -238,7 +252,9 @@ def zlib_zeros(total: int) -> bytes:
 
 def row_checksum(values: list[str | int | None]) -> str:
     """The per-row checksum the export records (re-implemented here, by hand)."""
-    joined = "".join("\x01" if v is None else f"i{v}\x01" if isinstance(v, int) else f"s{v}\x01" for v in values)
+    joined = "".join(
+        "\x01" if v is None else f"i{v}\x01" if isinstance(v, int) else f"s{v}\x01" for v in values
+    )
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:20]
 
 
@@ -307,4 +323,12 @@ def find_rule(release: dict[str, Any], category_id: str, item_id: str) -> dict[s
     return next(r for r in category["rules"] if r["item"] == item_id)
 
 
-DECIDE = ["decide", "--plan", "standard", "--category", "desktop-setup", "--item", "desktop-setup-install-config-assistance"]
+DECIDE = [
+    "decide",
+    "--plan",
+    "standard",
+    "--category",
+    "desktop-setup",
+    "--item",
+    "desktop-setup-install-config-assistance",
+]

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from hostile import POLICY, POLICY_ID, RELEASE_2, Book, breaking_change, snapshot_files, temporaries
+from attacks.hostile import POLICY, POLICY_ID, RELEASE_2, Book, breaking_change, snapshot_files, temporaries
 
 DATE = "2026-12-01"
 RELEASE_ARGS = ["release", "--bump", "major", "--date", DATE]
@@ -63,15 +63,22 @@ for name in %r:
 
 from support_scope.cli.main import main
 sys.exit(main(sys.argv[1:]))
-""" % (WRITE_CALLS,)
+""".replace("%r", repr(WRITE_CALLS))
 
 
-def run_child(project: Path, argv: list[str], fault: str, log: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_child(
+    project: Path, argv: list[str], fault: str, log: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FAULT": fault}
     if log is not None:
         env["FAULT_LOG"] = str(log)
     return subprocess.run(
-        [sys.executable, "-c", HARNESS, *argv], cwd=project, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", HARNESS, *argv],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -117,7 +124,9 @@ def _interrupt_everywhere(
             argv = prepare(scratch)
             project = scratch / "project"
             killed = run_child(project, argv, f"{mode}:{number}")
-            assert killed.returncode == 137, f"{label} {mode} {number} ({name}): {killed.stdout}{killed.stderr}"
+            assert killed.returncode == 137, (
+                f"{label} {mode} {number} ({name}): {killed.stdout}{killed.stderr}"
+            )
             state = files(project)
             where = f"{label} killed {mode.split('-')[1]} write {number} ({name})"
             if state == before and not pending(project):
@@ -139,18 +148,24 @@ def _interrupt_everywhere(
                 assert again.exit_code == 0, f"{where}: run again: {again.output}"
                 if outcome == "interrupted, reported":
                     assert "completed" in again.output
-                    if files(project) != after:  # completing it was the rerun's work; once more is the command's
+                    if (
+                        files(project) != after
+                    ):  # completing it was the rerun's work; once more is the command's
                         assert run_cli(*argv).exit_code == 0
             assert files(project) == after, f"{where}: after running it again, the project is not as after"
-            assert not pending(project) and temporaries(project) == [], f"{where}: left behind {temporaries(project)}"
+            assert not pending(project) and temporaries(project) == [], (
+                f"{where}: left behind {temporaries(project)}"
+            )
             outcomes.append(f"{mode.split('-')[1]} {number} {name}: {outcome}")
     return outcomes
 
 
-def test_release_interrupted_at_each_write_point(tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_release_interrupted_at_each_write_point(
+    tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """2, 20: release killed before and after every write: as before, as after, or reported by
     `check` and completed by the next `release`; nothing left behind once it ran again."""
-    from hostile import make_project
+    from attacks.hostile import make_project
 
     monkeypatch.chdir(tmp_path)
 
@@ -163,10 +178,12 @@ def test_release_interrupted_at_each_write_point(tmp_path: Path, run_cli: Any, m
     assert any("as before" in o for o in outcomes) and any("interrupted" in o for o in outcomes), outcomes
 
 
-def test_import_interrupted_at_each_write_point(tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_interrupted_at_each_write_point(
+    tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """1, 20: import-xlsx killed before and after every write: the policy old or new, and the
     temporary a kill leaves is reported, then removed by the next import."""
-    from hostile import make_project
+    from attacks.hostile import make_project
 
     monkeypatch.chdir(tmp_path)
     seed = tmp_path / "seed"
@@ -222,7 +239,10 @@ def test_release_on_a_full_disk_names_the_file_and_stays_completable(
         assert result.exit_code == 0
         return
     assert result.exit_code == 1, result.output
-    assert re.search(r"(policies/|CHANGELOG\.md|releases/|\.support-scope-transaction\.json)\S*: cannot write: No space left", result.output), result.output
+    assert re.search(
+        r"(policies/|CHANGELOG\.md|releases/|\.support-scope-transaction\.json)\S*: cannot write: No space left",
+        result.output,
+    ), result.output
     if not pending(project):
         assert files(project) == before
     again = run_cli(*RELEASE_ARGS)
@@ -233,7 +253,9 @@ def test_release_on_a_full_disk_names_the_file_and_stays_completable(
 # --------------------------------------------------------------------------- two at once
 
 
-def _on_first_write(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None], call: str = "replace") -> None:
+def _on_first_write(
+    monkeypatch: pytest.MonkeyPatch, action: Callable[[], None], call: str = "replace"
+) -> None:
     """Run ``action`` once, from inside the first ``os.<call>``: ``replace``, the command has
     read and computed everything and is about to put a file in place; ``fsync``, it is writing
     its first temporary file (what it read it checks again after that, before replacing)."""
@@ -257,14 +279,18 @@ def _review(project: Path, tmp_path: Path, run_cli: Any, item_row_text: str, row
     return book.save(tmp_path / f"review-{name}.xlsx")
 
 
-def test_two_reviewers_importing_at_once_lose_nothing(project: Path, tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_reviewers_importing_at_once_lose_nothing(
+    project: Path, tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """1: reviewer A's import has read the policy and is about to write when reviewer B's import
     runs to its end. B is refused, and says so (or both edits are in): never both `wrote` with
     one edit lost."""
     a = _review(project, tmp_path, run_cli, TEXT_A, 2, "A")
     b = _review(project, tmp_path, run_cli, TEXT_B, 3, "B")
     outcome: dict[str, Any] = {}
-    _on_first_write(monkeypatch, lambda: outcome.setdefault("B", run_cli("import-xlsx", str(b), "--into", POLICY)))
+    _on_first_write(
+        monkeypatch, lambda: outcome.setdefault("B", run_cli("import-xlsx", str(b), "--into", POLICY))
+    )
     first = run_cli("import-xlsx", str(a), "--into", POLICY)
     second = outcome["B"]
     text = (project / POLICY).read_text(encoding="utf-8")
@@ -277,11 +303,15 @@ def test_two_reviewers_importing_at_once_lose_nothing(project: Path, tmp_path: P
     assert first.exit_code == 0
 
 
-def test_a_policy_saved_during_an_import_is_not_overwritten(project: Path, tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_policy_saved_during_an_import_is_not_overwritten(
+    project: Path, tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """1: a maintainer saves the policy while an import works on it: the import refuses, and
     the maintainer's file stays."""
     a = _review(project, tmp_path, run_cli, TEXT_A, 2, "A")
-    saved = (project / POLICY).read_text(encoding="utf-8").replace('"version": "1.0.0"', '"version": "1.0.1"', 1)
+    saved = (
+        (project / POLICY).read_text(encoding="utf-8").replace('"version": "1.0.0"', '"version": "1.0.1"', 1)
+    )
     _on_first_write(monkeypatch, lambda: (project / POLICY).write_text(saved, encoding="utf-8"), "fsync")
     result = run_cli("import-xlsx", str(a), "--into", POLICY)
     assert result.exit_code == 1, result.output
@@ -290,7 +320,9 @@ def test_a_policy_saved_during_an_import_is_not_overwritten(project: Path, tmp_p
     assert temporaries(project) == []
 
 
-def test_two_releases_at_once_release_once(project: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_releases_at_once_release_once(
+    project: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """3: a second `release` runs while the first is about to write: it is refused; one 2.0.0,
     created once, the policy bumped once."""
     breaking_change(project)
@@ -306,7 +338,9 @@ def test_two_releases_at_once_release_once(project: Path, run_cli: Any, monkeypa
     assert run_cli("check").exit_code == 0
 
 
-def test_a_release_file_is_never_replaced(project: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_release_file_is_never_replaced(
+    project: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """3: a 2.0.0 file appears (another run without the lock, a copy) after `release` checked
     and before it writes: the release is refused, nothing else is written, the file stays."""
     breaking_change(project)
@@ -325,10 +359,16 @@ def test_a_release_file_is_never_replaced(project: Path, run_cli: Any, monkeypat
     assert not pending(project) and temporaries(project) == []
 
 
-def test_a_policy_edited_during_a_release_is_not_overwritten(project: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_policy_edited_during_a_release_is_not_overwritten(
+    project: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """3: the policy is saved while `release` computes: refused, nothing released, the edit kept."""
     breaking_change(project)
-    edited = (project / POLICY).read_text(encoding="utf-8").replace("Base de Connaissances", "base de connaissances", 1)
+    edited = (
+        (project / POLICY)
+        .read_text(encoding="utf-8")
+        .replace("Base de Connaissances", "base de connaissances", 1)
+    )
     before = files(project)
     _on_first_write(monkeypatch, lambda: (project / POLICY).write_text(edited, encoding="utf-8"), "fsync")
     result = run_cli(*RELEASE_ARGS)
@@ -344,7 +384,9 @@ def test_a_policy_edited_during_a_release_is_not_overwritten(project: Path, run_
 
 @pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 @pytest.mark.parametrize("command", ["release", "import-xlsx"])
-def test_a_read_only_policy_is_refused_not_replaced(command: str, project: Path, tmp_path: Path, run_cli: Any) -> None:
+def test_a_read_only_policy_is_refused_not_replaced(
+    command: str, project: Path, tmp_path: Path, run_cli: Any
+) -> None:
     """20: chmod 444: refused with the reason, nothing written (root included: decided by the mode)."""
     if command == "release":
         breaking_change(project)
@@ -361,7 +403,9 @@ def test_a_read_only_policy_is_refused_not_replaced(command: str, project: Path,
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
 @pytest.mark.parametrize("linked", ["policy-import", "policy-release", "changelog-release"])
-def test_a_symlinked_file_is_written_through_its_link(linked: str, project: Path, tmp_path: Path, run_cli: Any) -> None:
+def test_a_symlinked_file_is_written_through_its_link(
+    linked: str, project: Path, tmp_path: Path, run_cli: Any
+) -> None:
     """20: the link stays a link, and its target gets the change."""
     shared = project / "shared"
     shared.mkdir()
@@ -378,4 +422,8 @@ def test_a_symlinked_file_is_written_through_its_link(linked: str, project: Path
     assert result.exit_code == 0, result.output
     assert (project / name).is_symlink()
     text = target.read_text(encoding="utf-8")
-    assert (f"## [policy {POLICY_ID} 2.0.0]" in text) if name == "CHANGELOG.md" else ('"version": "2.0.0"' in text or TEXT_A in text)
+    assert (
+        (f"## [policy {POLICY_ID} 2.0.0]" in text)
+        if name == "CHANGELOG.md"
+        else ('"version": "2.0.0"' in text or TEXT_A in text)
+    )

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hostile import (
+from attacks.hostile import (
     DECIDE,
     PLACEHOLDER,
     RELEASE,
@@ -92,7 +92,9 @@ def _second_compiled(project: Path) -> bytes:
     release = read_release(project)
     raw = template(project)
     original = b'"compiled":' + canonical(release["compiled"])
-    return rehash_bytes(raw.replace(original, original + b',"compiled":' + canonical(_forged_compiled(project)), 1))
+    return rehash_bytes(
+        raw.replace(original, original + b',"compiled":' + canonical(_forged_compiled(project)), 1)
+    )
 
 
 def _compiled_after_policy(project: Path) -> bytes:
@@ -169,7 +171,9 @@ ODD: dict[str, Callable[[Path], bytes]] = {
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
-def test_a_tampered_release_is_refused_by_decide(name: str, project: Path, tmp_path: Path, run_cli: Any) -> None:
+def test_a_tampered_release_is_refused_by_decide(
+    name: str, project: Path, tmp_path: Path, run_cli: Any
+) -> None:
     build, message = REFUSED[name]
     forged = tmp_path / "forged.json"
     forged.write_bytes(build(project))
@@ -186,7 +190,9 @@ def test_a_tampered_release_is_refused_by_decide(name: str, project: Path, tmp_p
 
 
 @pytest.mark.parametrize("name", sorted(ODD))
-def test_a_release_of_an_odd_shape_is_a_release_error(name: str, project: Path, tmp_path: Path, run_cli: Any) -> None:
+def test_a_release_of_an_odd_shape_is_a_release_error(
+    name: str, project: Path, tmp_path: Path, run_cli: Any
+) -> None:
     forged = tmp_path / "forged.json"
     forged.write_bytes(ODD[name](project))
     documented_verification(forged.read_bytes())  # integrity holds: only its shape is odd
@@ -198,7 +204,9 @@ def test_a_release_of_an_odd_shape_is_a_release_error(name: str, project: Path, 
 
 
 @pytest.mark.parametrize("name", ["7-forged-rule", *sorted(REFUSED), *sorted(ODD)])
-def test_check_refuses_what_load_release_refuses_and_a_rehashed_edit(name: str, project: Path, run_cli: Any) -> None:
+def test_check_refuses_what_load_release_refuses_and_a_rehashed_edit(
+    name: str, project: Path, run_cli: Any
+) -> None:
     """7: the gate reads a release as strictly as load_release, and also compiles its embedded
     policy again: a rule flipped in ``compiled`` and re-hashed by the README's recipe fails."""
     if name == "7-forged-rule":
@@ -224,7 +232,9 @@ def test_check_names_a_rehashed_edit_of_the_compiled_rules(project: Path, run_cl
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "fifo"])
-def test_a_release_that_is_not_a_regular_file_is_refused_at_once(device: str, tmp_path: Path, run_cli: Any) -> None:
+def test_a_release_that_is_not_a_regular_file_is_refused_at_once(
+    device: str, tmp_path: Path, run_cli: Any
+) -> None:
     """18: /dev/zero would be read until memory runs out, a FIFO would wait forever."""
     if device == "fifo":
         if not hasattr(os, "mkfifo"):
@@ -251,7 +261,9 @@ _ODD_VALUES = st.one_of(
     st.lists(st.integers(0, 2), max_size=2),
     st.dictionaries(st.sampled_from(["fr", "en", "id", "x"]), st.text(max_size=2), max_size=2),
 )
-_PLACES = st.sampled_from(["rule", "category", "plan", "tier", "product", "condition", "fact", "referral", "term"])
+_PLACES = st.sampled_from(
+    ["rule", "category", "plan", "tier", "product", "condition", "fact", "referral", "term"]
+)
 
 
 def _mutate(release: dict[str, Any], place: str, key_index: int, value: Any) -> None:
@@ -272,7 +284,9 @@ def _mutate(release: dict[str, Any], place: str, key_index: int, value: Any) -> 
     target[keys[key_index % len(keys)]] = value
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 @given(place=_PLACES, key_index=st.integers(0, 20), value=_ODD_VALUES)
 def test_decide_on_a_verified_release_of_any_shape_raises_only_its_own_errors(
     place: str, key_index: int, value: Any, tmp_path_factory: pytest.TempPathFactory

@@ -25,7 +25,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hostile import REPO
+from attacks.hostile import REPO
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 DISPLAY = "p.json"
@@ -101,10 +101,17 @@ def _value(rnd: random.Random, depth: int = 0) -> Any:
     if kind == 8:
         return [_value(rnd, depth + 1) for _ in range(rnd.randrange(3))]
     if kind == 9:
-        return {rnd.choice(["fr", "en", "id", "x", "op", "fact", "value"]): _value(rnd, depth + 1) for _ in range(rnd.randrange(3))}
+        return {
+            rnd.choice(["fr", "en", "id", "x", "op", "fact", "value"]): _value(rnd, depth + 1)
+            for _ in range(rnd.randrange(3))
+        }
     if kind == 10:
         return _condition(rnd.choice([31, 33, 150, 400]))
-    return {"fact": rnd.choice(["active_subscription", "days_since_first_invoice", "nope"]), "op": rnd.choice(["eq", "le", "in", "??"]), "value": _value(rnd, depth + 1)}
+    return {
+        "fact": rnd.choice(["active_subscription", "days_since_first_invoice", "nope"]),
+        "op": rnd.choice(["eq", "le", "in", "??"]),
+        "value": _value(rnd, depth + 1),
+    }
 
 
 def _walk(document: Any, rnd: random.Random) -> tuple[Any, Any]:
@@ -157,7 +164,19 @@ def _texts(node: Any, found: list[tuple[dict[str, Any], str]]) -> list[tuple[dic
     return found
 
 
-_WORDS = ["assistance", "données", "Act!", "client", "installation", "rapport", "réseau", "licence", "«", "»", "2"]
+_WORDS = [
+    "assistance",
+    "données",
+    "Act!",
+    "client",
+    "installation",
+    "rapport",
+    "réseau",
+    "licence",
+    "«",
+    "»",
+    "2",
+]
 
 
 def _benign(document: dict[str, Any], rnd: random.Random) -> None:
@@ -165,7 +184,9 @@ def _benign(document: dict[str, Any], rnd: random.Random) -> None:
     kind = rnd.randrange(3)
     if kind == 0:
         language_map, language = rnd.choice(_texts(document, []))
-        language_map[language] = " ".join(rnd.choice(_WORDS) for _ in range(rnd.randint(1, 8))) + f" {rnd.randrange(10**6)}"
+        language_map[language] = (
+            " ".join(rnd.choice(_WORDS) for _ in range(rnd.randint(1, 8))) + f" {rnd.randrange(10**6)}"
+        )
     elif kind == 1:
         items = rnd.choice(document["categories"])["items"]
         i, j = rnd.randrange(len(items)), rnd.randrange(len(items))
@@ -213,8 +234,8 @@ def _validate_a_changed_policy(seed: int) -> None:
     from support_scope.validate import validate_text
 
     rnd = random.Random(seed)
-    document = copy.deepcopy(BASE)
-    for _attempt in range(8):  # changed until the document is one not seen yet
+    for _attempt in range(8):  # drawn again until the document is one not seen yet
+        document = copy.deepcopy(BASE)
         for _ in range(rnd.randint(1, 3)):  # a reviewer's changes first, on a valid document
             _benign(document, rnd)
         for _ in range(rnd.choice([0, 0, 1, 1, 1, 2, 3])):  # then damage, two documents in three

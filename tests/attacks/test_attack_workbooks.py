@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from hostile import (
+from attacks.hostile import (
     HYPERLINK,
     POLICY,
     REL_NS,
@@ -81,7 +81,10 @@ def _many_sheets(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]
 def _merges(book: Book, sheet: str, count: int) -> None:
     merges = "".join(f'<mergeCell ref="Q{n}:R{n}"/>' for n in range(200, 200 + count))
     xml = book.sheet_xml(sheet)
-    book.set_sheet_xml(sheet, xml.replace("</sheetData>", f'</sheetData><mergeCells count="{count}">{merges}</mergeCells>', 1))
+    book.set_sheet_xml(
+        sheet,
+        xml.replace("</sheetData>", f'</sheetData><mergeCells count="{count}">{merges}</mergeCells>', 1),
+    )
 
 
 @case("9c-merged-ranges-matrix", r"more than 10,000 merged ranges")
@@ -174,7 +177,9 @@ def _external(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
         '<Relationship Id="rIdX1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink" '
         'Target="https://attacker.invalid/prices.xlsx" TargetMode="External"/>'
     )
-    book.set("xl/_rels/workbook.xml.rels", rels.replace("</Relationships>", external + "</Relationships>").encode())
+    book.set(
+        "xl/_rels/workbook.xml.rels", rels.replace("</Relationships>", external + "</Relationships>").encode()
+    )
     return _save(book, tmp)
 
 
@@ -257,7 +262,9 @@ def _not_deep(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
 # ---- 18: damaged input
 
 
-def _damaged(tmp: Path, book: Book, patch: Callable[[bytearray, int, int, int], None]) -> tuple[Path, list[str]]:
+def _damaged(
+    tmp: Path, book: Book, patch: Callable[[bytearray, int, int, int], None]
+) -> tuple[Path, list[str]]:
     raw = book.save(tmp / "plain.xlsx").read_bytes()
     path = tmp / "review.xlsx"
     path.write_bytes(patch_zip(raw, "docProps/app.xml", patch))
@@ -292,7 +299,10 @@ def _deflate64(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
 
 @case("18d-invalid-utf8-in-workbook-xml", r"xl/workbook\.xml.*(UTF-8|not well-formed)")
 def _bad_utf8(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
-    book.set("xl/workbook.xml", book.get("xl/workbook.xml").replace(b'name="Lisez-moi"', b'name="Lisez\xff-moi"', 1))
+    book.set(
+        "xl/workbook.xml",
+        book.get("xl/workbook.xml").replace(b'name="Lisez-moi"', b'name="Lisez\xff-moi"', 1),
+    )
     return _save(book, tmp)
 
 
@@ -317,7 +327,10 @@ def _superscript(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]
 # ---- 19: messages that blame the right file
 
 
-@case("19a-snapshot-without-general-terms", r"review\.xlsx: Meta: the export snapshot is not a policy as exported")
+@case(
+    "19a-snapshot-without-general-terms",
+    r"review\.xlsx: Meta: the export snapshot is not a policy as exported",
+)
 def _snapshot_shape(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
     book.set_cell("Matrice", "E2", TEXT_A)
     snapshot = load_policy(project)
@@ -407,7 +420,9 @@ def _forged_checksum(book: Book, project: Path, tmp: Path) -> tuple[Path, list[s
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_hostile_workbook_is_refused(name: str, project: Path, exported: bytes, tmp_path: Path, run_cli: Any) -> None:
+def test_hostile_workbook_is_refused(
+    name: str, project: Path, exported: bytes, tmp_path: Path, run_cli: Any
+) -> None:
     build, message = CASES[name]
     path, extra = build(Book(exported), project, tmp_path)
     before = snapshot_files(project)
@@ -419,7 +434,9 @@ def test_hostile_workbook_is_refused(name: str, project: Path, exported: bytes, 
     assert snapshot_files(project) == before
 
 
-def test_zlib_bomb_inflates_no_further_than_a_bound(project: Path, exported: bytes, tmp_path: Path, run_cli: Any) -> None:
+def test_zlib_bomb_inflates_no_further_than_a_bound(
+    project: Path, exported: bytes, tmp_path: Path, run_cli: Any
+) -> None:
     """9: 512 MiB of zeros in a few hundred KB of Meta chunks: refused after at most a bounded inflation."""
     path, extra = _zlib_bomb(Book(exported), project, tmp_path)
     tracemalloc.start()
@@ -432,13 +449,20 @@ def test_zlib_bomb_inflates_no_further_than_a_bound(project: Path, exported: byt
     assert peak < 128 << 20, f"peak {peak >> 20} MiB"
 
 
-def test_a_forged_zip_directory_is_refused_before_it_is_read(project: Path, tmp_path: Path, run_cli: Any) -> None:
+def test_a_forged_zip_directory_is_refused_before_it_is_read(
+    project: Path, tmp_path: Path, run_cli: Any
+) -> None:
     """n: a central directory of 200,000 entries is refused from its end record, before zipfile
     builds an object for each (seconds and hundreds of MB for a million)."""
     import struct
 
     count, name = 200_000, b"a"
-    record = struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0, 0) + name
+    record = (
+        struct.pack(
+            "<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0, 0
+        )
+        + name
+    )
     directory = record * count
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, len(directory), 0, 0)
     zip64_end = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(directory), 0)
@@ -466,7 +490,9 @@ def test_a_workbook_that_is_a_pipe_is_refused_at_once(project: Path, tmp_path: P
     assert "not a regular file" in result.output
 
 
-def test_what_reviewers_do_is_still_accepted(project: Path, exported: bytes, tmp_path: Path, run_cli: Any) -> None:
+def test_what_reviewers_do_is_still_accepted(
+    project: Path, exported: bytes, tmp_path: Path, run_cli: Any
+) -> None:
     """The guards refuse the hostile, not the ordinary: an edited text with a web hyperlink on it
     is imported and written."""
     book = Book(exported)
