@@ -221,7 +221,7 @@ _outcomes = {"accepted": 0, "refused": 0}
 
 
 @settings(
-    max_examples=EXAMPLES,
+    max_examples=EXAMPLES * 5 // 4,  # some seeds give a document seen already (a text cut short, ...)
     deadline=None,
     derandomize=True,
     database=None,
@@ -234,23 +234,19 @@ def _validate_a_changed_policy(seed: int) -> None:
     from support_scope.validate import validate_text
 
     rnd = random.Random(seed)
-    for _attempt in range(8):  # drawn again until the document is one not seen yet
-        document = copy.deepcopy(BASE)
-        for _ in range(rnd.randint(1, 3)):  # a reviewer's changes first, on a valid document
-            _benign(document, rnd)
-        for _ in range(rnd.choice([0, 0, 1, 1, 1, 2, 3])):  # then damage, two documents in three
-            _change(document, rnd)
-        try:
-            text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-        except (ValueError, RecursionError):
-            text = BASE_TEXT
-        if rnd.randrange(6) == 0:  # one document in six is also damaged as text
-            text = _edit_text(text, rnd)
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        if digest not in _seen:
-            break
+    document = copy.deepcopy(BASE)
+    for _ in range(rnd.randint(1, 3)):  # a reviewer's changes first, on a valid document
+        _benign(document, rnd)
+    for _ in range(rnd.choice([0, 0, 1, 1, 1, 2, 3])):  # then damage, two documents in three
+        _change(document, rnd)
+    try:
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    except (ValueError, RecursionError):
+        text = BASE_TEXT
+    if rnd.randrange(6) == 0:  # one document in six is also damaged as text
+        text = _edit_text(text, rnd)
     _runs[0] += 1
-    _seen.add(digest)
+    _seen.add(hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
     result = validate_text(text, DISPLAY)
     _outcomes["refused" if result.problems else "accepted"] += 1
     for problem in result.problems:
@@ -264,7 +260,8 @@ def test_validate_never_raises_on_a_changed_policy() -> None:
     assert validate_text_ok(BASE_TEXT)
     _validate_a_changed_policy()
     assert _runs[0] >= EXAMPLES, f"only {_runs[0]} documents were validated"
-    assert len(_seen) >= EXAMPLES * 99 // 100, f"only {len(_seen)} distinct documents"
+    assert len(_seen) >= EXAMPLES, f"only {len(_seen)} distinct documents"
+    print(f"{_runs[0]} documents, {len(_seen)} distinct: {_outcomes}")
     assert min(_outcomes.values()) > EXAMPLES // 20, _outcomes  # both verdicts well exercised
 
 
