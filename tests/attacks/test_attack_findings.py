@@ -281,3 +281,15 @@ def test_release_refuses_a_latest_release_that_is_misfiled(project: Path, run_cl
     )
     assert snapshot_files(project) == before
     assert json.loads((project / POLICY).read_text(encoding="utf-8"))["version"] == "1.0.0"
+
+
+def test_release_refuses_a_release_file_not_named_by_a_version(project: Path, run_cli: Any) -> None:
+    """n: `1١.0.0.json` (an Arabic-Indic one) was read as 11.0.0 and `release` cut 12.0.0 on top
+    of it; no version order sees it now, and `release` refuses it as `check` does."""
+    breaking_change(project)
+    shutil.copy2(project / RELEASE, project / "releases" / POLICY_ID / "1\u0661.0.0.json")
+    before = snapshot_files(project)
+    result = run_cli("release")
+    assert result.exit_code == 1, result.output
+    assert "1\u0661.0.0.json: not named by a version" in result.output, result.output
+    assert snapshot_files(project) == before

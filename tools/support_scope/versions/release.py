@@ -109,6 +109,7 @@ def plan_release(
         Version.parse(current)
     except InputError as e:
         raise PolicyError(f"{name}: $.version: {e}") from e
+    _refuse_stray_release_names(root / "releases" / policy_id)
     latest = latest_release(root, policy_id)
     diff: Diff | None = None
     required: Bump | None = None
@@ -205,6 +206,19 @@ class ReleaseOutcome:
                 "policy": self.policy,
             }
         return {"dry_run": self.dry_run, "policy_rewritten": self.rewrites_policy, **self.plan.to_json()}
+
+
+def _refuse_stray_release_names(directory: Path) -> None:
+    """A release file whose name is not a version (``1١.0.0.json``, ``copy.json``) is one no
+    version order sees: refused here as ``check`` refuses it, before a version is chosen."""
+    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        try:
+            Version.parse(path.stem)
+        except InputError as e:
+            raise ReleaseError(
+                f"{path}: not named by a version (releases/<policy-id>/<version>.json), so it cannot be "
+                "ordered among the releases; restore its name from version control, or remove it"
+            ) from e
 
 
 RELEASE_COMMAND = "support-scope release"
