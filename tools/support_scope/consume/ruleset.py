@@ -268,7 +268,7 @@ class Ruleset:
         except SupportScopeError:
             raise
         except _DAMAGED as e:
-            raise self._damaged(e, (plan or "", "", None, product)) from e
+            raise self._damaged(e, (plan, text, None, product)) from e
 
     def _damaged(self, error: BaseException, key: tuple[Any, ...]) -> SupportScopeError:
         """What a failure inside the decision procedure means: the caller passed something that is
