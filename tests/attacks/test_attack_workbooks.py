@@ -99,6 +99,16 @@ def _merged_readme(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str
     return _save(book, tmp, level=1)
 
 
+@case("9c-merged-ranges-in-single-quotes", r"more than 10,000 merged ranges")
+def _merged_single_quotes(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    merges = "".join(f"<mergeCell ref='Q{n}:R{n}'/>" for n in range(200, 20_200))
+    xml = book.sheet_xml("Matrice")
+    book.set_sheet_xml(
+        "Matrice", xml.replace("</sheetData>", f"</sheetData><mergeCells>{merges}</mergeCells>", 1)
+    )
+    return _save(book, tmp, level=1)
+
+
 @case("9d-rows-in-a-prefix-with-a-dash", r"Matrice.*more than 250,000 rows")
 def _prefixed_rows(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
     xml = book.sheet_xml("Matrice")
@@ -176,6 +186,22 @@ def _external(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
     external = (
         '<Relationship Id="rIdX1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink" '
         'Target="https://attacker.invalid/prices.xlsx" TargetMode="External"/>'
+    )
+    book.set(
+        "xl/_rels/workbook.xml.rels", rels.replace("</Relationships>", external + "</Relationships>").encode()
+    )
+    return _save(book, tmp)
+
+
+@case(
+    "14c-external-relationship-in-single-quotes",
+    r"external relationship to 'https://attacker\.invalid/x\.xlsx'",
+)
+def _external_single_quotes(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    rels = book.get("xl/_rels/workbook.xml.rels").decode("utf-8")
+    external = (
+        "<Relationship Id='rIdX2' Type='http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink' "
+        "Target='https://attacker.invalid/x.xlsx' TargetMode='External'/>"
     )
     book.set(
         "xl/_rels/workbook.xml.rels", rels.replace("</Relationships>", external + "</Relationships>").encode()

@@ -103,15 +103,15 @@ _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # Element names: a namespace prefix is any XML name (``x-y:row`` is a row too).
 _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 _ROW = re.compile(rb"<" + _PREFIX + rb"row[\s>/]")
-_MERGE = re.compile(
-    rb"<" + _PREFIX + rb'mergeCell\s[^>]*?\bref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"'
-)
+_MERGE = re.compile(rb"<" + _PREFIX + rb"mergeCell[\s/>][^>]*")
+_REF = re.compile(rb"""\bref\s*=\s*["']([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)["']""")
 # A cell's formula; not ``xm:f``, the range of an Excel 2010 extension (a data validation's list).
 _FORMULA = re.compile(rb"<(?!xm:)" + _PREFIX + rb"f[\s>/]")
 _CELL_REFERENCE = re.compile(rb'\sr="([A-Z]{1,3}[0-9]{1,7})"')
 _SHEET = re.compile(rb"<" + _PREFIX + rb"sheet\s[^>]*>")
 _RELATIONSHIP = re.compile(rb"<" + _PREFIX + rb"Relationship\b[^>]*>")
-_ATTRIBUTE = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
+# XML allows either quote around an attribute value: a value in single quotes is read too.
+_ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _HYPERLINK_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
 _SAFE_LINK = re.compile(r"(?i)(?:https?|mailto):")
 # What reading a damaged member can raise: a bad CRC or header, broken deflate data, a
@@ -278,7 +278,8 @@ def _check_relationships(rels: bytes, part: str, display: str) -> None:
 def _attributes(tag: bytes, part: str, display: str) -> dict[str, str]:
     try:
         return {
-            key.decode("ascii"): _unescape(value.decode("utf-8")) for key, value in _ATTRIBUTE.findall(tag)
+            key.decode("ascii"): _unescape((double or single).decode("utf-8"))
+            for key, double, single in _ATTRIBUTE.findall(tag)
         }
     except UnicodeDecodeError as e:
         raise WorkbookError(
@@ -408,8 +409,9 @@ def _scan_sheet(
             for m in _MERGE.finditer(buffer):
                 if m.end() > len(tail):
                     merged_count += 1
-                    if len(merged) < MERGED_KEPT:
-                        merged.append(m.group(1).decode("ascii"))
+                    reference = _REF.search(m.group(0))
+                    if len(merged) < MERGED_KEPT and reference is not None:
+                        merged.append(reference.group(1).decode("ascii"))
             if rows > max_rows:
                 raise WorkbookError(
                     f"{display}: sheet {name!r} holds more than {max_rows:,} rows; refused before loading it"
