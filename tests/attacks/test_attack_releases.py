@@ -322,3 +322,20 @@ def test_the_fast_path_accepts_the_release_as_written(project: Path, run_cli: An
     result = run_cli(*DECIDE, "--release", RELEASE)
     assert result.exit_code == 0, result.output
     assert PLACEHOLDER not in rehash_bytes(template(project)).decode()
+
+
+def test_diff_refuses_a_rehashed_edit_of_the_compiled_rules(
+    project: Path, tmp_path: Path, run_cli: Any
+) -> None:
+    """7: the rules flipped in ``compiled`` and the digest recomputed: `diff` compares the embedded
+    policy, which was left as it was; it refuses the release instead of saying "no changes"."""
+    release = read_release(project)
+    find_rule(release, "desktop-setup", "desktop-setup-install-config-assistance")["tier"] = "standard"
+    forged = tmp_path / "forged.json"
+    forged.write_bytes(rehash(release))
+    result = run_cli("diff", str(forged), "policies/act-premium-support-scope.json")
+    assert result.exit_code == 1, result.output
+    assert (
+        "forged.json: its compiled part does not match what its embedded policy compiles to" in result.output
+    )
+    assert "no changes" not in result.output

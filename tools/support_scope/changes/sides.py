@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from support_scope.compile.verify import POLICY_FORMATS, is_release, verify_release
+from support_scope.compile.verify import POLICY_FORMATS, is_release, verify_compiled, verify_release
 from support_scope.errors import InputError, PolicyError, ReleaseError
 from support_scope.fileio.jsonfile import parse_json, read_text
 
@@ -89,13 +89,16 @@ def check_shape(document: Any, text: str, label: str) -> None:
 
 
 def side_from_text(text: str, label: str) -> Side:
-    """A side from the text of a policy or a release; a release's digest is verified."""
+    """A side from the text of a policy or a release; a release's digest is verified, and its
+    compiled rules checked against its embedded policy (what the diff compares): a rule edited
+    and re-hashed is refused, never reported as "no changes"."""
     document = parse_json(text, label)
     if is_release(document):
         verify_release(document, label, POLICY_FORMATS)
         policy = document["policy"]
         if not isinstance(policy, dict):
             raise ReleaseError(f"{label}: the release's embedded policy is not a JSON object")
+        verify_compiled(document, label)
         return Side(label, policy, "release")
     check_shape(document, text, label)
     return Side(label, document, "policy")

@@ -293,6 +293,34 @@ def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRe
     return VerifiedRelease(cast(Compiled, compiled), cast(Manifest, manifest), policy)
 
 
+def verify_compiled(release: dict[str, Any], display: str) -> None:
+    """Refuse (:class:`ReleaseError`) a verified release whose compiled part or manifest is not
+    what its embedded policy compiles to (the compiler's name aside): rules edited and re-hashed.
+
+    For readers that compare the embedded policy (``diff``): the decision rules and the policy
+    they show must be one. Compared as canonical JSON, so ``true`` is not ``1``.
+    """
+    from support_scope.compile.compiler import compile_policy
+
+    if release.get("manifest", {}).get("format") != FORMAT:
+        return  # an older format: this compiler writes another
+    try:
+        recompiled = compile_policy(release["policy"], b"", display=display)
+    except InputError as e:
+        raise ReleaseError(f"{display}: its embedded policy does not compile: {e}") from e
+    mine = {key: value for key, value in release["manifest"].items() if key not in ("compiler", "digest")}
+    theirs = {
+        key: value for key, value in recompiled["manifest"].items() if key not in ("compiler", "digest")
+    }
+    if canonical_json(release["compiled"]) != canonical_json(recompiled["compiled"]) or canonical_json(
+        mine
+    ) != canonical_json(theirs):
+        raise ReleaseError(
+            f"{display}: its compiled part does not match what its embedded policy compiles to "
+            "(edited and re-hashed?)"
+        )
+
+
 def check_release_bytes(raw: bytes, display: str) -> dict[str, Any]:
     """The gate's reading of a release file: trusted (above), in the compiler's exact bytes,
     its compiled part valid against the release schema, and its embedded policy compiling to
