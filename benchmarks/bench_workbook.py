@@ -7,6 +7,11 @@ Rows, for each size up to 1,000 categories (budget 2 s each at 1,000):
   every cell read, every row's checksum; the round-trip law's path;
 - ``import-xlsx (1% rows edited)``: a workbook where 1% of the matrix rows were edited (French
   and English texts, tiers): the three-way merge and the validation of the result run too;
+- ``import-xlsx (LibreOffice-saved .xlsx)``: the export opened and saved again by LibreOffice
+  Calc (``soffice --convert-to xlsx``, what "Keep current format" writes: shared strings, Calc's
+  styles), the import of what reviewers using LibreOffice send back; and, without a budget, the
+  same saved as ``.ods``. The conversion runs once per export (kept in ``benchmarks/.data``);
+  without LibreOffice these rows are skipped, saying so;
 - peers, same document, same run: ``flattentool`` flatten (JSON to xlsx) and unflatten (xlsx to
   JSON), with whether its round trip gave the document back.
 
@@ -17,8 +22,11 @@ subprocess, with their peak memory (``ru_maxrss``), which must stay under 1 GiB;
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import random
+import shutil
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -27,7 +35,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from generate import policy_path, synthetic_policy
+from generate import DATA_DIR, policy_path, synthetic_policy
 from support_scope.fileio.atomic import write_atomic
 from support_scope.fileio.jsonfile import dump_json
 from support_scope.workbook.export import export_workbook
@@ -108,7 +116,60 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
             )
             note = f"{count} rows edited: merge and validation of the result; dry run; best of 3"
             rows.append(row("import-xlsx (1% rows edited)", size, seconds, BUDGETS.get(size), note))
+            rows += _libreoffice_rows(size, data, policy, folder)
             rows += _peer_rows(size, document, folder)
+    return rows
+
+
+def libreoffice_saved(exported: bytes, fmt: str, folder: Path) -> Path | None:
+    """The export as LibreOffice saves it again (``fmt``: ``xlsx`` or ``ods``), made once per
+    export and kept in ``benchmarks/.data``; None without LibreOffice."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return None
+    digest = hashlib.sha256(exported).hexdigest()[:16]
+    cached = DATA_DIR / f"libreoffice-{digest}.{fmt}"
+    if cached.is_file():
+        return cached
+    source = folder / f"export-{digest}.xlsx"
+    source.write_bytes(exported)
+    out = folder / f"converted-{fmt}"
+    profile = folder / "lo-profile"
+    subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation={profile.resolve().as_uri()}",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(out / f"{source.stem}.{fmt}", cached)
+    return cached
+
+
+def _libreoffice_rows(size: int, exported: bytes, policy: Path, folder: Path) -> list[dict[str, Any]]:
+    rows = []
+    for fmt, budget in (("xlsx", BUDGETS.get(size)), ("ods", None)):
+        name = f"import-xlsx (LibreOffice-saved .{fmt})"
+        saved = libreoffice_saved(exported, fmt, folder)
+        if saved is None:
+            rows.append(row(name, size, float("nan"), note="skipped: LibreOffice (soffice) is not installed"))
+            continue
+        result = import_workbook(saved, policy, dry_run=True)
+        assert result.ok and not result.changed, result.problems[:3]
+        seconds = best_of(lambda w=saved, p=policy: import_workbook(w, p, dry_run=True), 3, pause_gc=False)
+        note = (
+            f"soffice --convert-to {fmt}, {saved.stat().st_size / 1e6:.1f} MB; no changes; dry run; best of 3"
+        )
+        rows.append(row(name, size, seconds, budget, note))
     return rows
 
 

@@ -1,9 +1,9 @@
 """Synthetic support-scope policies for the benchmarks: any number of categories, schema- and meaning-valid.
 
-The top-level parts (products, eligibility, tiers, plans, facts, referrals, general terms) are
-the shipped policy's own, so the synthetic documents have its shape; the categories are made
+The top-level parts (products, eligibility, tiers, plans, facts, referrals, request kinds,
+general terms, precedence) are the shipped policy's own, so the synthetic documents have its shape; the categories are made
 up, about 17 items each, mixing included items of every tier with excluded ones, groups, notes,
-referrals, billing notes, conditions and ``see`` references, with French texts (accents,
+referrals, billing notes, conditions, request kinds and ``see`` references, with French texts (accents,
 typographic apostrophes) and their English translations. The same ``categories`` and ``seed``
 always give the same document.
 
@@ -24,7 +24,19 @@ from support_scope.fileio.jsonfile import dump_json, read_json
 from support_scope.resources import shipped_policy
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
-TOP_LEVEL_PARTS = ("products", "eligibility", "tiers", "plans", "facts", "referrals", "general_terms")
+TOP_LEVEL_PARTS = (
+    "products",
+    "eligibility",
+    "tiers",
+    "plans",
+    "facts",
+    "referrals",
+    "request_kinds",
+    "general_terms",
+    "precedence",
+)
+# The request kind an item of each tier may be, now and then (a third of the time).
+_KINDS = {"standard": "dialog-error", "extended": "other-error", "excluded": "training-consulting"}
 
 # (French, English) fragments; an item's text is an action, a subject and a context.
 _ACTIONS = (
@@ -182,9 +194,12 @@ def _category(
     for position, kind in enumerate(plan):
         fr, en = _unique_text(rng, texts)
         item: dict[str, Any] = {"id": f"{category_id}-{position + 1}"}
+        request_kind = _KINDS.get(kind) if rng.random() < 0.33 else None
         if kind == "excluded":
             item["status"] = "excluded"
             item["text"] = {"fr": fr, "en": en}
+            if request_kind is not None:
+                item["kind"] = request_kind
             roll = rng.random()
             if roll < 0.2:
                 item["referrals"] = sorted(rng.sample(referrals, rng.randint(1, 2)))
@@ -200,6 +215,8 @@ def _category(
         else:
             item["status"] = "included"
             item["tier"] = kind
+            if request_kind is not None:
+                item["kind"] = request_kind
             item["text"] = {"fr": fr, "en": en}
             if kind in groups and rng.random() < 0.7:
                 item["group"] = groups[kind]

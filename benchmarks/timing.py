@@ -5,6 +5,11 @@
   collection triggered by earlier work does not land in one run and not another.
   ``pause_gc=False`` leaves it running (its cost is then part of the figure); ``setup`` runs
   before each run, untimed (to free what the previous run built, for one).
+- ``best_of_each(functions, repeat)``: the fastest run of each function, the functions run in
+  turn round after round (so that each meets the same load from other work on the machine), in
+  CPU seconds of this process by default (``time.process_time``: time the machine gave to
+  other work is not counted), the collector paused as in ``best_of``. For ratios measured in
+  one run.
 - ``support_scope_command()``: the ``support-scope`` console script beside this interpreter,
   else the one on ``PATH``; ``run_command(arguments)`` runs a command to completion, failing
   loudly: with ``best_of`` it times a command in a fresh process, start-up included.
@@ -58,6 +63,27 @@ def best_of(
             best = min(best, time.perf_counter() - started)
         finally:
             if pause_gc:
+                gc.enable()
+    return best
+
+
+def best_of_each(
+    functions: dict[str, Callable[[], Any]],
+    repeat: int,
+    *,
+    clock: Callable[[], float] = time.process_time,
+) -> dict[str, float]:
+    """The fastest of ``repeat`` runs of each function, by ``clock``, the functions interleaved."""
+    best = dict.fromkeys(functions, float("inf"))
+    for _ in range(repeat):
+        for name, function in functions.items():
+            gc.collect()
+            gc.disable()
+            try:
+                started = clock()
+                function()
+                best[name] = min(best[name], clock() - started)
+            finally:
                 gc.enable()
     return best
 

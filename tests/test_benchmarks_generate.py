@@ -41,7 +41,17 @@ def test_same_seed_same_document_other_seed_other_document(generate: Any, policy
 
 def test_shape_follows_the_shipped_policy(policy: dict[str, Any], shipped_policy: Path) -> None:
     shipped = read_json(shipped_policy)
-    for part in ("products", "eligibility", "tiers", "plans", "facts", "referrals", "general_terms"):
+    for part in (
+        "products",
+        "eligibility",
+        "tiers",
+        "plans",
+        "facts",
+        "referrals",
+        "request_kinds",
+        "general_terms",
+        "precedence",
+    ):
         assert policy[part] == shipped[part]
     categories = policy["categories"]
     assert len(categories) == 20
@@ -53,6 +63,7 @@ def test_shape_follows_the_shipped_policy(policy: dict[str, Any], shipped_policy
     assert any("group" in item for item in items)
     assert any("referrals" in item for item in items)
     assert any("billing" in item for item in items)
+    assert {item.get("kind") for item in items} >= {"dialog-error", "other-error", "training-consulting"}
     assert all("provenance" in item for item in items)
 
 
@@ -108,7 +119,8 @@ def test_policy_path_writes_once_and_reuses_the_file(
     ],
 )
 def test_fast_schema_path_agrees_with_jsonschema(policy: dict[str, Any], change: str) -> None:
-    """validate's fast path runs a rewritten copy of the schema; on every change it judges as jsonschema does."""
+    """The schema check refuses each change as jsonschema does (tests/test_validate_engines.py holds
+    both engines to the same findings)."""
     from jsonschema import Draft202012Validator
 
     from support_scope.resources import load_schema

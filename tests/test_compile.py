@@ -32,7 +32,7 @@ def test_release_embeds_policy_unchanged_and_manifest() -> None:
     manifest = release["manifest"]
     assert manifest["policy_id"] == "small-policy"
     assert manifest["policy_version"] == "1.2.3"
-    assert manifest["format"] == 1
+    assert manifest["format"] == 2
     assert manifest["compiler"].startswith("support-scope ")
     assert manifest["source_digest"] == "sha256:" + hashlib.sha256(canonical_json(original)).hexdigest()
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from builders import SHIPPED_POLICY as SHIPPED
-from builders import compile_release, small_policy, write_policy
+from builders import compile_release, compiled, prov, small_policy, text, write_policy
 from support_scope import Decision, Ruleset, load_release
 from support_scope.compile.compiler import compile_policy, release_bytes
 from support_scope.errors import InputError, ReleaseError, UnknownIdError
@@ -48,9 +48,15 @@ PLAN_TIERS["pro"] = PLAN_TIERS["extended"]
 def test_every_line_decides_as_the_policy_says(
     ruleset: Ruleset, plan: str, category: str, item: str, tier: str | None, status: str
 ) -> None:
-    context = dict(FULL_CONTEXT)
-    if category == "cloud-onboarding":
-        context.update(new_customer=True, booked_through_sales=True)
+    # Every fact in the customer's favour: the answer is then the line's own, and settled.
+    context = {
+        **FULL_CONTEXT,
+        "new_customer": True,
+        "booked_through_sales": True,
+        "database_version": 12,
+        "rest_of_network_working": True,
+        "caused_by_customer_environment": False,
+    }
     decision = ruleset.decide(plan=plan, category=category, item=item, product="act-premium", context=context)
     if status == "excluded":
         assert decision.outcome == "excluded"
@@ -215,7 +221,9 @@ def test_eligibility_applies_to_every_decision(ruleset: Ruleset) -> None:
     ):
         decision = ruleset.decide(plan="pro", category=category, item=item, context=lapsed)
         assert decision.outcome == "ineligible", item
-        assert _pending(decision) == ["eligibility-supported-platform"]
+        # Settled: whatever the platform, the answer stays ineligible; nothing is left to ask.
+        assert _pending(decision) == [] and not decision.conditional
+        assert decision.rule.kind == "eligibility" and decision.cites == (7,)
     decision = ruleset.decide(
         plan="pro",
         category="desktop-setup",
@@ -439,16 +447,23 @@ def test_cli_decide_and_find_import_no_heavy_module(release_path: Path, command:
 
 
 def test_cli_decide_text(run_cli, release_path: Path) -> None:
-    result = run_cli(
+    ask = [
         "decide", "--plan", "standard", "--category", "desktop-setup",
         "--item", "desktop-setup-install-config-assistance", "--release", str(release_path),
-    )  # fmt: skip
+    ]  # fmt: skip
+    result = run_cli(*ask, "--context", "active_subscription=oui", "--context", "supported_platform=oui")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("NIVEAU SUPÉRIEUR REQUIS : Non inclus dans l'offre « Assistance standard »")
     assert "Assistance d'installation et de configuration" in lines[1]
-    assert lines[2].startswith("  Source : p. 2, l. ")
-    assert "abonnement actif" in result.output  # left to check
+    assert lines[2].startswith("  Source : p. 2, l. 38 ; Repose sur les lignes 38")
+    assert "À vérifier" not in result.output
+    # Without the facts, the headline says the answer is open, and which facts to ask.
+    open_answer = run_cli(*ask).output.splitlines()
+    assert open_answer[0].startswith(
+        "NIVEAU SUPÉRIEUR REQUIS SI les faits à demander le confirment (active_subscription, supported_platform) : "
+    )
+    assert "abonnement actif" in "\n".join(open_answer)  # left to check
 
 
 def test_cli_decide_context_and_english(run_cli, release_path: Path) -> None:
@@ -530,3 +545,197 @@ def test_small_policy_release(tmp_path: Path) -> None:
         ruleset.decide(plan="standard", category="setup", item="setup-kb", product="old-product").outcome
         == "ineligible"
     )
+
+
+# --------------------------------------------------------------------------- issue 9: kinds, precedence, certainty, way out
+
+
+def write_release(path: Path, document: dict[str, Any]) -> Path:
+    path.write_bytes(release_bytes(compiled(document)))
+    return path
+
+
+SETTLED = {
+    "active_subscription": True,
+    "supported_platform": True,
+    "new_customer": True,
+    "booked_through_sales": True,
+    "database_version": 12,
+    "rest_of_network_working": True,
+    "caused_by_customer_environment": False,
+}
+
+
+def test_every_excluded_or_unlisted_answer_says_what_to_do_instead(ruleset: Ruleset) -> None:
+    """Every "no" of the shipped release carries an offer or a referral services can act on."""
+    questions = [(c, {"item": i}) for c, i in ruleset.rules()]
+    questions += [(c, {"request": k}) for c in ruleset.categories for k in ruleset.request_kinds]
+    questions += [(c, {}) for c in ruleset.categories]
+    for plan in ruleset.plans:
+        for category, ask in questions:
+            for context in (SETTLED, {**SETTLED, "caused_by_customer_environment": True}):
+                decision = ruleset.decide(plan=plan, category=category, context=context, **ask)
+                if decision.outcome in ("excluded", "unlisted"):
+                    assert decision.offers or decision.referrals, (category, ask)
+                    assert "hourly-technical-service" in [o.id for o in decision.offers]
+                    assert 25 in decision.cites
+
+
+def test_the_json_answer_carries_what_services_act_on(run_cli, release_path: Path) -> None:
+    result = run_cli(
+        "decide", "--plan", "pro", "--category", "marketing-automation", "--request", "training-consulting",
+        "--context", "active_subscription=oui", "--context", "supported_platform=oui",
+        "--format", "json", "--release", str(release_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    decision = json.loads(result.output)["decision"]
+    assert decision["outcome"] == "excluded" and decision["request"] == "training-consulting"
+    assert (
+        decision["item"] is None
+        and decision["citation"]["item"] == "marketing-automation-onboarding-training-cname"
+    )
+    assert decision["rule"] == {"kind": "line", "id": "marketing-automation-onboarding-training-cname"}
+    assert [r["id"] for r in decision["referrals"]] == ["certified-consultant"]
+    assert [o["id"] for o in decision["offers"]] == ["hourly-technical-service"]
+    assert decision["offers"][0]["billing"]["minimum_hours"] == 1
+    assert decision["conditional"] is False and decision["pending"] == [] and decision["pending_facts"] == []
+    assert decision["cites"] == [25, 29, 80]
+
+
+def test_item_and_request_are_one_or_the_other(run_cli, ruleset: Ruleset, release_path: Path) -> None:
+    with pytest.raises(InputError, match="an item or a request kind, not both"):
+        ruleset.decide(
+            plan="pro", category="remote-sync", item="remote-sync-non-dialog-errors", request="other-error"
+        )
+    with pytest.raises(
+        UnknownIdError, match="unknown request kind 'phone' \\(known: dialog-error, other-error"
+    ):
+        ruleset.decide(plan="pro", category="remote-sync", request="phone")
+    both = run_cli(
+        "decide", "--plan", "pro", "--category", "remote-sync", "--item", "remote-sync-non-dialog-errors",
+        "--request", "other-error", "--release", str(release_path),
+    )  # fmt: skip
+    assert both.exit_code == 2 and "give --item or --request, not both" in both.output
+    unknown = run_cli(
+        "decide",
+        "--plan",
+        "pro",
+        "--category",
+        "remote-sync",
+        "--request",
+        "phone",
+        "--release",
+        str(release_path),
+    )
+    assert unknown.exit_code == 1 and "unknown request kind 'phone'" in unknown.output
+
+
+def test_caveats_travel_with_the_answers_they_bear_on(ruleset: Ruleset) -> None:
+    usage = ruleset.decide(
+        plan="extended", category="contact-management", request="usage-help", context=SETTLED
+    )
+    kinds = {(c.kind, c.id) for c in usage.caveats}
+    assert ("legal-review", "contact-management-phone-remote-usage") in kinds
+    assert ("legal-review", "precedence") in kinds  # the specific line prevailed over line 22
+    assert "l. 22" in usage.reason.fr and "line" not in usage.reason.fr
+    network = ruleset.decide(
+        plan="standard",
+        category="network-connectivity",
+        item="network-connectivity-internal-connectivity",
+        context=SETTLED,
+    )
+    assert network.outcome == "included"
+    assert ("resolution-rule", "network-connectivity-customer-environment-resolved") in {
+        (c.kind, c.id) for c in network.caveats
+    }
+    assert ("call-limit", "call-limit") in {(c.kind, c.id) for c in network.caveats}
+    assert 52 in network.cites and 9 not in network.cites
+    kb = ruleset.decide(
+        plan="standard", category="desktop-setup", item="desktop-setup-kb-pages", context=SETTLED
+    )
+    assert [c.kind for c in kb.caveats] == ["self-service"]  # no advisor: no call limit
+    assert kb.reason.en.startswith("Self-service") and "Included in the" not in kb.reason.en
+    hosting = ruleset.decide(
+        plan="pro", category="third-party-hosting", request="dialog-error", context=SETTLED
+    )
+    assert hosting.outcome == "included" and hosting.rule.kind == "grant" and {15, 87} <= set(hosting.cites)
+    assert ("scope-note", "third-party-hosting-scope") in {(c.kind, c.id) for c in hosting.caveats}
+
+
+def test_an_open_fact_that_cannot_change_the_answer_is_not_pending(ruleset: Ruleset) -> None:
+    # Booking unknown beyond day 30: it matters (INCLUDED IF). A customer known not to be new: it does not.
+    open_window = ruleset.decide(
+        plan="standard",
+        category="cloud-onboarding",
+        item="cloud-onboarding-go-live",
+        context={
+            "active_subscription": True,
+            "supported_platform": True,
+            "new_customer": True,
+            "days_since_first_invoice": 45,
+        },
+    )
+    assert open_window.conditional and open_window.pending_facts == ("booked_through_sales",)
+    assert [c.id for c in open_window.pending] == ["cloud-onboarding-booking-window"]
+    settled = ruleset.decide(
+        plan="standard",
+        category="cloud-onboarding",
+        item="cloud-onboarding-go-live",
+        context={"active_subscription": True, "supported_platform": True, "new_customer": False},
+    )
+    assert settled.outcome == "ineligible" and not settled.conditional and settled.pending == ()
+    # The same open question from day 31 to day 59 is one decision, built once.
+    later = ruleset.decide(
+        plan="standard",
+        category="cloud-onboarding",
+        item="cloud-onboarding-go-live",
+        context={
+            "active_subscription": True,
+            "supported_platform": True,
+            "new_customer": True,
+            "days_since_first_invoice": 59,
+        },
+    )
+    assert later is open_window
+
+
+def test_the_precedence_is_the_policy_s_own(tmp_path: Path) -> None:
+    """The order of the steps is data: put the grants first and a kind's grant answers before its line."""
+    document = small_policy()
+    document["request_kinds"] = [
+        {"id": "dialog-error", "name": text("Erreur"), "description": text("Une erreur.")}
+    ]
+    document["tiers"][2]["grants"] = [
+        {
+            "id": "any-error",
+            "text": text("Toute erreur"),
+            "kinds": ["dialog-error"],
+            "provenance": prov(5, "intro"),
+        }
+    ]
+    setup = document["categories"][0]
+    setup["items"][1]["kind"] = "dialog-error"  # setup-errors, standard
+    ruleset = load_release(write_release(tmp_path / "a.json", document))
+    first = ruleset.decide(
+        plan="standard", category="setup", request="dialog-error", context={"active_subscription": True}
+    )
+    assert (first.outcome, first.rule.id) == ("included", "setup-errors")
+    document["precedence"] = {
+        "order": ["grant", "line-excluded", "line-included", "not-covered"],
+        "text": text("Les prestations générales d'abord."),
+    }
+    ruleset = load_release(write_release(tmp_path / "b.json", document))
+    grant_first = ruleset.decide(
+        plan="standard", category="setup", request="dialog-error", context={"active_subscription": True}
+    )
+    assert (grant_first.outcome, grant_first.rule.kind, grant_first.tier) == ("upgrade", "grant", "extended")
+
+
+def test_a_release_of_format_1_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    from support_scope.resources import data_dir
+
+    old = data_dir("releases") / "act-premium-support-scope" / "1.0.0.json"
+    if not old.is_file():
+        pytest.skip("no release of format 1 shipped")
+    with pytest.raises(ReleaseError, match=r"release format 1 is an older format .*compile the policy again"):
+        load_release(old)

@@ -119,6 +119,15 @@ def setup_unknown_tier(root: Path) -> None:
     _edit_policy(root, edit)
 
 
+def setup_version_with_newline(root: Path) -> None:
+    """End the policy's version in a newline (the validate example of ECMA-262's `$`)."""
+
+    def edit(document: dict[str, Any]) -> None:
+        document["version"] += "\n"
+
+    _edit_policy(root, edit)
+
+
 def setup_review_workbook(root: Path) -> None:
     """Export the policy as review.xlsx, as the reviewer receives it."""
     result = Cli()("export-xlsx", "-o", str(root / "review.xlsx"))
@@ -131,13 +140,63 @@ def setup_conflict(root: Path) -> None:
 
     setup_review_workbook(root)
     workbook = load_workbook(root / "review.xlsx")
-    workbook["Matrice"]["F2"] = "See our KB pages (reviewer)"
+    workbook["Matrice"]["G2"] = "See our KB pages (reviewer)"
     workbook.save(root / "review.xlsx")
 
     def edit(document: dict[str, Any]) -> None:
         _item(document, "desktop-setup-kb-pages")["text"]["en"] = "KB (maintainer)"
 
     _edit_policy(root, edit)
+
+
+def setup_review_problems(root: Path) -> None:
+    """A reviewer's workbook with problems: a date where text was typed, an empty English text,
+    an unknown referral; an item set to excluded with its tier left; a comment."""
+    import datetime
+
+    from openpyxl import load_workbook
+
+    setup_review_workbook(root)
+    workbook = load_workbook(root / "review.xlsx")
+    matrix = workbook["Matrice"]
+    matrix["G2"] = datetime.datetime(2025, 7, 24)  # typed 24/7 into a cell formatted as General
+    matrix["G2"].number_format = "dd/mm/yy"
+    matrix["D3"] = "excluded"
+    matrix["R3"] = "Not covered any more?"
+    matrix["G4"] = None
+    matrix["J5"] = "nobody"
+    workbook.save(root / "review.xlsx")
+
+
+def setup_decision_tests(root: Path) -> None:
+    """Two decision tests; the second expects installation advice to be included for standard."""
+    from support_scope.fileio.jsonfile import dump_json
+
+    def case(case_id: str, item: str, expect: dict[str, Any]) -> dict[str, Any]:
+        question = {
+            "plan": "standard",
+            "category": "desktop-setup",
+            "item": item,
+            "product": "act-premium",
+            "context": {"active_subscription": True},
+        }
+        return {"id": case_id, "question": question, "expect": expect}
+
+    tests = {
+        "description": "Answers the standard plan must keep",
+        "cases": [
+            case(
+                "kb-pages-standard", "desktop-setup-kb-pages", {"outcome": "included", "tier": "self-service"}
+            ),
+            case(
+                "install-assistance-standard",
+                "desktop-setup-install-config-assistance",
+                {"outcome": "included"},
+            ),
+        ],
+    }
+    (root / "tests" / "decisions").mkdir(parents=True)
+    (root / "tests" / "decisions" / "examples.json").write_text(dump_json(tests), encoding="utf-8")
 
 
 def setup_git_repository(root: Path) -> None:
@@ -158,8 +217,11 @@ SETUPS: dict[str, Callable[[Path], None]] = {
     "git-repository": setup_git_repository,
     "breaking-change": setup_breaking_change,
     "unknown-tier": setup_unknown_tier,
+    "version-with-newline": setup_version_with_newline,
     "review-workbook": setup_review_workbook,
     "conflict": setup_conflict,
+    "review-problems": setup_review_problems,
+    "decision-tests": setup_decision_tests,
 }
 
 

@@ -49,16 +49,17 @@ def test_corpus_covers_every_rule() -> None:
 
 @pytest.mark.parametrize("path", NEGATIVE + POSITIVE, ids=lambda p: p.stem)
 def test_fast_and_full_schema_validators_agree(path: Path) -> None:
-    """The fast path (fastjsonschema, draft 7) and jsonschema (draft 2020-12) judge alike."""
-    from jsonschema import Draft202012Validator
-
-    from support_scope.resources import load_schema
+    """The pure-Python engine's two validators judge alike: fastjsonschema (draft 7, on a rewritten
+    copy of the schema) and jsonschema (draft 2020-12), both reading `$` as ECMA-262 does."""
+    from support_scope.resources import POLICY_SCHEMA, load_schema
+    from support_scope.validate.fallback import ecma_validator_class, python_valid
 
     try:
         document = json.loads(path.read_bytes())
     except ValueError:
         pytest.skip("not JSON: the schema is never reached")
-    full_valid = Draft202012Validator(load_schema()).is_valid(document)
+    full_valid = ecma_validator_class()(load_schema()).is_valid(document)
+    assert python_valid(POLICY_SCHEMA, document) == full_valid
     assert (schema_findings(document) == []) == full_valid
 
 
@@ -126,7 +127,7 @@ def test_default_outside_a_checkout_is_the_shipped_policy(run_cli, tmp_path: Pat
 def test_missing_file_is_reported_not_raised(run_cli, tmp_path: Path) -> None:
     result = run_cli("validate", str(tmp_path / "nope.json"))
     assert result.exit_code == 1
-    assert "nope.json: no such file" in result.output
+    assert "nope.json: no such policy file" in result.output
 
 
 def test_empty_directory_is_a_problem(run_cli, tmp_path: Path) -> None:
@@ -171,3 +172,39 @@ def test_text_checks_visit_every_language_map(path: Path) -> None:
     document = json.loads(path.read_text(encoding="utf-8"))
     visited = {p for p, value, _ in language_maps(document) if isinstance(value, dict)}
     assert visited == _language_map_paths(document)
+
+
+def test_meaning_of_the_fields_of_issue_9() -> None:
+    """What the schema cannot say about request kinds, condition effects, terms and notes."""
+    from builders import small_policy
+    from support_scope.validate import document_findings
+
+    document = small_policy()
+    document["request_kinds"] = [
+        {"id": "dialog-error", "name": {"fr": "Erreur"}, "description": {"fr": "Une erreur."}}
+    ]
+    for entry in document["request_kinds"]:
+        for key in ("name", "description"):
+            entry[key]["en"] = entry[key]["fr"] + " (en)"
+    eligibility = document["eligibility"]["conditions"][0]
+    eligibility["when_unmet"] = "not-applicable"
+    onboarding = document["categories"][1]
+    onboarding["conditions"][0]["when_unmet"] = "not-covered"
+    onboarding["conditions"][0]["term"] = "hourly"  # a billable service, not a not-covered term
+    document["general_terms"][0]["kinds"] = ["dialog-error"]  # kinds on a billable service
+    onboarding["notes"] = [
+        {
+            "id": "onboarding-scope",
+            "kind": "scope-note",
+            "text": {"fr": "Portée.", "en": "Scope."},
+            "test": {"fact": "new_customer", "op": "eq", "value": True},
+            "provenance": {"page": 1, "line": 20, "column": "included"},
+        }
+    ]
+    found = {(".".join(str(step) for step in f.path), f.rule) for f in document_findings(document)}
+    assert found == {
+        ("eligibility.conditions.0.when_unmet", "condition-field"),
+        ("categories.1.conditions.0.term", "unknown-term"),
+        ("general_terms.0.kinds", "term-field"),
+        ("categories.1.notes.0.test", "note-field"),
+    }

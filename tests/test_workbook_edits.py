@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from support_scope.workbook.layout import SHEET_CATEGORIES, SHEET_CONDITIONS, SH
 from test_workbook_fixtures import edit, export_to, find_row, header_column, run_import, small_policy
 
 
-def _set(book: Any, sheet: str, key: str, header: str, value: Any, key_column: int = 2) -> None:
+def _set(book: Any, sheet: str, key: str, header: str, value: Any, key_column: int | None = None) -> None:
     ws = book[sheet]
     ws.cell(find_row(ws, key, key_column), header_column(ws, header)).value = value
 
@@ -106,12 +107,18 @@ def test_new_deleted_and_moved_rows(tmp_path: Path) -> None:
         "setup-procedure",
         "onboarding-session",
     ]
-    assert setup["items"][1] == {
+    added = setup["items"][1]
+    key = added["provenance"]["review"].pop("key")
+    assert re.fullmatch(r"[0-9a-f]{16}", key)
+    assert added == {
         "id": "setup-mise-a-jour-des-pilotes-odbc",
         "status": "included",
         "tier": "standard",
         "text": {"fr": "Mise à jour des pilotes « ODBC »", "en": "Updating ODBC drivers"},
-        "provenance": {"page": 1, "line": 10, "column": "included"},
+        # not the category's source line: the text is not in the source, a reviewer added it
+        "provenance": {
+            "review": {"workbook": "review.xlsx", "sheet": "Matrice", "row": 3, "date": "2025-06-30"}
+        },
     }
     assert [i["id"] for i in onboarding["items"]] == ["onboarding-upgrade"]
     assert any("setup-mise-a-jour-des-pilotes-odbc" in n for n in result.notices)
@@ -162,7 +169,7 @@ def test_conflicts_are_listed_cell_by_cell(tmp_path: Path) -> None:
     assert not result.ok and not result.written and policy.read_bytes() == before
     by_key = {c.key: c for c in result.conflicts}
     kb = by_key["setup-kb"]
-    assert kb.cell == "Matrice!F2"
+    assert kb.cell == "Matrice!G2"
     assert (kb.exported, kb.current, kb.reviewer) == ("Knowledge base", "KB (maintainer)", "KB (reviewer)")
     web = by_key["onboarding-web"]
     assert web.current == ["certified-consultant"] and web.exported == [
@@ -178,30 +185,33 @@ def test_every_problem_reported_at_once_with_its_cell(tmp_path: Path) -> None:
 
     def change(book: Any) -> None:
         ws = book[SHEET_MATRIX]
-        ws.protection.sheet = False
         _set(book, SHEET_MATRIX, "setup-kb", "Statut", "maybe")  # row 2
         _set(book, SHEET_MATRIX, "setup-procedure", "Niveau", "gold")  # row 3
         _set(book, SHEET_MATRIX, "setup-network", "Texte (fr)", None)  # row 4
         ws.cell(
             find_row(ws, "onboarding-session"), header_column(ws, "Text (en)")
         ).value = '=HYPERLINK("http://x","y")'
-        ws.cell(find_row(ws, "onboarding-upgrade"), 2).value = "onboarding-renamed"  # row 6
-        ws.cell(find_row(ws, "onboarding-web"), 2).value = "setup-kb"  # row 7: duplicate
-        ws.merge_cells("E10:F10")
-        ws["E10"] = "fusion"
+        ws.cell(
+            find_row(ws, "onboarding-upgrade"), header_column(ws, "Id")
+        ).value = "onboarding-renamed"  # row 6
+        ws.cell(
+            find_row(ws, "onboarding-web"), header_column(ws, "Id")
+        ).value = "setup-kb"  # row 7: duplicate
+        ws.merge_cells("F10:G10")
+        ws["F10"] = "fusion"
 
     edit(workbook, change)
     result = run_import(workbook, policy)
     assert not result.ok and policy.read_bytes() == before
     found = {(p.cell, p.rule) for p in result.problems}
-    assert ("Matrice!C2", "unknown-statuses") in found
-    assert ("Matrice!D3", "unknown-tiers") in found
-    assert ("Matrice!F5", "formula") in found
-    assert ("Matrice!B6", "unknown-id") in found
-    assert ("Matrice!B7", "duplicate-id") in found
-    assert ("Matrice!E10:F10", "merged-cell") in found
+    assert ("Matrice!D2", "unknown-statuses") in found
+    assert ("Matrice!E3", "unknown-tiers") in found
+    assert ("Matrice!G5", "formula") in found
+    assert ("Matrice!C6", "unknown-id") in found
+    assert ("Matrice!C7", "duplicate-id") in found
+    assert ("Matrice!F10:G10", "merged-cell") in found
     # The emptied French text is reported with the rest, not only once they are fixed.
-    assert ("Matrice!E4", "schema") in found
+    assert ("Matrice!F4", "required") in found
     assert all(p.cell for p in result.problems)
 
 
@@ -219,10 +229,15 @@ def test_an_incomplete_new_row_is_reported_with_the_other_problems(tmp_path: Pat
     result = run_import(workbook, policy)
     assert not result.ok and policy.read_bytes() == before
     found = {(p.cell, p.rule) for p in result.problems}
-    assert ("Matrice!D3", "unknown-tiers") in found
+    assert ("Matrice!E3", "unknown-tiers") in found
     new_row = max(int(cell[len("Matrice!A") :]) for cell, _ in found if cell.startswith("Matrice!A"))
-    assert found >= {(f"Matrice!A{new_row}", "schema"), (f"Matrice!C{new_row}", "schema")}
-    assert len(result.problems) == 3
+    # the new row lacks its category, its status, and its English text (the policy declares both)
+    assert found == {
+        ("Matrice!E3", "unknown-tiers"),
+        (f"Matrice!A{new_row}", "required"),
+        (f"Matrice!D{new_row}", "required"),
+        (f"Matrice!G{new_row}", "missing-language"),
+    }
 
 
 def test_missing_french_text_is_located(tmp_path: Path) -> None:
@@ -230,8 +245,10 @@ def test_missing_french_text_is_located(tmp_path: Path) -> None:
     edit(workbook, lambda book: _set(book, SHEET_MATRIX, "setup-network", "Texte (fr)", None))
     result = run_import(workbook, policy)
     assert not result.ok
-    assert [(p.cell, p.rule) for p in result.problems] == [("Matrice!E4", "schema")]
-    assert "fr" in result.problems[0].message
+    assert [(p.cell, p.rule) for p in result.problems] == [("Matrice!F4", "required")]
+    assert (
+        result.problems[0].message == "'Texte (fr)' is empty: French is authoritative; its text is required"
+    )
 
 
 def test_reviewer_comments_are_reported_not_stored(tmp_path: Path) -> None:
@@ -245,7 +262,7 @@ def test_reviewer_comments_are_reported_not_stored(tmp_path: Path) -> None:
     result = run_import(workbook, policy)
     assert result.ok and not result.changed and policy.read_bytes() == before
     assert [(c.cell, c.key, c.text) for c in result.comments] == [
-        ("Matrice!Q2", "setup-kb", "À revoir avec le juridique")
+        ("Matrice!R2", "setup-kb", "À revoir avec le juridique")
     ]
 
 
@@ -257,7 +274,9 @@ def test_cli_dry_run_then_import(tmp_path: Path, run_cli: Any, monkeypatch: Any)
         lambda book: _set(book, SHEET_MATRIX, "setup-kb", "Texte (fr)", "Base de connaissances en ligne"),
     )
     before = policy.read_bytes()
-    result = run_cli("import-xlsx", str(workbook), "--into", str(policy), "--dry-run", "--no-color")
+    result = run_cli(
+        "import-xlsx", str(workbook), "--into", str(policy), "--dry-run", "--no-color", "--lang", "en"
+    )
     assert result.exit_code == 0, result.output
     assert "text-changed" in result.output and "dry run: nothing written" in result.output
     assert policy.read_bytes() == before
@@ -266,7 +285,9 @@ def test_cli_dry_run_then_import(tmp_path: Path, run_cli: Any, monkeypatch: Any)
     data = json.loads(result.output)
     assert data["written"] and data["diff"]["severity"] == "editorial"
     assert read_json(policy)["categories"][0]["items"][0]["text"]["fr"] == "Base de connaissances en ligne"
-    result = run_cli("import-xlsx", str(workbook), "--into", str(policy), "--format", "markdown")
+    result = run_cli(
+        "import-xlsx", str(workbook), "--into", str(policy), "--format", "markdown", "--lang", "en"
+    )
     # stale now, but both sides hold the same value: no conflict, nothing to change
     assert result.exit_code == 0 and "No changes" in result.output
     # default --into: policies/<id>.json in the current directory
@@ -321,10 +342,10 @@ def test_a_problem_the_policy_already_has_is_blamed_on_the_policy_file(tmp_path:
         (str(policy), line, column, None, result.problems[0].rule)
     ]
     assert "unknown tier 'gold'" in result.problems[0].message
-    cli = run_cli("import-xlsx", str(workbook), "--into", str(policy), "--no-color")
+    cli = run_cli("import-xlsx", str(workbook), "--into", str(policy), "--no-color", "--lang", "en")
     assert cli.exit_code == 1, cli.output
     assert f"error: {policy}:{line}:{column} $.categories[0].items[1].tier: unknown tier 'gold'" in cli.output
-    assert "Matrice!D3" not in cli.output
+    assert "Matrice!E3" not in cli.output
     assert (
         "the policy itself is not valid (1 problem in" in cli.output
         and "fix it first, then import" in cli.output
@@ -390,3 +411,109 @@ def test_cli_missing_files_and_bad_outputs_are_wrong_input(tmp_path: Path, run_c
     assert _sha256(policy) == before
     # Still usage errors: a workbook that is not .xlsx
     assert run_cli("export-xlsx", str(policy), "-o", str(tmp_path / "r.xlsm")).exit_code == 2
+
+
+def test_request_kinds_condition_effects_and_legal_flags_round_trip_and_land(tmp_path: Path) -> None:
+    """The fields of release format 2 (issue 9) have their columns: unedited they come back byte
+    for byte; edited they land where the schema puts them."""
+    doc = small_policy()
+    doc["request_kinds"] = [
+        {
+            "id": "dialog-error",
+            "name": {"fr": "Erreur", "en": "Error"},
+            "description": {"fr": "Une erreur.", "en": "An error."},
+        },
+        {
+            "id": "usage-help",
+            "name": {"fr": "Aide", "en": "Help"},
+            "description": {"fr": "De l'aide.", "en": "Help."},
+        },
+    ]
+    doc["general_terms"].append(
+        {
+            "id": "customer-caused",
+            "kind": "not-covered",
+            "text": {"fr": "Les erreurs causées par le client.", "en": "Errors the customer caused."},
+            "kinds": ["dialog-error"],
+            "test": {"fact": "new_customer", "op": "eq", "value": False},
+            "provenance": {"page": 1, "line": 8, "column": "intro"},
+        }
+    )
+    setup, onboarding = doc["categories"]
+    procedure = setup["items"][1]
+    setup["items"][1] = {**{k: procedure[k] for k in ("id", "status", "tier")}, "kind": "dialog-error"} | {
+        k: v for k, v in procedure.items() if k not in ("id", "status", "tier")
+    }
+    window = onboarding["conditions"][0]
+    window["when_unmet"] = "not-applicable"
+    window["items"] = ["onboarding-session"]
+    window["provenance"] = window.pop("provenance")
+    policy, workbook = export_to(tmp_path, doc)
+    unedited = run_import(workbook, policy)
+    assert unedited.ok and policy.read_text(encoding="utf-8") == dump_json(doc)
+
+    def change(book: Any) -> None:
+        _set(book, SHEET_MATRIX, "setup-kb", "Type de demande / Request kind", "usage-help")
+        _set(book, SHEET_MATRIX, "setup-network", "Revue juridique / Legal review", "oui")
+        _set(book, SHEET_MATRIX, "setup-procedure", "Type de demande / Request kind", None)
+        _set(book, SHEET_CONDITIONS, "onboarding-window", "Si non remplie / When unmet", "ineligible")
+        _set(book, SHEET_CONDITIONS, "onboarding-window", "Lignes concernées / Items", None)
+        _set(
+            book,
+            SHEET_TERMS,
+            "customer-caused",
+            "Types de demande / Request kinds",
+            "dialog-error, usage-help",
+            key_column=1,
+        )
+        _set(
+            book, SHEET_TERMS, "customer-caused", "Qualifie les lignes / Overrides lines", "oui", key_column=1
+        )
+
+    edit(workbook, change)
+    result = run_import(workbook, policy)
+    assert result.ok, (result.problems, result.conflicts)
+    after = read_json(policy)
+    setup, onboarding = after["categories"]
+    assert list(setup["items"][0]) == ["id", "status", "tier", "kind", "text", "provenance"]
+    assert setup["items"][0]["kind"] == "usage-help"
+    assert "kind" not in setup["items"][1]
+    assert setup["items"][2]["legal_review"] is True
+    condition = onboarding["conditions"][0]
+    assert condition["when_unmet"] == "ineligible" and "items" not in condition
+    term = after["general_terms"][-1]
+    assert term["kinds"] == ["dialog-error", "usage-help"] and term["overrides_lines"] is True
+    assert list(term) == ["id", "kind", "text", "kinds", "test", "overrides_lines", "provenance"]
+    rules = {change.rule for change in result.diff().changes}
+    assert {
+        "item-kind-changed",
+        "condition-effect-hardened",
+        "condition-scope-widened",
+        "restriction-widened",
+    } <= rules
+
+
+def test_unknown_request_kind_and_bad_flag_are_located(tmp_path: Path) -> None:
+    doc = small_policy()
+    doc["request_kinds"] = [
+        {
+            "id": "dialog-error",
+            "name": {"fr": "Erreur", "en": "Error"},
+            "description": {"fr": "Une erreur.", "en": "An error."},
+        }
+    ]
+    policy, workbook = export_to(tmp_path, doc)
+
+    def change(book: Any) -> None:
+        _set(book, SHEET_MATRIX, "setup-kb", "Type de demande / Request kind", "phone-call")
+        _set(book, SHEET_MATRIX, "setup-procedure", "Revue juridique / Legal review", "peut-être")
+
+    edit(workbook, change)
+    result = run_import(workbook, policy, dry_run=True)
+    assert not result.ok
+    messages = [f"{p.cell}: {p.message}" for p in result.problems]
+    assert (
+        "Matrice!S2: unknown value 'phone-call' for 'Type de demande / Request kind' (expected one of: dialog-error)"
+        in messages
+    ), messages
+    assert any("expected 'oui' (yes) or an empty cell" in m for m in messages), messages

@@ -213,10 +213,30 @@ def edit(workbook: Path, change: Callable[[Any], None], out: Path | None = None)
     target = out or workbook
     book.save(target)
     book.close()
+    saved_on(target, "2025-06-30")
     return target
 
 
-def find_row(sheet: Any, key: str, column: int = 2) -> int:
+def saved_on(workbook: Path, date: str) -> None:
+    """Set the date the workbook says it was saved (openpyxl writes the time of the save)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(workbook) as archive:
+        parts = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{date}T10:00:00Z".encode(), data
+                )
+            archive.writestr(info, data)
+
+
+def find_row(sheet: Any, key: str, column: int | None = None) -> int:
+    """The row whose Id cell holds ``key`` (the Id column found by its header, unless given)."""
+    if column is None:
+        column = header_column(sheet, "Id")
     for row in range(2, sheet.max_row + 1):
         if sheet.cell(row, column).value == key:
             return row
@@ -231,6 +251,9 @@ def header_column(sheet: Any, starts: str) -> int:
 
 
 def run_import(workbook: Path, policy: Path, **kwargs: Any) -> ImportResult:
+    """Import in English (the tests read the messages), dated 2025-06-30 unless the workbook says."""
+    kwargs.setdefault("lang", "en")
+    kwargs.setdefault("today", "2025-06-30")
     return import_workbook(workbook, policy, **kwargs)
 
 

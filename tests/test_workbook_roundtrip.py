@@ -59,32 +59,79 @@ def test_workbook_layout_for_a_lawyer(tmp_path: Path) -> None:
     assert book.sheetnames[0] == "Lisez-moi"
     assert book[SHEET_LISTS].sheet_state == "hidden" and book[SHEET_META].sheet_state == "hidden"
     matrix = book[SHEET_MATRIX]
-    assert matrix.freeze_panes == "C2" and matrix.auto_filter.ref
-    assert matrix.protection.sheet and not matrix.protection.password
+    assert matrix.freeze_panes == "D2" and matrix.auto_filter.ref == "A1:T7"
+    # No sheet protection: LibreOffice refuses to sort or filter a protected sheet's locked cells.
+    assert not matrix.protection.sheet
     row = find_row(matrix, "setup-kb")
-    assert matrix.cell(row, 2).protection.locked
-    assert not matrix.cell(row, header_column(matrix, "Texte (fr)")).protection.locked
-    assert matrix.cell(row, header_column(matrix, "Texte (fr)")).alignment.wrap_text
-    lists = {str(dv.sqref).split(":")[0][0]: dv for dv in matrix.data_validations.dataValidation}
-    assert lists["C"].formula1.startswith("Listes!") and lists["C"].showErrorMessage
+    headers = [cell.value for cell in matrix[1]]
+    assert headers[:7] == [
+        "Catégorie / Category",
+        "Titre de la catégorie (lecture seule) / Category title (read only)",
+        "Id (ne pas modifier / do not edit)",
+        "Statut / Status",
+        "Niveau / Tier",
+        "Texte (fr)",
+        "Text (en)",
+    ]
+    assert [matrix.cell(row, column).value for column in (1, 2, 3)] == ["setup", "Installation", "setup-kb"]
+    text = matrix.cell(row, header_column(matrix, "Texte (fr)"))
+    assert text.alignment.wrap_text and text.number_format == "@"  # typed text stays text
+    assert matrix.cell(row, header_column(matrix, "Heures min.")).number_format == "General"
+    assert matrix.column_dimensions["F"].number_format == "@"  # rows added below, too
+    validations = {str(dv.sqref).split(":")[0]: dv for dv in matrix.data_validations.dataValidation}
+    assert validations["D2"].formula1.startswith("Listes!") and validations["D2"].showErrorMessage
+    # The grey columns refuse typing (no text is shorter than nothing) but not sorting.
+    assert (validations["C2"].type, validations["C2"].operator, validations["C2"].formula1) == (
+        "textLength",
+        "lessThan",
+        "0",
+    )
+    assert validations["B2"].type == "textLength"
     readme = " ".join(str(c.value) for r in book["Lisez-moi"].iter_rows() for c in r if c.value)
     assert "Supprimer" in readme and "Remove" in readme and "deleted" in readme
+
+
+def test_the_workbook_prints_landscape_fitted_to_width(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    _, workbook = export_to(tmp_path, small_policy())
+    book = load_workbook(workbook)
+    for name in ("Lisez-moi", SHEET_MATRIX, "Catégories", "Conditions", "Termes"):
+        sheet = book[name]
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == (
+            "landscape",
+            9,
+            1,
+            0,
+        )
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.oddFooter.center.text == "&P / &N" and sheet.oddFooter.left.text == "&A"
+        assert sheet.oddFooter.right.text == "demo-scope 1.0.0"
+        if name != "Lisez-moi":
+            assert sheet.print_title_rows == "$1:$1"  # the header row on every page
+    # The matrix prints the columns a reader needs, category title to English text.
+    assert book[SHEET_MATRIX].print_area == "'Matrice'!$B$1:$G$7"
 
 
 def test_long_texts_get_tall_rows_and_the_read_me_explains_the_columns(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     doc = small_policy()
-    doc["categories"][0]["items"][0]["text"]["fr"] = (
-        "Un long texte. " * 20
-    ).strip()  # 299 characters, width 60
+    doc["categories"][0]["items"][0]["text"]["fr"] = ("Un long texte. " * 20).strip()  # 299 characters
+    doc["categories"][0]["items"][1]["source_note"] = {
+        "fr": "\n".join(f"Ligne {n} d'une longue note de source." for n in range(1, 31)),
+        "en": "A note.",
+    }
     _, workbook = export_to(tmp_path, doc)
     book = load_workbook(workbook)
     matrix = book[SHEET_MATRIX]
     # Neither Excel nor LibreOffice sizes rows on opening: without a height, one line shows.
-    assert matrix.row_dimensions[find_row(matrix, "setup-kb")].height == 5 * 15
+    # 20 times "Un long texte." in a column 50 wide: 3 a line, 7 lines of 15 points.
+    assert matrix.row_dimensions[find_row(matrix, "setup-kb")].height == 7 * 15
+    # Not capped: a 30-line note shows whole.
+    assert matrix.row_dimensions[find_row(matrix, "setup-procedure")].height == 30 * 15
     assert matrix.row_dimensions[1].height  # the wrapped headers
-    assert matrix.print_title_rows == "$1:$1"  # the header row on every printed page
     readme = book["Lisez-moi"]
     french = " ".join(str(row[0].value) for row in readme.iter_rows() if row[0].value)
     english = " ".join(str(row[1].value) for row in readme.iter_rows() if row[1].value)
@@ -93,6 +140,17 @@ def test_long_texts_get_tall_rows_and_the_read_me_explains_the_columns(tmp_path:
         assert f"{tier['id']} = {tier['label']['en']}" in english
     assert "Renvois" in french and "Referrals" in english and doc["title"]["en"] in english
     assert readme.row_dimensions[3].height  # its first paragraph, over two lines
+
+
+def test_rows_are_wrapped_word_by_word() -> None:
+    from support_scope.workbook.export import row_height, wrapped_lines
+
+    assert wrapped_lines("abc def", 7) == 1
+    assert wrapped_lines("abc defg", 7) == 2
+    assert wrapped_lines("a\n\nb", 10) == 3
+    assert wrapped_lines("x" * 25, 10) == 3  # a word longer than the line is cut
+    assert row_height(["short", None, 3], [10, 10, 10]) is None
+    assert row_height(["one two three four", "x"], [9, 9]) == 3 * 15  # "one two", "three", "four"
 
 
 def test_texts_that_look_like_formulas_are_written_as_text(tmp_path: Path) -> None:
@@ -231,6 +289,8 @@ def test_reviewer_text_lands_normalised(tmp_path: Path, text: str, nfd: bool, cr
     if not document_findings(expected):
         assert result.ok, (result.problems, result.conflicts)
         assert result.new == expected
+    else:  # a text the policy cannot hold (invisible characters...): refused, by its cell
+        assert not result.ok and all(problem.cell for problem in result.problems), result.problems
 
 
 # --------------------------------------------------------------------------- LibreOffice

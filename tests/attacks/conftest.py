@@ -1,4 +1,6 @@
-"""Fixtures of the attack suites: a scratch project, the current directory in it, its export."""
+"""Fixtures of the attack suites: a scratch project, the current directory in it, its export, and
+``run_cli`` asking ``import-xlsx`` for its messages in English where the command can (the
+expected messages are English; the suites also run against versions without ``--lang``)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,28 @@ import pytest
 from attacks.hostile import POLICY, make_project
 
 _EXPORTS: dict[str, bytes] = {}
+_LANG: list[list[str]] = []
+
+
+class EnglishImports:
+    """The repository's ``run_cli``, with ``--lang en`` after an ``import-xlsx`` command line
+    when the command takes it (``lang``: those words, to add to a child's command line)."""
+
+    def __init__(self, cli: Any) -> None:
+        self.cli = cli
+        if not _LANG:
+            _LANG.append(["--lang", "en"] if "--lang" in cli("import-xlsx", "--help").output else [])
+        self.lang = _LANG[0]
+
+    def __call__(self, *args: str, **kwargs: Any) -> Any:
+        if args and args[0] == "import-xlsx" and "--help" not in args:
+            args = (*args, *self.lang)
+        return self.cli(*args, **kwargs)
+
+
+@pytest.fixture
+def run_cli(run_cli: Any) -> EnglishImports:
+    return EnglishImports(run_cli)
 
 
 @pytest.fixture

@@ -26,8 +26,20 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 POLICY_ID = "act-premium-support-scope"
 POLICY = f"policies/{POLICY_ID}.json"
-RELEASE = f"releases/{POLICY_ID}/1.0.0.json"
-RELEASE_2 = f"releases/{POLICY_ID}/2.0.0.json"
+
+
+def _latest_version() -> str:
+    """The version of the repository's latest release (the policy's own version)."""
+    names = [path.stem for path in (REPO / "releases" / POLICY_ID).glob("*.json")]
+    return max(names, key=lambda name: tuple(int(part) for part in name.split(".")))
+
+
+LATEST_VERSION = _latest_version()  # 2.0.0 (1.0.0 in the code before issue 9)
+NEXT_VERSION = f"{int(LATEST_VERSION.split('.')[0]) + 1}.0.0"  # what `release --bump major` cuts
+RELEASE = f"releases/{POLICY_ID}/{LATEST_VERSION}.json"  # the latest release, as the compiler writes today
+RELEASE_2 = f"releases/{POLICY_ID}/{NEXT_VERSION}.json"
+# The release format this version writes and reads (that of its latest release: 2; 1 before issue 9).
+FORMAT: int = json.loads((REPO / RELEASE).read_bytes())["manifest"]["format"]
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
@@ -153,7 +165,39 @@ class Book:
     def set_sheet_xml(self, sheet: str, xml: str) -> None:
         self.set(self.sheet_part(sheet), xml.encode("utf-8"))
 
-    def row_of(self, sheet: str, key: str, column: str = "B") -> int:
+    def headers(self, sheet: str) -> dict[str, str]:
+        """Header text -> column letter, from the sheet's first row (layouts differ by version)."""
+        row = re.search(r'<row r="1"[^>]*>(.*?)</row>', self.sheet_xml(sheet), re.S)
+        assert row is not None, sheet
+        return {
+            text.replace("&amp;", "&"): letter
+            for letter, text in re.findall(
+                r'<c r="([A-Z]+)1"[^>]*><is><t[^>]*>(.*?)</t></is></c>', row.group(1)
+            )
+        }
+
+    def col(self, sheet: str, header: str) -> str:
+        """The letter of the column whose header starts with ``header`` ("Texte (fr)", "Id ")."""
+        found = [letter for text, letter in self.headers(sheet).items() if text.startswith(header)]
+        assert len(found) == 1, (sheet, header, self.headers(sheet))
+        return found[0]
+
+    def row_values(self, sheet: str, number: int) -> dict[str, str | int]:
+        """Column letter -> what the export wrote in row ``number``: text, or a whole number."""
+        row = re.search(rf'<row r="{number}"[^>]*>(.*?)</row>', self.sheet_xml(sheet), re.S)
+        assert row is not None, number
+        values: dict[str, str | int] = {}
+        for letter, body in re.findall(rf'<c r="([A-Z]+){number}"[^>]*>(.*?)</c>', row.group(1), re.S):
+            text = re.search(r"<is><t[^>]*>(.*?)</t></is>", body, re.S)
+            number_value = re.search(r"<v>([0-9]+)</v>", body)
+            if text is not None:
+                values[letter] = text.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+            elif number_value is not None:
+                values[letter] = int(number_value.group(1))
+        return values
+
+    def row_of(self, sheet: str, key: str, column: str | None = None) -> int:
+        column = column if column is not None else self.col(sheet, "Id ")
         pattern = rf'<c r="{column}(\d+)"[^>]*><is><t[^>]*>{re.escape(xml_text(key))}</t></is></c>'
         found = re.search(pattern, self.sheet_xml(sheet))
         assert found is not None, key
@@ -181,11 +225,15 @@ class Book:
                 xml = xml[: row.end(2)] + new + xml[row.end(2) :]
         self.set_sheet_xml(sheet, xml)
 
-    def edit_item(self, item_id: str, column: str, text: str) -> int:
-        """Set the Matrice cell of ``item_id`` in ``column``; its row number."""
+    def edit_item(self, item_id: str, header: str, text: str) -> int:
+        """Set the Matrice cell of ``item_id`` in the column headed ``header``; its row number."""
         row = self.row_of("Matrice", item_id)
-        self.set_cell("Matrice", f"{column}{row}", text)
+        self.set_cell("Matrice", f"{self.col('Matrice', header)}{row}", text)
         return row
+
+    def french(self, row: int) -> str:
+        """The Matrice reference of row ``row``'s French text (``E2`` or ``F2``, by version)."""
+        return f"{self.col('Matrice', 'Texte (fr)')}{row}"
 
     # the hidden Meta sheet: rows of (kind, key, value)
 
@@ -228,6 +276,103 @@ class Book:
     def set_meta_chunks(self, kind: str, chunks: list[str]) -> None:
         records = [r for r in self.meta() if r[0] != kind]
         self.set_meta(records + [[kind, str(i), chunk] for i, chunk in enumerate(chunks)])
+
+    # the same review as an OpenDocument spreadsheet (.ods), as LibreOffice lays it out
+
+    def sheet_names(self) -> list[str]:
+        workbook = self.get("xl/workbook.xml").decode("utf-8")
+        return [
+            re.search(r'name="([^"]*)"', tag).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+            for tag in re.findall(r"<sheet\b[^>]*>", workbook)
+        ]
+
+    def to_ods(
+        self,
+        path: Path,
+        rows: Callable[[str, list[str]], list[str]] | None = None,
+        content: Callable[[str], str] | None = None,
+        parts: list[tuple[str, bytes]] | None = None,
+    ) -> Path:
+        """The workbook's sheets as an .ods (its cells as written: text and numbers, trailing
+        empty cells and rows as repeats). ``rows(sheet, row_xml)`` may edit a sheet's rows (ODS
+        XML, one string per row), ``content`` the whole content.xml; ``parts`` are appended as
+        they are (a name already there makes a duplicate entry)."""
+        tables = []
+        for name in self.sheet_names():
+            sheet_rows: list[str] = []
+            last_row = 0
+            for number, body in re.findall(r'<row r="(\d+)"[^>]*>(.*?)</row>', self.sheet_xml(name), re.S):
+                gap = int(number) - last_row - 1
+                if gap > 0:
+                    sheet_rows.append(
+                        f'<table:table-row table:number-rows-repeated="{gap}"><table:table-cell/></table:table-row>'
+                    )
+                last_row = int(number)
+                cells, column = [], 0
+                for letters, cell in re.findall(
+                    rf'<c r="([A-Z]+){number}"[^>]*?(?:/>|>(.*?)</c>)', body, re.S
+                ):
+                    index = 0
+                    for letter in letters:
+                        index = index * 26 + ord(letter) - 64
+                    text = re.search(r"<is><t[^>]*>(.*?)</t></is>", cell, re.S)
+                    value = re.search(r"<v>([^<]*)</v>", cell)
+                    if text is None and value is None:
+                        continue
+                    if index - column > 1:
+                        cells.append(
+                            f'<table:table-cell table:number-columns-repeated="{index - column - 1}"/>'
+                        )
+                    if text is not None:
+                        paragraphs = "".join(f"<text:p>{line}</text:p>" for line in text.group(1).split("\n"))
+                        cells.append(
+                            f'<table:table-cell office:value-type="string">{paragraphs}</table:table-cell>'
+                        )
+                    else:
+                        number_value = value.group(1)  # type: ignore[union-attr]
+                        cells.append(
+                            f'<table:table-cell office:value-type="float" office:value="{number_value}">'
+                            f"<text:p>{number_value}</text:p></table:table-cell>"
+                        )
+                    column = index
+                sheet_rows.append(f"<table:table-row>{''.join(cells)}</table:table-row>")
+            if rows is not None:
+                sheet_rows = rows(name, sheet_rows)
+            sheet_rows.append(
+                '<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+            )
+            tables.append(f'<table:table table:name="{xml_text(name)}">{"".join(sheet_rows)}</table:table>')
+        xml = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ODS_NS} office:version="1.3">'
+            f"<office:body><office:spreadsheet>{''.join(tables)}</office:spreadsheet></office:body></office:document-content>"
+        )
+        if content is not None:
+            xml = content(xml)
+        manifest = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+        )
+        import warnings
+
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("mimetype", ODS_MIMETYPE, compress_type=zipfile.ZIP_STORED)
+            archive.writestr("content.xml", xml, compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+            for name, data in parts or []:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # "Duplicate name": wanted here
+                    archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+        return path
+
+
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/"'
+)
 
 
 def pack(raw: bytes) -> list[str]:

@@ -25,12 +25,23 @@ from typing import Any
 
 import pytest
 
-from attacks.hostile import POLICY, POLICY_ID, RELEASE_2, Book, breaking_change, snapshot_files, temporaries
+from attacks.hostile import (
+    LATEST_VERSION,
+    NEXT_VERSION,
+    POLICY,
+    POLICY_ID,
+    RELEASE_2,
+    Book,
+    breaking_change,
+    snapshot_files,
+    temporaries,
+)
 
 DATE = "2026-12-01"
 RELEASE_ARGS = ["release", "--bump", "major", "--date", DATE]
 TEXT_A = "Consulter nos pages de la Base de Connaissances (relecteur A)"
 TEXT_B = "La résolution des erreurs des boîtes de dialogue (relecteur B)"
+COMMENT = "Ligne à revoir avec le juriste (relecteur A)"
 WRITE_CALLS = ("replace", "rename", "link", "unlink", "mkdir")
 
 # The child: the command line, with every write call counted, logged, and the N-th one fatal.
@@ -181,8 +192,9 @@ def test_release_interrupted_at_each_write_point(
 def test_import_interrupted_at_each_write_point(
     tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """1, 20: import-xlsx killed before and after every write: the policy old or new, and the
-    temporary a kill leaves is reported, then removed by the next import."""
+    """1, 20: import-xlsx killed before and after every write: the policy and its review log
+    both as before, both as after, or the interrupted change reported by `check` and completed
+    by the next import; the temporary a kill leaves is reported, then removed by the next import."""
     from attacks.hostile import make_project
 
     monkeypatch.chdir(tmp_path)
@@ -191,18 +203,25 @@ def test_import_interrupted_at_each_write_point(
     monkeypatch.chdir(project)
     assert run_cli("export-xlsx", POLICY, "-o", str(seed / "export.xlsx")).exit_code == 0
     book = Book((seed / "export.xlsx").read_bytes())
-    book.set_cell("Matrice", "E2", TEXT_A)
+    book.set_cell("Matrice", book.french(2), TEXT_A)
+    # A reviewer's comment too: where the import keeps them (the review log beside the policy,
+    # in the versions that have one) is written by the same import, and killed with it.
+    book.set_cell("Matrice", f"{book.col('Matrice', 'Commentaire du relecteur')}2", COMMENT)
     workbook = book.save(tmp_path / "review.xlsx")
 
     def prepare(directory: Path) -> list[str]:
         make_project(directory)
-        return ["import-xlsx", str(workbook), "--into", POLICY]
+        return ["import-xlsx", str(workbook), "--into", POLICY, *run_cli.lang]
 
     # `check` fails on the imported policy anyway (its version is not bumped): what matters is
     # that it names what a kill left, and that the next import removes it.
     outcomes = _interrupt_everywhere(tmp_path, prepare, run_cli, "import-xlsx")
     print("\n".join(outcomes))
     assert any("as before" in o for o in outcomes) and any("as after" in o for o in outcomes), outcomes
+    log = tmp_path / "reference" / "project" / "policies" / f"{POLICY_ID}.reviews.md"
+    if log.exists():  # two files, one transaction: some kills fall between its commit and its end
+        assert COMMENT in log.read_text(encoding="utf-8")
+        assert any("interrupted" in o for o in outcomes), outcomes
 
 
 # --------------------------------------------------------------------------- a disk that fills up
@@ -275,7 +294,7 @@ def _review(project: Path, tmp_path: Path, run_cli: Any, item_row_text: str, row
     out = tmp_path / f"export-{name}.xlsx"
     assert run_cli("export-xlsx", POLICY, "-o", str(out)).exit_code == 0
     book = Book(out.read_bytes())
-    book.set_cell("Matrice", f"E{row}", item_row_text)
+    book.set_cell("Matrice", book.french(row), item_row_text)
     return book.save(tmp_path / f"review-{name}.xlsx")
 
 
@@ -310,7 +329,9 @@ def test_a_policy_saved_during_an_import_is_not_overwritten(
     the maintainer's file stays."""
     a = _review(project, tmp_path, run_cli, TEXT_A, 2, "A")
     saved = (
-        (project / POLICY).read_text(encoding="utf-8").replace('"version": "1.0.0"', '"version": "1.0.1"', 1)
+        (project / POLICY)
+        .read_text(encoding="utf-8")
+        .replace(f'"version": "{LATEST_VERSION}"', f'"version": "{LATEST_VERSION}1"', 1)
     )
     _on_first_write(monkeypatch, lambda: (project / POLICY).write_text(saved, encoding="utf-8"), "fsync")
     result = run_cli("import-xlsx", str(a), "--into", POLICY)
@@ -323,7 +344,7 @@ def test_a_policy_saved_during_an_import_is_not_overwritten(
 def test_two_releases_at_once_release_once(
     project: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """3: a second `release` runs while the first is about to write: it is refused; one 2.0.0,
+    """3: a second `release` runs while the first is about to write: it is refused; one release,
     created once, the policy bumped once."""
     breaking_change(project)
     outcome: dict[str, Any] = {}
@@ -331,17 +352,63 @@ def test_two_releases_at_once_release_once(
     first = run_cli(*RELEASE_ARGS)
     assert first.exit_code == 0, first.output
     assert outcome["B"].exit_code == 1 and "another support-scope run" in outcome["B"].output
-    assert json.loads((project / POLICY).read_text(encoding="utf-8"))["version"] == "2.0.0"
+    assert json.loads((project / POLICY).read_text(encoding="utf-8"))["version"] == NEXT_VERSION
     changelog = (project / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert changelog.count(f"## [policy {POLICY_ID} 2.0.0]") == 1
+    assert changelog.count(f"## [policy {POLICY_ID} {NEXT_VERSION}]") == 1
     monkeypatch.undo()
     assert run_cli("check").exit_code == 0
+
+
+def test_check_reports_an_interrupted_release_beside_the_decision_tests(
+    project: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2: a release whose last write failed (the disk full) leaves its journal; `check`, which also
+    runs the project's decision tests and locates its problems, reports the interrupted release
+    in every format, runs the tests against the policy as it stands, and passes once `release`
+    has completed it."""
+    import errno
+
+    from attacks.hostile import REPO, find_item, load_policy, save_policy
+
+    if not (REPO / "tests" / "decisions").is_dir():
+        pytest.skip("this version has no decision tests (tests/decisions/)")
+    shutil.copytree(REPO / "tests" / "decisions", project / "tests" / "decisions")
+    document = load_policy(project)
+    find_item(document, "desktop-setup-kb-pages")["text"]["en"] += " (reviewed)"  # editorial
+    save_policy(project, document)
+    real_link = os.link
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "link", full)  # the release file, created last
+    result = run_cli(*RELEASE_ARGS)
+    monkeypatch.setattr(os, "link", real_link)
+    assert result.exit_code == 1 and "No space left" in result.output, result.output
+    assert pending(project)
+    report = run_cli("check", "--format", "json")
+    assert report.exit_code == 1, report.output
+    found = json.loads(report.stdout)
+    assert [p["rule"] for p in found["problems"] if p["file"] == ".support-scope-transaction.json"] == [
+        "interrupted-change"
+    ], found["problems"]
+    tests = found["decision_tests"]
+    assert len(tests) == 1 and tests[0]["ok"] and tests[0]["summary"]["cases"] > 100, tests
+    for output_format in ("text", "github", "sarif", "junit"):
+        shown = run_cli("check", "--format", output_format)
+        assert shown.exit_code == 1 and "interrupted" in shown.output, (output_format, shown.output)
+    again = run_cli(*RELEASE_ARGS)
+    assert again.exit_code == 0 and "completed" in again.output, again.output
+    assert (project / RELEASE_2).exists() and not pending(project)
+    final = run_cli("check")
+    assert final.exit_code == 0, final.output
+    assert "decision tests passed" in final.output
 
 
 def test_a_release_file_is_never_replaced(
     project: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """3: a 2.0.0 file appears (another run without the lock, a copy) after `release` checked
+    """3: the next release's file appears (another run without the lock, a copy) after `release` checked
     and before it writes: the release is refused, nothing else is written, the file stays."""
     breaking_change(project)
     before = files(project)
@@ -423,7 +490,7 @@ def test_a_symlinked_file_is_written_through_its_link(
     assert (project / name).is_symlink()
     text = target.read_text(encoding="utf-8")
     assert (
-        (f"## [policy {POLICY_ID} 2.0.0]" in text)
+        (f"## [policy {POLICY_ID} {NEXT_VERSION}]" in text)
         if name == "CHANGELOG.md"
-        else ('"version": "2.0.0"' in text or TEXT_A in text)
+        else (f'"version": "{NEXT_VERSION}"' in text or TEXT_A in text)
     )

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from attacks.hostile import (
+    LATEST_VERSION,
     POLICY,
     POLICY_ID,
     RELEASE,
@@ -75,7 +76,11 @@ def test_importing_a_test_nested_330_deep_writes_nothing(
 ) -> None:
     book = Book(exported)
     row = book.row_of("Conditions", "eligibility-active-subscription")
-    book.set_cell("Conditions", f"E{row}", "all(" * 330 + "active_subscription = true" + ")" * 330)
+    book.set_cell(
+        "Conditions",
+        f"{book.col('Conditions', 'Test')}{row}",
+        "all(" * 330 + "active_subscription = true" + ")" * 330,
+    )
     before = snapshot_files(project)
     result = run_cli("import-xlsx", str(book.save(tmp_path / "review.xlsx")), "--into", POLICY)
     assert result.exit_code == 1, result.output
@@ -276,11 +281,11 @@ def test_release_refuses_a_latest_release_that_is_misfiled(project: Path, run_cl
     result = run_cli("release")
     assert result.exit_code == 1, result.output
     assert (
-        "9.0.0.json: holds act-premium-support-scope 1.0.0, not act-premium-support-scope 9.0.0"
+        f"9.0.0.json: holds act-premium-support-scope {LATEST_VERSION}, not act-premium-support-scope 9.0.0"
         in result.output
     )
     assert snapshot_files(project) == before
-    assert json.loads((project / POLICY).read_text(encoding="utf-8"))["version"] == "1.0.0"
+    assert json.loads((project / POLICY).read_text(encoding="utf-8"))["version"] == LATEST_VERSION
 
 
 def test_release_refuses_a_release_file_not_named_by_a_version(project: Path, run_cli: Any) -> None:

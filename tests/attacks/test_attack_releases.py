@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from attacks.hostile import (
     DECIDE,
+    FORMAT,
     PLACEHOLDER,
     RELEASE,
     canonical,
@@ -63,7 +64,7 @@ def documented_verification(raw: bytes) -> None:
     if not isinstance(release, dict) or not isinstance(release.get("manifest"), dict):
         raise Refused("no manifest")
     manifest = release["manifest"]
-    if type(manifest.get("format")) is not int or manifest["format"] != 1:
+    if type(manifest.get("format")) is not int or manifest["format"] != FORMAT:
         raise Refused("format")
     if sorted(release) != ["$schema", "compiled", "manifest", "policy"]:
         raise Refused("members")
@@ -116,7 +117,9 @@ def _nan_minimum(project: Path) -> bytes:
 
 def _format(value: bytes) -> Callable[[Path], bytes]:
     def build(project: Path) -> bytes:
-        return rehash_bytes(template(project).replace(b'"format":1,', b'"format":' + value + b",", 1))
+        current = b'"format":%d,' % FORMAT
+        assert current in template(project)
+        return rehash_bytes(template(project).replace(current, b'"format":' + value + b",", 1))
 
     return build
 
@@ -154,9 +157,15 @@ REFUSED: dict[str, tuple[Callable[[Path], bytes], str]] = {
     "8d-nan": (_nan_minimum, r"NaN is not a JSON value"),
     "8e-byte-order-mark": (_bom, r"byte order mark"),
     "8f-format-true": (_format(b"true"), r"release format true is not one this version reads"),
-    "8g-format-float": (_format(b"1.0"), r"release format 1\.0 is not one this version reads"),
+    "8g-format-float": (
+        _format(b"%d.0" % FORMAT),
+        rf"release format {FORMAT}\.0 is not one this version reads",
+    ),
     "15-integer-of-5000-digits": (_huge_integer, r"more than 4,300 digits"),
-    "7-format-2": (_rehashed(lambda r: r["manifest"].__setitem__("format", 2)), r"release format 2"),
+    "7-newer-format": (
+        _rehashed(lambda r: r["manifest"].__setitem__("format", FORMAT + 1)),
+        rf"release format {FORMAT + 1}",
+    ),
     "7-no-format": (_rehashed(lambda r: r["manifest"].pop("format")), r"release format none"),
 }
 # Verified (digest and members hold) but of a shape the compiler never writes: decide refuses.
@@ -219,7 +228,7 @@ def test_check_refuses_what_load_release_refuses_and_a_rehashed_edit(
     (project / RELEASE).write_bytes(raw)
     result = run_cli("check")
     assert result.exit_code == 1, result.output
-    assert re.search(r"releases/act-premium-support-scope/1\.0\.0\.json: ", result.output), result.output
+    assert re.search(re.escape(RELEASE) + ": ", result.output), result.output
 
 
 def test_check_names_a_rehashed_edit_of_the_compiled_rules(project: Path, run_cli: Any) -> None:

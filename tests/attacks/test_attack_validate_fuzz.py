@@ -39,8 +39,24 @@ def _base() -> dict[str, Any]:
     document["categories"] = [document["categories"][0], document["categories"][1]]
     for category in document["categories"]:
         category["items"] = category["items"][:3]
+        kept = {item["id"] for item in category["items"]}
+        for key in ("conditions", "notes"):  # the lines they name (policies of format 2 and later)
+            for record in category.get(key, []):
+                if "items" in record:
+                    record["items"] = [item for item in record["items"] if item in kept]
+                    if not record["items"]:
+                        del record["items"]
     document["products"] = document["products"][:2]
-    document["general_terms"] = [t for t in document["general_terms"] if t["kind"] == "billable-service"][:1]
+    named = {
+        c["term"]
+        for category in document["categories"]
+        for c in category.get("conditions", [])
+        if "term" in c
+    }
+    document["general_terms"] = [
+        *[t for t in document["general_terms"] if t["kind"] == "billable-service"][:1],
+        *[t for t in document["general_terms"] if t["id"] in named],  # the terms conditions name
+    ]
     document["referrals"] = document["referrals"][:1]
     document.pop("source", None)
     return document

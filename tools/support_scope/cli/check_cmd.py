@@ -11,17 +11,27 @@ from support_scope.cli.common import (
     EXIT_OK,
     emit,
     format_option,
+    note_schema_engine,
     project,
     reporter,
     root_option,
     run_core,
 )
+from support_scope.cli.test_cmd import min_coverage_option
 
 
 @click.command()
 @root_option()
+@click.option(
+    "--decision-tests/--no-decision-tests",
+    "decision_tests",
+    default=True,
+    show_default=True,
+    help="Run the project's decision tests (tests/decisions/) against each valid policy.",
+)
+@min_coverage_option()
 @format_option("check")
-def check(root: Path | None, output_format: str) -> None:
+def check(root: Path | None, decision_tests: bool, min_coverage: float | None, output_format: str) -> None:
     """The CI gate: policies valid, releases intact, versions bumped as the changes require.
 
     \b
@@ -34,13 +44,17 @@ def check(root: Path | None, output_format: str) -> None:
          least the step the changes require (breaking => major, additive => minor,
          editorial => patch), as `support-scope diff` classifies them;
       4. CHANGELOG.md has a section `## [policy <policy-id> <version>]` for the policy's
-         version.
+         version;
+      5. the project's decision tests pass (tests/decisions/*.json, or
+         tests/decisions/<policy-id>/*.json), run against the policy as it stands, as
+         `support-scope test` runs them.
     A policy never released is a failure too (run `support-scope release`). A policy whose
     latest release is damaged is reported `unverified`: it is not compared (the damaged
     release is the failure to fix first).
 
     JSON output: {"ok", "problem_count", "problems", "policies": [{"policy_id", "file",
-    "version", "latest_release", "required_bump", "state"}], "releases_verified"}.
+    "version", "latest_release", "required_bump", "state"}], "releases_verified",
+    "decision_tests": [as `support-scope test --format json`]}.
 
     \b
     Exit codes:
@@ -58,6 +72,7 @@ def check(root: Path | None, output_format: str) -> None:
     found = project(root)
     if found.root is None:
         raise click.UsageError("no project here (no policies/ directory): run it in one, or give --root DIR")
-    report = run_core(run_check, found.root)
+    note_schema_engine()
+    report = run_core(run_check, found.root, decision_tests=decision_tests, min_coverage=min_coverage)
     emit(reporter(output_format).check(report))
     raise SystemExit(EXIT_OK if report.ok else EXIT_FAILED)

@@ -110,6 +110,17 @@ def reporter(output_format: str, *, lang: str = "fr", color: bool | None = None)
     return make(output_format, lang=lang, color=color_enabled(color) if output_format == "text" else False)
 
 
+def note_schema_engine() -> None:
+    """For a command that validates: when jsonschema-rs is not installed (no wheel for the
+    platform), say once on standard error that the pure-Python validators check the schema
+    (same results, slower). The library itself stays silent."""
+    from support_scope.validate.schema import fallback_note
+
+    note = fallback_note()
+    if note is not None:
+        click.echo(note, err=True)
+
+
 def emit(text: str, *, color: bool = False) -> None:
     """Print a reporter's output as it is (it ends with its own newline)."""
     click.echo(text, nl=False, color=color)

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from support_scope.cli.common import EXIT_OK, fail, policy_option, project, root_option, run_core
+from support_scope.cli.common import (
+    EXIT_OK,
+    fail,
+    note_schema_engine,
+    policy_option,
+    project,
+    root_option,
+    run_core,
+)
 
 
 @click.command()
@@ -21,7 +29,16 @@ from support_scope.cli.common import EXIT_OK, fail, policy_option, project, root
     metavar="FILE",
     help="Write the release to FILE (replaced atomically, only once compiling succeeded). Default: standard output.",
 )
-def compile(policy: Path | None, policy_id: str | None, root: Path | None, output: Path | None) -> None:
+@click.option(
+    "--vectors",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Also write generated conformance vectors (questions and this release's decisions) to FILE, "
+    "for a port in another language to check itself against.",
+)
+def compile(
+    policy: Path | None, policy_id: str | None, root: Path | None, output: Path | None, vectors: Path | None
+) -> None:
     """Compile a policy into a release: the ruleset services load to decide.
 
     POLICY is a policy file (default: the project's policy, --policy ID among several; the
@@ -36,6 +53,12 @@ def compile(policy: Path | None, policy_id: str | None, root: Path | None, outpu
     the same policy gives the same bytes (canonical JSON: sorted keys, UTF-8, no white space,
     one final newline; no timestamp).
 
+    --vectors FILE writes, beside the release, generated conformance vectors: for every
+    category and plan, every line, every request kind and a request nothing names, without
+    facts and with the combinations of facts that matter, each with the decision this release
+    gives (outcome, conditional, tier, rule, pending facts, referrals, offers, cited lines). A
+    service that decides without this package checks itself against them.
+
     \b
     Exit codes:
       0  compiled
@@ -45,6 +68,7 @@ def compile(policy: Path | None, policy_id: str | None, root: Path | None, outpu
     \b
     Examples:
       support-scope compile -o /tmp/act-premium.json
+      support-scope compile -o /tmp/act-premium.json --vectors /tmp/act-premium.vectors.json
       support-scope compile my-policy.json | python -m json.tool | less
     """
     from support_scope.compile.compiler import compile_document
@@ -55,7 +79,15 @@ def compile(policy: Path | None, policy_id: str | None, root: Path | None, outpu
         raise click.UsageError("name the policy once: a POLICY file or --policy ID")
     source = policy if policy is not None else run_core(project(root).policy_path, policy_id)
     document, text = run_core(read_document, source, "policy")
+    note_schema_engine()
     release = run_core(compile_document, document, text, str(source))
+    if vectors is not None:
+        from support_scope.compile.vectors import vectors_document
+
+        # Written first: the release on standard output stays the last thing said.
+        data = run_core(vectors_document, release.data, str(source))
+        run_core(write_atomic, vectors, data)
+        click.echo(f"vectors of {release.policy_id} {release.policy_version} -> {vectors}", err=True)
     if output is None:
         # Every byte accounted for: a full disk or a closed pipe must not pass for a release.
         try:

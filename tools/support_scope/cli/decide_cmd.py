@@ -29,6 +29,15 @@ from support_scope.cli.common import (
     help="The item id (e.g. desktop-setup-kb-pages); `find` gives it. Omit it for a request the category lists nowhere.",
 )
 @click.option(
+    "--request",
+    "request",
+    default=None,
+    metavar="KIND",
+    help="A request kind instead of an item: dialog-error (an error shown by a dialog box of the Act! interface), "
+    "other-error (an error not shown by one), usage-help (help getting started with and using the software), "
+    "training-consulting; the category's line of that kind answers, else the general terms and grants.",
+)
+@click.option(
     "--product",
     default=None,
     help="The customer's product id (e.g. act-premium); a product not covered is ineligible.",
@@ -50,6 +59,7 @@ def decide(
     plan: str,
     category: str,
     item: str | None,
+    request: str | None,
     product: str | None,
     contexts: tuple[str, ...],
     release: Path | None,
@@ -60,21 +70,25 @@ def decide(
 ) -> None:
     """Decide whether a support request is in scope for a customer.
 
-    The answer is one of: included (in scope for this plan), upgrade (in scope only for a
-    higher tier), excluded (listed as not covered; with any referral and billing note),
-    ineligible (product not covered, or a condition not met), unlisted (no line of the
-    category covers it). It cites the line of the source document it rests on, and names the
-    policy version that answered: the project's latest release (the checkout's
-    releases/<policy-id>/, so the version `release` just cut), or --release FILE.
+    The request is --item (a line of the matrix; `find` gives it), or --request KIND (a
+    request kind, no line named), or neither (a request nothing names). The answer is one
+    of: included (in scope for this plan), upgrade (in scope only for a higher tier),
+    excluded (not covered: with what the customer can do instead, referrals and offers),
+    ineligible (product not covered, or a condition not met), unlisted (nothing covers it;
+    the hourly technical service may be offered). It cites the source lines it rests on,
+    says which rule decided, and names the policy version that answered: the project's
+    latest release (the checkout's releases/<policy-id>/, so the version `release` just
+    cut), or --release FILE.
 
-    Conditions are never ignored: the eligibility conditions (active subscription, supported
-    platform) and the category's own (e.g. new customers only) are checked against the
-    --context facts; one the context does not settle is listed as left to check, one it
-    contradicts makes the request ineligible.
+    Conditions are never ignored: a fact the --context does not give is unknown, and when
+    its value could change the answer the headline says so (INCLUS SI … / INCLUDED IF …)
+    and names the facts to ask; one the context contradicts decides (ineligible, or excluded
+    when it places the problem in the customer's environment).
 
     JSON output: {"release": {"policy_id", "policy_version", "digest"}, "context",
-    "decision": {"outcome", "reason", "citation", "tier", "plans", "referrals", "billing",
-    "conditions", "pending", ...}}.
+    "decision": {"outcome", "conditional", "reason", "rule", "citation", "cites", "tier",
+    "plans", "referrals", "offers", "billing", "caveats", "conditions", "pending",
+    "pending_facts", ...}}.
 
     \b
     Exit codes:
@@ -87,13 +101,22 @@ def decide(
       support-scope decide --plan standard --category desktop-setup --item desktop-setup-install-config-assistance
       support-scope decide --plan extended --category cloud-onboarding --item cloud-onboarding-go-live \\
           --context new_customer=oui --context days_since_first_invoice=12 --format json
+      support-scope decide --plan standard --category remote-sync --request usage-help
     """
     from support_scope.consume.values import DecisionAnswer
 
+    if item is not None and request is not None:
+        raise click.UsageError("give --item or --request, not both")
     ruleset = load_ruleset(release, policy_id, root)
     context = run_core(ruleset.parse_context, contexts) if contexts else None
     decision = run_core(
-        ruleset.decide, plan=plan, category=category, item=item, product=product, context=context
+        ruleset.decide,
+        plan=plan,
+        category=category,
+        item=item,
+        request=request,
+        product=product,
+        context=context,
     )
     emit(reporter(output_format, lang=lang).decision(DecisionAnswer(ruleset.info, context or {}, decision)))
     raise SystemExit(EXIT_OK)

@@ -52,9 +52,17 @@ def diff(
     version is not above OLD's by that step, the text and markdown summaries say so. French
     text changes are marked word by word and flagged for legal review.
 
+    Every change is located: file:line:col where its value starts, in NEW for what was added
+    or changed, in OLD for what was removed (a release: in the policy it embeds; REV:path: under
+    the path); and has a fingerprint that stays the same when records move or a branch is
+    rebased.
+
     --format text (breaking changes first; coloured on a terminal, [-removed-]{+added+}),
-    markdown (to paste in a pull request, ~~removed~~ **added**), or json
-    (schema/diff.schema.json).
+    markdown (to paste in a pull request, ~~removed~~ **added**), json
+    (schema/diff.schema.json), or for CI: github (an annotation per change on its line),
+    sarif, junit (a test case per change). In the CI formats a change is an error when NEW's
+    version is not above OLD's by the step it requires, else a warning (breaking, legal
+    review) or a notice.
 
     \b
     Exit codes:
@@ -81,11 +89,12 @@ def diff(
     if old is None or new is None:
         raise click.UsageError("diff needs OLD and NEW (or --rules)")
     from support_scope.changes.differ import diff_documents
+    from support_scope.changes.locate import locate_changes
     from support_scope.changes.sides import load_side
 
     old_side = run_core(load_side, old)
     new_side = run_core(load_side, new)
-    result = diff_documents(old_side.document, new_side.document)
+    result = locate_changes(diff_documents(old_side.document, new_side.document), old_side, new_side)
     emit(report.diff(result, old, new), color=report.color)
     if fail_on is not None and result.at_least(fail_on):  # type: ignore[arg-type]
         raise SystemExit(EXIT_FAILED)

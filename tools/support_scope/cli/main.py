@@ -46,6 +46,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "decide": ("decide_cmd", "decide", "Decide whether a support request is in scope for a customer."),
     "find": ("find_cmd", "find", "Find the lines of the support matrix that mention a text."),
+    "test": ("test_cmd", "test", "Run decision tests: questions whose answers the policy must keep."),
+    "init": ("init_cmd", "init", "Lay out a new policy repository whose CI passes on its first commit."),
 }
 
 

@@ -12,6 +12,7 @@ from support_scope.cli.common import (
     emit,
     fail,
     format_option,
+    note_schema_engine,
     policy_option,
     project,
     reporter,
@@ -105,6 +106,7 @@ def release(
     today = on.date() if on is not None else date.today()
     policy_path = policy if policy is not None else run_core(found.policy_path, policy_id)
     report = reporter(output_format)
+    note_schema_engine()
     try:
         if dry_run:
             interrupted = pending_release(found.root)

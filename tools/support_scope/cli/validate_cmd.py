@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from support_scope.cli.common import EXIT_FAILED, EXIT_OK, emit, format_option, project, reporter, root_option
+from support_scope.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    emit,
+    format_option,
+    note_schema_engine,
+    project,
+    reporter,
+    root_option,
+)
 
 
 @click.command()
@@ -39,6 +48,7 @@ def validate(paths: tuple[Path, ...], root: Path | None, output_format: str) -> 
     from support_scope.validate.documents import validate_paths
 
     found = project(root)
+    note_schema_engine()
     report = validate_paths(list(paths) or found.policy_files() or [found.policies_dir])
     emit(reporter(output_format).validation(report))
     raise SystemExit(EXIT_OK if report.ok else EXIT_FAILED)

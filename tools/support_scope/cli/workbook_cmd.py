@@ -13,6 +13,8 @@ from support_scope.cli.common import (
     emit,
     fail_all,
     format_option,
+    lang_option,
+    note_schema_engine,
     policy_option,
     project,
     reporter,
@@ -94,6 +96,7 @@ def export_xlsx(policy: Path | None, policy_id: str | None, root: Path | None, o
     source = policy if policy is not None else run_core(project(root).policy_path, policy_id)
     fail_all(_unreadable(source, "policy file"), unwritable)
     document, text = run_core(read_document, source, "policy")
+    note_schema_engine()
     data, summary = run_core(export_workbook, document, str(source), text)
     del text
     run_core(write_atomic, output, data)
@@ -115,6 +118,7 @@ def export_xlsx(policy: Path | None, policy_id: str | None, root: Path | None, o
 @root_option()
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @format_option("import_result")
+@lang_option()
 @color_option()
 def import_xlsx(
     workbook: Path,
@@ -122,26 +126,35 @@ def import_xlsx(
     root: Path | None,
     dry_run: bool,
     output_format: str,
+    lang: str,
     color: bool | None,
 ) -> None:
-    """Apply a reviewed workbook (from export-xlsx) to its policy.
+    """Apply a reviewed workbook (from export-xlsx, returned as .xlsx or .ods) to its policy.
 
     Reads the reviewer's edits: texts, status and tier, conditions, referrals, billing, new
-    rows (an id is made from the category and the French text), deleted rows (status
-    "deleted", or the row removed), moved rows (category changed), edited categories, conditions
-    and terms. Shows the classified diff (as `support-scope diff`) before writing; --dry-run
-    writes nothing. Importing an unedited export changes nothing: the file stays byte-identical.
+    rows (an id is made from the category and the French text; the item's provenance names
+    the review: workbook, sheet, row, date), deleted rows (status "deleted", or the row
+    removed), moved rows (category changed), edited categories, conditions and terms. The order
+    of the rows is not read (sorting and filtering change nothing). Shows the classified diff
+    (as `support-scope diff`) before writing; --dry-run writes nothing. Importing an unedited
+    export, or the same workbook again, changes nothing: the file stays byte-identical.
+
+    A text cell that holds a number, a date, a percentage or TRUE/FALSE (the spreadsheet
+    converted what was typed) is refused by cell, never converted silently. Cell notes and the
+    reviewer comment column are listed, and kept in the review log beside the policy
+    (<policy>.reviews.md), once each.
 
     If the policy changed since the export, what the reviewer did not touch stays as it is now,
     and what only the reviewer changed is applied; a cell changed on both sides is a conflict:
     nothing is written and each conflict is listed with its cell, the value at export, the
     value now and the reviewer's value.
 
-    Every problem in the workbook is reported at once with its Sheet!cell (unknown status or
-    tier, an id edited or duplicated, a missing French text, a formula, merged cells). Unsafe
-    files are refused before they are loaded: not a workbook, macros (.xlsm), external links,
-    XML entity or zip bombs, sheets with too many rows. The policy is written atomically, only
-    after the result validated. Reviewer comments are listed, not stored in the policy.
+    Every problem in the workbook is reported at once with its Sheet!cell, in the reviewer's
+    words (--lang fr|en): unknown status or tier, an id edited or duplicated, an empty French or
+    English text, a formula, merged cells, and what the checks of the result find. Unsafe files
+    are refused before they are loaded: not a workbook, macros (.xlsm), external links, XML
+    entity or zip bombs, sheets with too many rows. The policy is written atomically, only after
+    the result validated.
 
     A problem the policy already has (not brought by the workbook) is reported against the
     policy file, as `file:line:col $.path`, and nothing is merged: fix the policy first.
@@ -157,6 +170,7 @@ def import_xlsx(
     Examples:
       support-scope import-xlsx review.xlsx --dry-run
       support-scope import-xlsx review.xlsx --into policies/act-premium-support-scope.json
+      support-scope import-xlsx review.ods --lang en
       support-scope import-xlsx review.xlsx --format json
     """
     from support_scope.workbook.importer import import_workbook, workbook_policy_id
@@ -171,7 +185,8 @@ def import_xlsx(
                 "no project here (no policies/ directory): say which policy to update with --into"
             )
         policy = run_core(found.policy_path, run_core(workbook_policy_id, workbook))
-    result = run_core(import_workbook, workbook, policy, dry_run=dry_run)
-    report = reporter(output_format, color=color)
+    note_schema_engine()
+    result = run_core(import_workbook, workbook, policy, dry_run=dry_run, lang=lang)
+    report = reporter(output_format, lang=lang, color=color)
     emit(report.import_result(result), color=report.color)
     raise SystemExit(EXIT_OK if result.ok else EXIT_FAILED)

@@ -38,7 +38,16 @@ from support_scope.model.release import (
     Rule,
 )
 from support_scope.model.tiers import TierReach
-from support_scope.model.vocab import ConditionScope
+from support_scope.model.vocab import DEFAULT_PRECEDENCE, ConditionScope
+
+# The precedence in words, for a policy that does not state one (it follows DEFAULT_PRECEDENCE).
+DEFAULT_PRECEDENCE_TEXT = {
+    "fr": "Une ligne précise du tableau prévaut (la ligne non incluse, puis la ligne incluse) sur les termes "
+    "généraux de non-prise en charge, qui prévalent sur les prestations générales des niveaux ; ce qu'aucun "
+    "ne couvre n'est pas répertorié.",
+    "en": "A specific line of the table prevails (the excluded line, then the included line) over the general "
+    "not-covered terms, which prevail over the tiers' general grants; what none covers is unlisted.",
+}
 
 
 def compile_policy(
@@ -119,22 +128,11 @@ def compile_file(path: Path, display: str | None = None) -> bytes:
 
 
 def release_schema_problems(release: Any) -> list[str]:
-    """Every way ``release`` departs from the compiled-ruleset schema (none when it conforms)."""
-    import fastjsonschema
+    """Every way ``release`` departs from the compiled-ruleset schema (none when it conforms),
+    as ``$.path: message``, worded as validate words a policy's schema problems."""
+    from support_scope.validate.schema import findings_against
 
-    from support_scope.validate.schema import checking_schema, fast_validator
-
-    try:
-        fast_validator(COMPILED_SCHEMA)(release)
-        return []
-    except (fastjsonschema.JsonSchemaValueException, RecursionError):
-        pass
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(checking_schema(COMPILED_SCHEMA))
-    return sorted(
-        f"{render_path(tuple(e.absolute_path))}: {e.message}" for e in validator.iter_errors(release)
-    )
+    return [f"{render_path(f.path)}: {f.message}" for f in findings_against(COMPILED_SCHEMA, release)]
 
 
 def _findings_message(findings: list[Any], source: bytes, display: str, outcome: str) -> str:
@@ -150,15 +148,39 @@ def _findings_message(findings: list[Any], source: bytes, display: str, outcome:
 # --------------------------------------------------------------------------- resolution
 
 
-def _condition(condition: Condition, scope: ConditionScope) -> CompiledCondition:
+def _legal(record: Any) -> dict[str, Any]:
+    """``{"legal_note": source note}`` for a record flagged for legal review, else nothing."""
+    if record.get("legal_review") is True and "source_note" in record:
+        return {"legal_note": record["source_note"]}
+    return {}
+
+
+def _condition(
+    condition: Condition, scope: ConditionScope, items: list[str] | None = None
+) -> CompiledCondition:
     compiled: CompiledCondition = {
         "id": condition["id"],
         "scope": scope,
         "text": condition["text"],
         "test": condition["test"],
         "facts": facts_of(condition["test"]),
+        "when_unmet": condition.get("when_unmet", "ineligible"),
         "provenance": condition["provenance"],
     }
+    if "term" in condition:
+        compiled["term"] = condition["term"]
+    if items is not None:
+        compiled["items"] = items
+    compiled.update(_legal(condition))  # type: ignore[typeddict-item]
+    return compiled
+
+
+def _with_test(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The fields ``names`` of a term or note, with the facts its test reads beside the test."""
+    compiled = _pick(record, *names)
+    if "test" in record:
+        compiled["facts"] = facts_of(record["test"])
+    compiled.update(_legal(record))
     return compiled
 
 
@@ -176,10 +198,17 @@ class _Compiler:
             for category in document["categories"]
             for item in category["items"]
         }
+        # A restriction written into a line travels with it: the conditions naming an item.
+        self.restrictions: dict[tuple[str, str], list[Condition]] = {}
+        for category in document["categories"]:
+            for condition in category.get("conditions", ()):
+                for item_id in condition.get("items", ()):
+                    self.restrictions.setdefault((category["id"], item_id), []).append(condition)
 
     def compiled(self) -> Compiled:
         doc = self.doc
         eligibility = doc["eligibility"]
+        precedence = doc.get("precedence")
         return {
             "languages": list(doc["languages"]),
             "title": doc["title"],
@@ -201,7 +230,12 @@ class _Compiler:
                 for plan in doc["plans"]
             ],
             "products": [
-                {"id": product["id"], "name": product["name"], "eligible": product["eligible"]}
+                {
+                    "id": product["id"],
+                    "name": product["name"],
+                    "eligible": product["eligible"],
+                    "provenance": product["provenance"],
+                }
                 for product in doc["products"]
             ],
             "facts": [_pick(fact, "id", "type", "description", "minimum") for fact in doc["facts"]],  # type: ignore[misc]
@@ -211,8 +245,43 @@ class _Compiler:
                 "provenance": eligibility["provenance"],
             },
             "referrals": [{"id": referral["id"], "name": referral["name"]} for referral in doc["referrals"]],
+            "request_kinds": [
+                {"id": kind["id"], "name": kind["name"], "description": kind["description"]}
+                for kind in doc.get("request_kinds", ())
+            ],
+            "precedence": {
+                "order": list(precedence["order"]) if precedence else list(DEFAULT_PRECEDENCE),
+                "text": precedence["text"] if precedence else dict(DEFAULT_PRECEDENCE_TEXT),
+                **(_legal(precedence) if precedence else {}),  # type: ignore[typeddict-item]
+            },
+            "grants": [
+                {
+                    "id": grant["id"],
+                    "tier": tier["id"],
+                    "text": grant["text"],
+                    "kinds": list(grant.get("kinds", ())),
+                    "provenance": grant["provenance"],
+                    **_legal(grant),  # type: ignore[typeddict-item]
+                }
+                for tier in doc["tiers"]
+                for grant in tier.get("grants", ())
+            ],
             "general_terms": [
-                _pick(term, "id", "kind", "text", "limits", "billing", "referrals", "provenance")  # type: ignore[misc]
+                _with_test(  # type: ignore[misc]
+                    term,
+                    (
+                        "id",
+                        "kind",
+                        "text",
+                        "kinds",
+                        "test",
+                        "overrides_lines",
+                        "limits",
+                        "billing",
+                        "referrals",
+                        "provenance",
+                    ),
+                )
                 for term in doc["general_terms"]
             ],
             "categories": [self._category(category) for category in doc["categories"]],
@@ -220,6 +289,8 @@ class _Compiler:
 
     def _category(self, category: Category) -> CompiledCategory:
         rules: list[Rule] = []
+        stands_for: dict[str, list[str]] = {}  # a referring item -> the items its rules stand for
+        travelling: dict[str, tuple[Condition, list[str]]] = {}  # another category's restrictions
         for item in category["items"]:
             rules.append(self._rule(item, item.get("tier")))
             see = item.get("see")
@@ -235,15 +306,46 @@ class _Compiler:
                         "provenance": item["provenance"],
                     }
                     rules.append(rule)
-        return {
+                    stands_for.setdefault(item["id"], []).append(referred_id)
+                    if item["status"] == "included":
+                        for condition in self.restrictions.get((see["category"], referred_id), ()):
+                            travelling.setdefault(condition["id"], (condition, []))[1].append(referred_id)
+        included = [rule["item"] for rule in rules if rule["status"] == "included"]
+        conditions = []
+        for condition in category.get("conditions", ()):
+            named = condition.get("items")
+            applies = included if named is None else [i for n in named for i in (n, *stands_for.get(n, ()))]
+            conditions.append(_condition(condition, "category", applies))
+        conditions += [_condition(c, "category", applies) for c, applies in travelling.values()]
+        compiled: CompiledCategory = {
             "id": category["id"],
             "title": category["title"],
             "provenance": category["provenance"],
-            "conditions": [_condition(c, "category") for c in category.get("conditions", ())],
+            "conditions": conditions,
             "groups": [_pick(g, "id", "tier", "text") for g in category.get("groups", ())],  # type: ignore[misc]
-            "notes": [_pick(n, "id", "kind", "cause", "tier", "text") for n in category.get("notes", ())],  # type: ignore[misc]
+            "notes": [
+                _with_test(  # type: ignore[misc]
+                    n,
+                    (
+                        "id",
+                        "kind",
+                        "cause",
+                        "tier",
+                        "text",
+                        "provenance",
+                        "test",
+                        "items",
+                        "kinds",
+                        "referrals",
+                        "excludes_unlisted",
+                    ),
+                )
+                for n in category.get("notes", ())
+            ],
             "rules": rules,
         }
+        compiled.update(_legal(category))  # type: ignore[typeddict-item]
+        return compiled
 
     def _rule(self, item: Item, tier: str | None) -> Rule:
         rule: Rule = {
@@ -254,9 +356,10 @@ class _Compiler:
         }
         if item["status"] == "included" and tier is not None:
             rule["tier"] = tier
-        for name in ("group", "referrals", "billing", "see"):
+        for name in ("kind", "group", "referrals", "billing", "see"):
             if name in item:
                 rule[name] = item[name]
+        rule.update(_legal(item))  # type: ignore[typeddict-item]
         return rule
 
 

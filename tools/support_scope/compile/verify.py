@@ -36,7 +36,7 @@ COMPILED_SCHEMA_ID = "https://support-scope.example/schema/compiled-ruleset.sche
 SUPPORTED_FORMATS = (FORMAT,)  # what a service can decide with
 # Formats whose embedded policy diff and check can read: releases are immutable, and an old
 # release stays the OLD side of a diff after the compiler moved to a new format.
-POLICY_FORMATS = (1,)
+POLICY_FORMATS = (1, FORMAT)
 _MEMBERS = ("$schema", "compiled", "manifest", "policy")
 _POLICY_MEMBER = b',"policy":'
 _MANIFEST_MEMBER = b'"manifest":'
@@ -119,6 +119,12 @@ def check_format(
 ) -> None:
     """Refuse a format not in ``formats``; by type as well as value (``true == 1`` in Python)."""
     found = manifest.get("format")
+    if type(found) is int and found in POLICY_FORMATS and found not in formats:
+        raise ReleaseError(
+            f"{display}: release format {found} is an older format (no request kinds, precedence or condition "
+            f"effects): this version decides only with format {', '.join(map(str, formats))}; compile the policy "
+            "again (`support-scope compile`), or cut a new release (`support-scope release`)"
+        )
     if type(found) is not int or found not in formats:
         shown = json.dumps(found) if found is not None else "none"
         newer = isinstance(found, int) and not isinstance(found, bool) and found > max(formats)
@@ -293,21 +299,30 @@ def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRe
     return VerifiedRelease(cast(Compiled, compiled), cast(Manifest, manifest), policy)
 
 
-def verify_compiled(release: dict[str, Any], display: str) -> None:
+def verify_compiled(release: dict[str, Any], display: str, raw: bytes | None = None) -> None:
     """Refuse (:class:`ReleaseError`) a verified release whose compiled part or manifest is not
     what its embedded policy compiles to (the compiler's name aside): rules edited and re-hashed.
 
-    For readers that compare the embedded policy (``diff``): the decision rules and the policy
-    they show must be one. Compared as canonical JSON, so ``true`` is not ``1``.
+    For every reader that compares or decides from the embedded policy (``diff``, ``check``):
+    the decision rules and the policy they show must be one. Compared as canonical JSON, so
+    ``true`` is not ``1``. A release of an older format cannot be compiled again (this compiler
+    writes another format): what can still be checked of it is, as the gate checks it: with
+    ``raw`` (the file's bytes), that they are the compiler's canonical form.
     """
-    from support_scope.compile.compiler import compile_policy
+    from support_scope.compile.compiler import compile_policy, release_bytes
 
     if release.get("manifest", {}).get("format") != FORMAT:
-        return  # an older format: this compiler writes another
+        if raw is not None and release_bytes(cast(Any, release)) != raw:
+            raise ReleaseError(
+                f"{display}: the file is not in the canonical form the compiler wrote (it was edited)"
+            )
+        return
     try:
         recompiled = compile_policy(release["policy"], b"", display=display)
     except InputError as e:
         raise ReleaseError(f"{display}: its embedded policy does not compile: {e}") from e
+    # Within one format the compiled part is a function of the policy alone (a compiler that
+    # changes it changes the format): only the compiler's name may differ.
     mine = {key: value for key, value in release["manifest"].items() if key not in ("compiler", "digest")}
     theirs = {
         key: value for key, value in recompiled["manifest"].items() if key not in ("compiler", "digest")
@@ -324,9 +339,10 @@ def verify_compiled(release: dict[str, Any], display: str) -> None:
 def check_release_bytes(raw: bytes, display: str) -> dict[str, Any]:
     """The gate's reading of a release file: trusted (above), in the compiler's exact bytes,
     its compiled part valid against the release schema, and its embedded policy compiling to
-    the very same file. Returns the parsed release; a :class:`ReleaseError` otherwise.
+    the same compiled part (:func:`verify_compiled`; for a release of an older format, its
+    bytes and digest only). Returns the parsed release; a :class:`ReleaseError` otherwise.
     """
-    from support_scope.compile.compiler import compile_policy, release_bytes, release_schema_problems
+    from support_scope.compile.compiler import release_bytes, release_schema_problems
 
     verified = load_release_bytes(raw, display, POLICY_FORMATS)
     policy = verified.load_policy()
@@ -340,22 +356,9 @@ def check_release_bytes(raw: bytes, display: str) -> dict[str, Any]:
         raise ReleaseError(
             f"{display}: the file is not in the canonical form the compiler wrote (it was edited)"
         )
-    if verified.manifest["format"] != FORMAT:
-        return release  # an older format: its digest and bytes hold; this compiler writes another
-    problems = release_schema_problems(release)
-    if problems:
-        raise ReleaseError(f"{display}: not a valid release: {problems[0]}")
-    try:
-        recompiled = compile_policy(policy, b"", display=display)
-    except InputError as e:
-        raise ReleaseError(f"{display}: its embedded policy does not compile: {e}") from e
-    # Within one format the compiled part is a function of the policy alone (a compiler that
-    # changes it changes the format): only the compiler's name may differ.
-    recompiled["manifest"]["compiler"] = verified.manifest["compiler"]
-    recompiled["manifest"]["digest"] = release_digest(recompiled)
-    if release_bytes(recompiled) != raw:
-        raise ReleaseError(
-            f"{display}: its compiled part does not match what its embedded policy compiles to "
-            "(edited and re-hashed?)"
-        )
+    if verified.manifest["format"] == FORMAT:
+        problems = release_schema_problems(release)
+        if problems:
+            raise ReleaseError(f"{display}: not a valid release: {problems[0]}")
+    verify_compiled(release, display)
     return release

@@ -33,7 +33,7 @@ from support_scope.model.release import (
     Rule,
 )
 
-_Key = tuple[str, str, "str | None", "str | None"]  # plan, category, item, product
+_Key = tuple[str, str, "str | None", "str | None", "str | None"]  # plan, category, item, request, product
 # What a release of a shape the compiler never writes makes the decision procedure raise.
 _DAMAGED = (KeyError, TypeError, AttributeError, ValueError, IndexError, RecursionError)
 
@@ -61,34 +61,25 @@ class Ruleset:
             self.products: dict[str, CompiledProduct] = {p["id"]: p for p in compiled["products"]}
             self._facts = Facts(compiled["facts"])
             self.referrals: dict[str, Text] = {r["id"]: Text.of(r["name"]) for r in compiled["referrals"]}
+            self.request_kinds: dict[str, Text] = {
+                k["id"]: Text.of(k["name"]) for k in compiled["request_kinds"]
+            }
             self.categories: dict[str, CompiledCategory] = {c["id"]: c for c in compiled["categories"]}
-            self._eligibility = tuple(procedure.Condition(c) for c in compiled["eligibility"]["conditions"])
-            unlisted_billing = next(
-                (
-                    Billing.of(term["billing"])
-                    for term in compiled["general_terms"]
-                    if term["kind"] == "billable-service" and "billing" in term
-                ),
-                None,
+            self._eligibility = tuple(
+                procedure.condition_test(c) for c in compiled["eligibility"]["conditions"]
             )
-            plan_tiers = {p: frozenset(v["tiers"]) for p, v in self.plans.items()}
-            self._lookup = procedure.Lookup(
-                tiers=self.tiers,
-                plan_tiers=plan_tiers,
-                tier_plans={t: tuple(p for p, tiers in plan_tiers.items() if t in tiers) for t in self.tiers},
-                referrals=self.referrals,
-                unlisted_billing=unlisted_billing,
-            )
+            self._lookup = procedure.Lookup.of(compiled, self.tiers, self.referrals)
         except _DAMAGED as e:
             raise ReleaseError(
                 f"{source}: not a compiled release of a known format ({type(e).__name__}: {str(e)[:200]})"
             ) from e
-        self._category_conditions: dict[str, tuple[procedure.Condition, ...]] = {}
-        # category -> item -> rule, built per category on first use: loading stays cheap.
+        # Per category on first use (loading stays cheap): its conditions and notes as tests,
+        # and item -> rule.
+        self._category_tests: dict[str, tuple[dict[str, procedure.Test], dict[str, procedure.Test]]] = {}
         self._rules: dict[str, dict[str, Rule]] = {}
+        self._frames: dict[_Key, procedure.Frame] = {}
         self._decisions: dict[_Key, Decision] = {}
         self._contextual: dict[tuple[Any, ...], Decision] = {}
-        self._applicable_conditions: dict[_Key, tuple[procedure.Condition, ...]] = {}
         self._index: SearchIndex | None = None
 
     # ---- identity
@@ -116,6 +107,11 @@ class Ruleset:
         return {tier_id: Text.of(tier["label"]) for tier_id, tier in self.tiers.items()}
 
     @property
+    def eligibility_conditions(self) -> tuple[procedure.Test, ...]:
+        """The conditions every request must meet (an active subscription, a supported platform...)."""
+        return self._eligibility
+
+    @property
     def facts(self) -> dict[str, str]:
         """The declared facts and their types (``boolean``, ``integer``, ``string``)."""
         return dict(self._facts.types)
@@ -138,38 +134,63 @@ class Ruleset:
         plan: str,
         category: str,
         item: str | None = None,
+        request: str | None = None,
         product: str | None = None,
         context: Mapping[str, Any] | None = None,
     ) -> Decision:
-        """Whether a request about ``item`` of ``category`` is in scope for a customer on ``plan``.
+        """Whether a request is in scope for a customer on ``plan``.
 
-        ``item=None`` asks about a request the category lists nowhere (outcome ``unlisted``).
+        The request is ``item`` of ``category`` (a line of the matrix), or, with ``request``, a
+        request kind (``dialog-error``, ``other-error``, ``usage-help``...) asked in
+        ``category`` without naming a line; neither asks about a request nothing names.
         ``product``, when given, must be a product the policy names; a product not covered
-        gives ``ineligible``. ``context`` gives facts (``{"new_customer": True, ...}``) that
-        settle conditions; a condition whose facts are missing is named in ``pending``, one
-        the context contradicts makes the outcome ``ineligible``. An unknown id (plan,
-        category, item, product, fact) raises :class:`UnknownIdError`; a fact value of the
-        wrong type raises :class:`InputError`.
+        gives ``ineligible``. ``context`` gives facts (``{"new_customer": True, ...}``); a fact
+        it leaves out is unknown: the outcome is then the one that holds in the customer's
+        favour, and ``conditional`` says whether the missing facts (``pending_facts``) could
+        change it. An unknown id (plan, category, item, request kind, product, fact) raises
+        :class:`UnknownIdError`; a fact value of the wrong type, or both an item and a request
+        kind, :class:`InputError`.
         """
-        key: _Key = (plan, category, item, product)
+        key: _Key = (plan, category, item, request, product)
         try:
             if context is None:
                 decision = self._decisions.get(key)
                 if decision is None:
-                    decision = self._decisions[key] = self._build(key, None)
+                    frame = self._frame(key)
+                    decision = self._decisions[key] = procedure.decide(
+                        frame, procedure.signature(frame, {}), self._lookup
+                    )
                 return decision
             context = self._facts.check(context)
-            conditions = self._applicable_conditions.get(key)
-            if conditions is None:
-                conditions = self._applicable_conditions[key] = self._applicable(key)
-            # The decision depends on the context only through what each condition comes to: key
-            # the cache on that, and build the (immutable) answer once per combination.
-            outcome = tuple(condition.outcome(context) for condition in conditions)
-            ckey = (key, outcome)
+            frame = self._frames.get(key) or self._frame(key)
+            # The decision depends on the context only through what each test comes to: key the
+            # cache on that, and build the (immutable) answer once per combination.
+            sig = procedure.signature(frame, context)
+            ckey = (key, sig)
             decision = self._contextual.get(ckey)
             if decision is None:
-                decision = self._contextual[ckey] = self._build(key, context, conditions)
+                decision = self._contextual[ckey] = procedure.decide(frame, sig, self._lookup)
             return decision
+        except SupportScopeError:
+            raise
+        except _DAMAGED as e:
+            raise self._damaged(e, key) from e
+
+    def question_facts(
+        self,
+        *,
+        plan: str,
+        category: str,
+        item: str | None = None,
+        request: str | None = None,
+        product: str | None = None,
+    ) -> dict[str, tuple[Any, ...]]:
+        """The facts a question's decision reads, each with the values that can matter (both
+        booleans; each integer a test compares it with, and its neighbours): what to ask, and
+        what generated conformance vectors try."""
+        key: _Key = (plan, category, item, request, product)
+        try:
+            return dict(self._frame(key).domains)
         except SupportScopeError:
             raise
         except _DAMAGED as e:
@@ -183,20 +204,47 @@ class Ruleset:
         """
         return self._facts.parse(pairs)
 
-    def _applicable(self, key: _Key) -> tuple[procedure.Condition, ...]:
-        """The conditions a decision on this question checks (validating the ids on the way)."""
-        plan, category, item, product = key
+    def _frame(self, key: _Key) -> procedure.Frame:
+        """The question's frame (validating the ids on the way), built once."""
+        frame = self._frames.get(key)
+        if frame is not None:
+            return frame
+        plan, category, item, request, product = key
         rule = self._rule(plan, category, item, product)
-        if rule is not None and rule["status"] == "included":
-            return self._eligibility + self._conditions_of(category)
-        return self._eligibility
+        if request is not None:
+            if item is not None:
+                raise InputError("name an item or a request kind, not both")
+            if request not in self.request_kinds:
+                known = ", ".join(self.request_kinds) or "none declared"
+                raise UnknownIdError(f"unknown request kind {request!r} (known: {known})")
+            rule = procedure.kind_line(self.categories[category], request, self._lookup.order)
+        frame = self._frames[key] = procedure.build_frame(
+            self.plans[plan],
+            self.categories[category],
+            item,
+            request,
+            product,
+            self.products[product] if product is not None else None,
+            rule,
+            self._eligibility,
+            self._tests_of(category),
+            self._lookup,
+        )
+        return frame
 
-    def _conditions_of(self, category: str) -> tuple[procedure.Condition, ...]:
-        conditions = self._category_conditions.get(category)
-        if conditions is None:
-            conditions = tuple(procedure.Condition(c) for c in self.categories[category]["conditions"])
-            self._category_conditions[category] = conditions
-        return conditions
+    def _tests_of(self, category: str) -> tuple[dict[str, procedure.Test], dict[str, procedure.Test]]:
+        """The category's conditions and resolution rules, as tests (made on first use)."""
+        found = self._category_tests.get(category)
+        if found is None:
+            record = self.categories[category]
+            conditions = {c["id"]: procedure.condition_test(c) for c in record["conditions"]}
+            notes = {
+                n["id"]: procedure.withholding_test(n, "note")
+                for n in record["notes"]
+                if n["kind"] == "resolution-rule"
+            }
+            found = self._category_tests[category] = (conditions, notes)
+        return found
 
     def _rule(self, plan: str, category: str, item: str | None, product: str | None) -> Rule | None:
         """The rule for the question, None for an unlisted request; unknown ids raise."""
@@ -224,27 +272,6 @@ class Ruleset:
                 )
             raise UnknownIdError(f"unknown item {item!r} (not in any category; try `find`)")
         return rule
-
-    def _build(
-        self,
-        key: _Key,
-        context: Mapping[str, Any] | None,
-        conditions: tuple[procedure.Condition, ...] | None = None,
-    ) -> Decision:
-        plan, category, item, product = key
-        rule = self._rule(plan, category, item, product)
-        if conditions is None:
-            conditions = self._applicable(key)
-        question = procedure.Question(
-            plan=self.plans[plan],
-            category=self.categories[category],
-            rule=rule,
-            product_id=product,
-            product=self.products[product] if product is not None else None,
-            item_id=item,
-        )
-        states = tuple(condition.check(context) for condition in conditions)
-        return procedure.build(question, states, self._lookup)
 
     # ---- finding
 
@@ -275,7 +302,10 @@ class Ruleset:
         not an id (an :class:`InputError`), or the release holds a shape the compiler never writes
         (a :class:`ReleaseError`: verified, so edited and re-hashed, or of a compiler's bug)."""
         if not all(part is None or isinstance(part, str) for part in key):
-            return InputError("plan, category, item and product are ids: text, or None for item and product")
+            return InputError(
+                "plan, category, item, request kind and product are ids: text, or None for item, "
+                "request kind and product"
+            )
         return ReleaseError(
             f"{self.source}: not a compiled release this version can decide from "
             f"({type(error).__name__}: {str(error)[:200]}); compile the policy again"

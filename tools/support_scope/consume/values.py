@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from support_scope.model import policy as model
-from support_scope.model.vocab import ConditionScope, ConditionState, Outcome, Status
+from support_scope.model.vocab import CaveatKind, CheckScope, ConditionState, Outcome, RuleKind, Status
 
 
 @dataclass(frozen=True)
@@ -57,25 +57,53 @@ class Text:
 
 
 @dataclass(frozen=True)
-class Provenance:
-    """Where the source document states something."""
+class ReviewSource:
+    """The review an item was added in: the workbook returned, the sheet and row, the date."""
 
-    page: int
-    line: int
-    column: str
+    workbook: str
+    sheet: str
+    row: int
+    date: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"workbook": self.workbook, "sheet": self.sheet, "row": self.row, "date": self.date}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the source document states something (``page``, ``line``, ``column``); or, for an
+    item a reviewer added in the review workbook, that review (``review``; page and line None)."""
+
+    page: int | None
+    line: int | None
+    column: str | None
     section: str | None = None
+    review: ReviewSource | None = None
 
     @classmethod
-    def of(cls, data: model.Provenance) -> Provenance:
+    def of(cls, data: model.ItemProvenance) -> Provenance:
+        if "review" in data:
+            review = cast("model.ReviewProvenance", data)["review"]
+            return cls(
+                None,
+                None,
+                None,
+                review=ReviewSource(review["workbook"], review["sheet"], review["row"], review["date"]),
+            )
         return cls(data["page"], data["line"], data["column"], data.get("section"))
 
     def to_json(self) -> dict[str, Any]:
+        if self.review is not None:
+            return {"review": self.review.to_json()}
         data: dict[str, Any] = {"page": self.page, "line": self.line, "column": self.column}
         if self.section is not None:
             data["section"] = self.section
         return data
 
     def __str__(self) -> str:
+        if self.review is not None:
+            review = self.review
+            return f"review {review.workbook}, {review.sheet} row {review.row}, {review.date}"
         return f"p. {self.page}, l. {self.line} ({self.column})"
 
 
@@ -104,6 +132,53 @@ class Billing:
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "text": self.text.to_json(), "minimum_hours": self.minimum_hours}
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the customer can buy instead: the hourly technical service, an option billed separately.
+
+    ``id`` is what a service acts on: the general term's id (``hourly-technical-service``) or,
+    for an option a line of the matrix bills separately, that item's id.
+    """
+
+    id: str
+    text: Text
+    billing: Billing
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text.to_json(),
+            "billing": self.billing.to_json(),
+            "line": self.line,
+        }
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """Something the agent must know with the answer: a reading flagged for legal review, the
+    advisor's resolution rule, the call limit, a category's scope note, a self-service redirection."""
+
+    kind: CaveatKind
+    id: str
+    text: Text
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "text": self.text.to_json(), "line": self.line}
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """Which rule decided: its kind (``line``, ``grant``, ``term``, ``condition``...) and its id."""
+
+    kind: RuleKind
+    id: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id}
 
 
 @dataclass(frozen=True)
@@ -136,14 +211,16 @@ class Citation:
 
 @dataclass(frozen=True)
 class ConditionCheck:
-    """A condition a decision relied on, and how it came out for the request's context.
+    """A condition (or a not-covered term's test) a decision read, and how it came out.
 
     ``state`` is ``met``, ``unmet`` or ``unknown``; when unknown, ``missing`` names the facts
-    the context should give to settle it.
+    the context should give to settle it. For a condition, ``met`` is in the customer's
+    favour; for a not-covered term or a resolution rule (``scope`` ``term`` or ``note``),
+    ``met`` means it applies: the request is not covered.
     """
 
     id: str
-    scope: ConditionScope
+    scope: CheckScope
     text: Text
     state: ConditionState
     facts: tuple[str, ...]
@@ -162,12 +239,17 @@ class ConditionCheck:
 
 @dataclass(frozen=True)
 class Decision:
-    """Whether a request is in scope for a customer, why, and what it relied on.
+    """Whether a request is in scope for a customer, why, what it rests on, and what else to do.
 
     ``outcome`` is one of ``included``, ``upgrade``, ``excluded``, ``ineligible``, ``unlisted``.
-    ``tier`` is the tier the service needs (included items); ``plans`` the plans that include
-    it. ``conditions`` lists every condition checked; ``pending`` those the context did not
-    settle, which someone must still check before the answer holds.
+    ``conditional`` is True when a fact the context leaves unknown could still change it: the
+    outcome is then the one that holds if every open condition turns out in the customer's
+    favour, ``pending`` lists the checks still open that matter and ``pending_facts`` the facts
+    to ask. ``tier`` is the tier the service needs; ``plans`` the plans that reach it.
+    ``rule`` says which rule decided (a line, a grant, a not-covered term, a condition...),
+    ``cites`` the source lines the answer rests on. ``referrals`` and ``offers`` say what the
+    customer can do instead; ``caveats`` what the agent must know with the answer.
+    ``conditions`` lists every check the decision read, settled or not.
     """
 
     outcome: Outcome
@@ -177,36 +259,47 @@ class Decision:
     product: str | None
     reason: Text
     citation: Citation
+    request: str | None = None
     tier: str | None = None
     plans: tuple[str, ...] = ()
     referrals: tuple[Referral, ...] = ()
     billing: Billing | None = None
     conditions: tuple[ConditionCheck, ...] = ()
-
-    @property
-    def pending(self) -> tuple[ConditionCheck, ...]:
-        return tuple(check for check in self.conditions if check.state == "unknown")
+    conditional: bool = False
+    pending: tuple[ConditionCheck, ...] = ()
+    pending_facts: tuple[str, ...] = ()
+    offers: tuple[Offer, ...] = ()
+    cites: tuple[int, ...] = ()
+    rule: RuleRef = field(default_factory=lambda: RuleRef("unlisted", None))
+    caveats: tuple[Caveat, ...] = ()
 
     @property
     def in_scope(self) -> bool:
-        """True only when the outcome is ``included`` and nothing is left to check."""
-        return self.outcome == "included" and not self.pending
+        """True only when the outcome is ``included`` and nothing is left open."""
+        return self.outcome == "included" and not self.conditional
 
     def to_json(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome,
+            "conditional": self.conditional,
             "plan": self.plan,
             "category": self.category,
             "item": self.item,
+            "request": self.request,
             "product": self.product,
             "reason": self.reason.to_json(),
+            "rule": self.rule.to_json(),
             "citation": self.citation.to_json(),
+            "cites": list(self.cites),
             "tier": self.tier,
             "plans": list(self.plans),
             "referrals": [r.to_json() for r in self.referrals],
+            "offers": [o.to_json() for o in self.offers],
             "billing": self.billing.to_json() if self.billing else None,
+            "caveats": [c.to_json() for c in self.caveats],
             "conditions": [c.to_json() for c in self.conditions],
             "pending": [c.id for c in self.pending],
+            "pending_facts": list(self.pending_facts),
         }
 
 

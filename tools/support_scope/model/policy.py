@@ -15,10 +15,12 @@ from typing import TypedDict
 from support_scope.model.vocab import (
     BillingKind,
     Column,
+    ConditionFailure,
     FactType,
     NoteCause,
     NoteKind,
     Op,
+    PrecedenceStep,
     Status,
     TermKind,
 )
@@ -34,6 +36,25 @@ class _ProvenanceRequired(TypedDict):
 
 class Provenance(_ProvenanceRequired, total=False):
     section: str
+
+
+class Review(TypedDict):
+    """The review workbook an item was added in (``review_provenance.review`` in the schema)."""
+
+    workbook: str
+    sheet: str
+    row: int
+    date: str
+    key: str
+
+
+class ReviewProvenance(TypedDict):
+    """The provenance of an item a reviewer added: a review, not a place in the source."""
+
+    review: Review
+
+
+ItemProvenance = Provenance | ReviewProvenance
 
 
 class AllOf(TypedDict):
@@ -65,7 +86,11 @@ class _ConditionRequired(TypedDict):
 
 
 class Condition(_ConditionRequired, total=False):
+    when_unmet: ConditionFailure
+    term: str
+    items: list[str]
     source_note: LangMap
+    legal_review: bool
 
 
 class _SourceRequired(TypedDict):
@@ -75,6 +100,7 @@ class _SourceRequired(TypedDict):
 
 class Source(_SourceRequired, total=False):
     title: LangMap
+    source_note: LangMap
 
 
 class _ProductRequired(TypedDict):
@@ -105,7 +131,9 @@ class _GrantRequired(TypedDict):
 
 
 class Grant(_GrantRequired, total=False):
+    kinds: list[str]
     source_note: LangMap
+    legal_review: bool
 
 
 class _TierRequired(TypedDict):
@@ -169,10 +197,37 @@ class _GeneralTermRequired(TypedDict):
 
 
 class GeneralTerm(_GeneralTermRequired, total=False):
+    kinds: list[str]
+    test: Expression
+    overrides_lines: bool
     limits: Limits
     billing: Billing
     referrals: list[str]
     source_note: LangMap
+    legal_review: bool
+
+
+class _RequestKindRequired(TypedDict):
+    id: str
+    name: LangMap
+    description: LangMap
+
+
+class RequestKind(_RequestKindRequired, total=False):
+    provenance: Provenance
+    source_note: LangMap
+    legal_review: bool
+
+
+class _PrecedenceRequired(TypedDict):
+    order: list[PrecedenceStep]
+    text: LangMap
+
+
+class Precedence(_PrecedenceRequired, total=False):
+    provenance: Provenance
+    source_note: LangMap
+    legal_review: bool
 
 
 class See(TypedDict):
@@ -184,16 +239,18 @@ class _ItemRequired(TypedDict):
     id: str
     status: Status
     text: LangMap
-    provenance: Provenance
+    provenance: ItemProvenance
 
 
 class Item(_ItemRequired, total=False):
     tier: str
+    kind: str
     group: str
     referrals: list[str]
     billing: Billing
     see: See
     source_note: LangMap
+    legal_review: bool
 
 
 class _NoteRequired(TypedDict):
@@ -206,7 +263,13 @@ class _NoteRequired(TypedDict):
 class Note(_NoteRequired, total=False):
     cause: NoteCause
     tier: str
+    test: Expression
+    items: list[str]
+    kinds: list[str]
+    referrals: list[str]
+    excludes_unlisted: bool
     source_note: LangMap
+    legal_review: bool
 
 
 class _GroupRequired(TypedDict):
@@ -232,6 +295,7 @@ class Category(_CategoryRequired, total=False):
     groups: list[Group]
     notes: list[Note]
     source_note: LangMap
+    legal_review: bool
 
 
 class _PolicyRequired(TypedDict):
@@ -249,7 +313,11 @@ class _PolicyRequired(TypedDict):
     categories: list[Category]
 
 
-_PolicyOptional = TypedDict("_PolicyOptional", {"$schema": str, "source": Source}, total=False)
+_PolicyOptional = TypedDict(
+    "_PolicyOptional",
+    {"$schema": str, "source": Source, "request_kinds": list[RequestKind], "precedence": Precedence},
+    total=False,
+)
 
 
 class Policy(_PolicyRequired, _PolicyOptional):

@@ -9,10 +9,22 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from support_scope.model.policy import Billing, Expression, LangMap, Limits, Provenance, See
-from support_scope.model.vocab import ConditionScope, FactType, NoteCause, NoteKind, Status, TermKind
+from support_scope.model.policy import Billing, Expression, ItemProvenance, LangMap, Limits, Provenance, See
+from support_scope.model.vocab import (
+    ConditionFailure,
+    ConditionScope,
+    FactType,
+    NoteCause,
+    NoteKind,
+    PrecedenceStep,
+    Status,
+    TermKind,
+)
 
-FORMAT: Literal[1] = 1  # the release format this package writes and reads
+# The release format this package writes and decides with. Format 2 (issue 9): request kinds,
+# the precedence, grants with their kinds, conditions saying what their failure means and
+# which items they apply to, not-covered terms and resolution rules with tests, legal notes.
+FORMAT: Literal[2] = 2
 
 
 class Manifest(TypedDict):
@@ -46,6 +58,7 @@ class CompiledProduct(TypedDict):
     id: str
     name: LangMap
     eligible: bool
+    provenance: Provenance
 
 
 class _CompiledFactRequired(TypedDict):
@@ -58,13 +71,20 @@ class CompiledFact(_CompiledFactRequired, total=False):
     minimum: int
 
 
-class CompiledCondition(TypedDict):
+class _CompiledConditionRequired(TypedDict):
     id: str
     scope: ConditionScope
     text: LangMap
     test: Expression
     facts: list[str]
+    when_unmet: ConditionFailure
     provenance: Provenance
+
+
+class CompiledCondition(_CompiledConditionRequired, total=False):
+    term: str
+    items: list[str]
+    legal_note: LangMap
 
 
 class CompiledEligibility(TypedDict):
@@ -86,32 +106,66 @@ class _CompiledTermRequired(TypedDict):
 
 
 class CompiledTerm(_CompiledTermRequired, total=False):
+    kinds: list[str]
+    test: Expression
+    facts: list[str]
+    overrides_lines: bool
     limits: Limits
     billing: Billing
     referrals: list[str]
+    legal_note: LangMap
+
+
+class CompiledRequestKind(TypedDict):
+    id: str
+    name: LangMap
+    description: LangMap
+
+
+class _CompiledGrantRequired(TypedDict):
+    id: str
+    tier: str
+    text: LangMap
+    kinds: list[str]
+    provenance: Provenance
+
+
+class CompiledGrant(_CompiledGrantRequired, total=False):
+    legal_note: LangMap
+
+
+class _CompiledPrecedenceRequired(TypedDict):
+    order: list[PrecedenceStep]
+    text: LangMap
+
+
+class CompiledPrecedence(_CompiledPrecedenceRequired, total=False):
+    legal_note: LangMap
 
 
 class Via(TypedDict):
     item: str
     category: str
     text: LangMap
-    provenance: Provenance
+    provenance: ItemProvenance
 
 
 class _RuleRequired(TypedDict):
     item: str
     status: Status
     text: LangMap
-    provenance: Provenance
+    provenance: ItemProvenance
 
 
 class Rule(_RuleRequired, total=False):
     tier: str
+    kind: str
     group: str
     referrals: list[str]
     billing: Billing
     see: See
     via: Via
+    legal_note: LangMap
 
 
 class _CompiledGroupRequired(TypedDict):
@@ -127,14 +181,22 @@ class _CompiledNoteRequired(TypedDict):
     id: str
     kind: NoteKind
     text: LangMap
+    provenance: Provenance
 
 
 class CompiledNote(_CompiledNoteRequired, total=False):
     cause: NoteCause
     tier: str
+    test: Expression
+    facts: list[str]
+    items: list[str]
+    kinds: list[str]
+    referrals: list[str]
+    excludes_unlisted: bool
+    legal_note: LangMap
 
 
-class CompiledCategory(TypedDict):
+class _CompiledCategoryRequired(TypedDict):
     id: str
     title: LangMap
     provenance: Provenance
@@ -142,6 +204,10 @@ class CompiledCategory(TypedDict):
     groups: list[CompiledGroup]
     notes: list[CompiledNote]
     rules: list[Rule]
+
+
+class CompiledCategory(_CompiledCategoryRequired, total=False):
+    legal_note: LangMap
 
 
 class Compiled(TypedDict):
@@ -153,6 +219,9 @@ class Compiled(TypedDict):
     facts: list[CompiledFact]
     eligibility: CompiledEligibility
     referrals: list[CompiledReferral]
+    request_kinds: list[CompiledRequestKind]
+    precedence: CompiledPrecedence
+    grants: list[CompiledGrant]
     general_terms: list[CompiledTerm]
     categories: list[CompiledCategory]
 

@@ -16,6 +16,21 @@ Bump = Literal["major", "minor", "patch"]
 CheckState = Literal["released", "pending", "unreleased", "unverified", "invalid"]
 ConditionState = Literal["met", "unmet", "unknown"]
 ConditionScope = Literal["eligibility", "category"]
+# What a decision checked: a condition (of eligibility or of a category), or the test of a
+# not-covered general term or of a category's resolution rule.
+CheckScope = Literal["eligibility", "category", "term", "note"]
+# What a condition's failure means (a condition's ``when_unmet``): ``ineligible``, a plain
+# restriction (the request is refused); ``not-applicable``, a condition on whom the line is for
+# (the line does not apply, and the general terms and grants for the request's kind answer);
+# ``not-covered``, a restriction placing the problem in the customer's environment (the
+# not-covered term it names answers: excluded, never a general grant).
+ConditionFailure = Literal["ineligible", "not-applicable", "not-covered"]
+# The steps of the decision's precedence, in the policy's ``precedence.order``.
+PrecedenceStep = Literal["line-excluded", "line-included", "not-covered", "grant"]
+# Which rule decided a question (a decision's ``rule.kind``).
+RuleKind = Literal["product", "eligibility", "condition", "line", "term", "note", "grant", "unlisted"]
+# What a caveat shown with a decision is.
+CaveatKind = Literal["legal-review", "resolution-rule", "scope-note", "call-limit", "self-service"]
 FactType = Literal["boolean", "integer", "string"]
 Op = Literal["eq", "ne", "lt", "le", "gt", "ge"]
 Column = Literal["intro", "category", "included", "excluded"]
@@ -30,6 +45,15 @@ OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)  # the most severe first
 BUMPS: tuple[Bump, ...] = get_args(Bump)  # the largest first
 CHECK_STATES: tuple[CheckState, ...] = get_args(CheckState)
+CONDITION_FAILURES: tuple[ConditionFailure, ...] = get_args(ConditionFailure)
+PRECEDENCE_STEPS: tuple[PrecedenceStep, ...] = get_args(PrecedenceStep)
+RULE_KINDS: tuple[RuleKind, ...] = get_args(RuleKind)
+CAVEAT_KINDS: tuple[CaveatKind, ...] = get_args(CaveatKind)
+# The precedence a policy without one follows: a specific line (excluded, then included), then
+# the general not-covered terms, then the tiers' general grants; what none covers is unlisted.
+DEFAULT_PRECEDENCE: tuple[PrecedenceStep, ...] = ("line-excluded", "line-included", "not-covered", "grant")
+# Conditions harsher the later: a change of ``when_unmet`` towards the end is breaking.
+FAILURE_RANK: dict[ConditionFailure, int] = {"not-applicable": 1, "not-covered": 2, "ineligible": 3}
 FACT_TYPES: tuple[FactType, ...] = get_args(FactType)
 OPS: tuple[Op, ...] = get_args(Op)
 TERM_KINDS: tuple[TermKind, ...] = get_args(TermKind)

@@ -23,7 +23,9 @@ EntityKind = Literal[
     "plan",
     "fact",
     "referral",
+    "request_kind",
     "term",
+    "precedence",
     "category",
     "group",
     "note",
@@ -34,7 +36,7 @@ ELIGIBILITY = "eligibility"  # the owner of the eligibility conditions
 
 # The language maps each kind of entity holds, by field name ("billing.text": inside billing).
 TEXT_FIELDS: dict[EntityKind, tuple[str, ...]] = {
-    "policy": ("title", "source.title"),
+    "policy": ("title", "source.title", "source.source_note"),
     "product": ("name", "source_note"),
     "eligibility": ("text", "source_note"),
     "condition": ("text", "source_note"),
@@ -43,7 +45,9 @@ TEXT_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     "plan": ("name", "source_note"),
     "fact": ("description",),
     "referral": ("name",),
+    "request_kind": ("name", "description", "source_note"),
     "term": ("text", "billing.text", "source_note"),
+    "precedence": ("text", "source_note"),
     "category": ("title", "source_note"),
     "group": ("text", "source_note"),
     "note": ("text", "source_note"),
@@ -57,6 +61,7 @@ TOP_LEVEL_LISTS: tuple[tuple[str, EntityKind], ...] = (
     ("plans", "plan"),
     ("facts", "fact"),
     ("referrals", "referral"),
+    ("request_kinds", "request_kind"),
     ("general_terms", "term"),
     ("categories", "category"),
 )
@@ -105,6 +110,9 @@ def entities(document: object) -> Iterator[Entity]:
     yield Entity("policy", (), document)
     for key, kind in TOP_LEVEL_LISTS:
         if key == "categories":
+            precedence = document.get("precedence")
+            if isinstance(precedence, dict):
+                yield Entity("precedence", ("precedence",), precedence)
             eligibility = document.get("eligibility")
             if isinstance(eligibility, dict):
                 yield Entity("eligibility", ("eligibility",), eligibility)
@@ -126,13 +134,19 @@ def entities(document: object) -> Iterator[Entity]:
 def language_maps(document: object) -> Iterator[tuple[JsonPath, object, Entity]]:
     """Every human text of the policy: (its path, the language map as found, its entity)."""
     for entity in entities(document):
-        for name in TEXT_FIELDS[entity.kind]:
-            holder: object = entity.record
-            steps = name.split(".")
-            for step in steps[:-1]:
-                holder = holder.get(step) if isinstance(holder, dict) else None
-            if isinstance(holder, dict) and steps[-1] in holder:
-                yield (*entity.path, *steps), holder[steps[-1]], entity
+        for path, language_map in entity_language_maps(entity):
+            yield path, language_map, entity
+
+
+def entity_language_maps(entity: Entity) -> Iterator[tuple[JsonPath, object]]:
+    """The human texts of one entity (:data:`TEXT_FIELDS`): (path, the language map as found)."""
+    for name in TEXT_FIELDS[entity.kind]:
+        holder: object = entity.record
+        steps = name.split(".")
+        for step in steps[:-1]:
+            holder = holder.get(step) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and steps[-1] in holder:
+            yield (*entity.path, *steps), holder[steps[-1]]
 
 
 def entity_at(document: object, path: JsonPath) -> tuple[Entity, JsonPath] | None:
@@ -148,6 +162,8 @@ def entity_at(document: object, path: JsonPath) -> tuple[Entity, JsonPath] | Non
     kinds: dict[str, EntityKind] = dict(TOP_LEVEL_LISTS)
     owner: str | None = None
     position = 0
+    if path[:1] == ("precedence",) and isinstance(document.get("precedence"), dict):
+        return Entity("precedence", ("precedence",), document["precedence"]), path[1:]
     if path[:1] == ("eligibility",) and isinstance(document.get("eligibility"), dict):
         holder = document["eligibility"]
         found = (Entity("eligibility", ("eligibility",), holder), path[1:])

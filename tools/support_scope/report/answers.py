@@ -31,10 +31,17 @@ STATUSES = {
 LABELS = {
     "fr": {
         "source": "Source",
+        "review": "relecture",
+        "row": "ligne",
         "via": "par renvoi de",
+        "rests": "Repose sur les lignes",
+        "if": "SI",
+        "if_facts": "les faits à demander le confirment",
         "check": "À vérifier (le contexte ne le dit pas)",
+        "unless": "sauf si",
         "facts": "faits",
         "refer": "Orienter vers",
+        "offer": "Peut être proposé",
         "billing": "Facturation",
         "tier": "niveau",
         "no_match": "Aucun élément ne correspond à",
@@ -44,10 +51,17 @@ LABELS = {
     },
     "en": {
         "source": "Source",
+        "review": "review",
+        "row": "row",
         "via": "referred to by",
+        "rests": "Rests on lines",
+        "if": "IF",
+        "if_facts": "the facts to ask confirm it",
         "check": "Left to check (the context does not say)",
+        "unless": "unless",
         "facts": "facts",
         "refer": "Refer to",
+        "offer": "May be offered",
         "billing": "Billing",
         "tier": "tier",
         "no_match": "No item matches",
@@ -56,6 +70,35 @@ LABELS = {
         "answered": "Answered by policy",
     },
 }
+
+
+CAVEATS = {
+    "fr": {
+        "legal-review": "Lecture à confirmer par un juriste ({id})",
+        "resolution-rule": "Règle du conseiller",
+        "scope-note": "Portée de la catégorie",
+        "call-limit": "Limite d'appel",
+        "self-service": "Libre-service",
+    },
+    "en": {
+        "legal-review": "Reading for a lawyer to confirm ({id})",
+        "resolution-rule": "Advisor's rule",
+        "scope-note": "Category scope",
+        "call-limit": "Call limit",
+        "self-service": "Self-service",
+    },
+}
+
+
+def headline(decision: Decision, lang: str) -> str:
+    """The first line: the verdict (``INCLUS SI …`` when an open fact could change it) and the reason."""
+    labels = LABELS[lang]
+    colon = colon_for(lang)
+    verdict = VERDICTS[lang][decision.outcome]
+    if decision.conditional:
+        facts = ", ".join(decision.pending_facts)
+        verdict += f" {labels['if']} {labels['if_facts']} ({facts})"
+    return f"{verdict}{colon} {decision.reason.in_language(lang)}"
 
 
 def colon_for(lang: str) -> str:
@@ -68,40 +111,58 @@ def answered_by(release: ReleaseInfo, lang: str) -> str:
     return f"{LABELS[lang]['answered']}{colon_for(lang)} {release.policy_id} {release.policy_version} ({release.source})"
 
 
-def decision_lines(decision: Decision, lang: str, indent: str = "", eligibility: bool = True) -> list[str]:
-    """The lines an agent reads: verdict, reason, source, what is left to check, referral, billing.
+def decision_lines(
+    decision: Decision, lang: str, indent: str = "", eligibility: bool = True, caveats: bool = True
+) -> list[str]:
+    """The lines an agent reads: verdict, reason, source, what is left to check, referral, offers, caveats.
 
     ``eligibility=False`` leaves out the eligibility conditions left to check (the same for
-    every request; ``find`` states them once).
+    every request; ``find`` states them once); ``caveats=False`` the caveats (``find`` lists
+    lines to choose from, the decision on the chosen one shows them).
     """
     labels = LABELS[lang]
     colon = colon_for(lang)
     citation = decision.citation
-    lines = [f"{indent}{VERDICTS[lang][decision.outcome]}{colon} {decision.reason.in_language(lang)}"]
+    lines = [f"{indent}{headline(decision, lang)}"]
     where = f"{citation.category_title.in_language(lang)}"
     if citation.text is not None:
         where += f" › {citation.text.in_language(lang)}"
     lines.append(f"{indent}  {where}")
-    source = (
-        f"{indent}  {labels['source']}{colon} p. {citation.provenance.page}, l. {citation.provenance.line}"
-    )
+    review = citation.provenance.review
+    if review is not None:
+        where = f"{labels['review']} {review.workbook}, {review.sheet} {labels['row']} {review.row}, {review.date}"
+    else:
+        where = f"p. {citation.provenance.page}, l. {citation.provenance.line}"
+    source = f"{indent}  {labels['source']}{colon} {where}"
     if citation.via:
         source += f" ({labels['via']} {citation.via})"
+    if decision.cites:
+        separator = " ;" if lang == "fr" else ";"
+        source += f"{separator} {labels['rests']} {', '.join(map(str, decision.cites))}"
     lines.append(source)
-    # The reason already names unmet conditions; and once a request is ineligible or excluded,
-    # what is left to check cannot change the answer: listing it would only distract.
-    pending = [c for c in decision.pending if eligibility or c.scope != "eligibility"]
-    if pending and decision.outcome not in ("ineligible", "excluded"):
+    # find states the checks every match shares (eligibility, the general terms) once, above.
+    pending = [c for c in decision.pending if eligibility or c.scope not in ("eligibility", "term")]
+    if pending:
         lines.append(f"{indent}  {labels['check']}{colon}")
         for check in pending:
+            unless = f"{labels['unless']}{colon} " if check.scope in ("term", "note") else ""
             lines.append(
-                f"{indent}    - {check.text.in_language(lang)} [{labels['facts']}: {', '.join(check.missing)}]"
+                f"{indent}    - {unless}{check.text.in_language(lang)} [{labels['facts']}: {', '.join(check.missing)}]"
             )
     if decision.referrals and decision.outcome != "excluded":  # an exclusion's reason names them
         names = ", ".join(r.name.in_language(lang) for r in decision.referrals)
         lines.append(f"{indent}  {labels['refer']}{colon} {names}")
-    if decision.billing is not None:
+    for offer in decision.offers:
+        lines.append(
+            f"{indent}  {labels['offer']}{colon} {offer.billing.text.in_language(lang)} [{offer.id}]"
+        )
+    if decision.billing is not None and not decision.offers:
         lines.append(f"{indent}  {labels['billing']}{colon} {decision.billing.text.in_language(lang)}")
+    for caveat in decision.caveats if caveats else ():
+        if caveat.kind == "self-service":
+            continue  # the reason says it already
+        label = CAVEATS[lang][caveat.kind].format(id=caveat.id)
+        lines.append(f"{indent}  ⚠ {label}{colon} {caveat.text.in_language(lang)}")
     return lines
 
 
@@ -113,13 +174,19 @@ def find_lines(answer: FindAnswer, lang: str) -> list[str]:
     if not matches:
         return [f"{labels['no_match']} « {answer.query} ».", answered_by(answer.release, lang)]
     lines = [f"{len(matches)} {labels['matches']} « {answer.query} »{colon}"]
-    eligibility = {
-        c.id: c for m in matches if m.decision for c in m.decision.pending if c.scope == "eligibility"
+    shared = {
+        c.id: c
+        for m in matches
+        if m.decision
+        for c in m.decision.pending
+        if c.scope in ("eligibility", "term")
     }
-    if eligibility:
-        # The same for every request: said once, not under each match.
+    if shared:
+        # The same for every request (of its kind): said once, not under each match.
         lines.append(f"{labels['always']}{colon}")
-        lines.extend(f"  - {c.text.in_language(lang)} [{', '.join(c.missing)}]" for c in eligibility.values())
+        for check in shared.values():
+            unless = f"{labels['unless']}{colon} " if check.scope == "term" else ""
+            lines.append(f"  - {unless}{check.text.in_language(lang)} [{', '.join(check.missing)}]")
     current = None
     for match in matches:
         if match.category != current:
@@ -134,7 +201,7 @@ def find_lines(answer: FindAnswer, lang: str) -> list[str]:
         via = f", {labels['via']} {match.via}" if match.via else ""
         lines.append(f"    {match.item} ({status}{via})")
         if match.decision is not None:
-            rendered = decision_lines(match.decision, lang, indent="    ", eligibility=False)
+            rendered = decision_lines(match.decision, lang, indent="    ", eligibility=False, caveats=False)
             # The category, text and source are already on the lines above.
             lines.extend(rendered[:1] + rendered[3:])
         elif match.referrals:

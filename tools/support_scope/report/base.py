@@ -15,13 +15,24 @@ if TYPE_CHECKING:
     from support_scope.changes.result import Diff
     from support_scope.changes.rules import Rule
     from support_scope.consume.values import DecisionAnswer, FindAnswer
+    from support_scope.decisiontests.result import DecisionTestReport
     from support_scope.problems import ValidationReport
     from support_scope.versions.gate import CheckReport
     from support_scope.versions.release import ReleaseOutcome
     from support_scope.workbook.result import ImportResult
 
 # The kinds of result a reporter may render: one method each.
-KINDS = ("validation", "check", "diff", "rules", "import_result", "decision", "matches", "release")
+KINDS = (
+    "validation",
+    "check",
+    "diff",
+    "rules",
+    "import_result",
+    "decision",
+    "matches",
+    "release",
+    "decision_tests",
+)
 
 
 class Unsupported(NotImplementedError):
@@ -60,4 +71,7 @@ class Reporter:
         raise Unsupported
 
     def release(self, outcome: ReleaseOutcome) -> str:
+        raise Unsupported
+
+    def decision_tests(self, report: DecisionTestReport) -> str:
         raise Unsupported

@@ -1,4 +1,9 @@
-"""``--format json``: every result as the JSON its ``to_json`` gives, deterministic (sorted keys, UTF-8)."""
+"""``--format json``: every result as the JSON its ``to_json`` gives, deterministic (sorted keys, UTF-8).
+
+One line, no indentation: machines read it (``jq .`` or ``python -m json.tool`` show it to
+people), and the standard library writes it in C, some ten times faster than indented output,
+which is what a 10,000-category diff's 3,000 changes need.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ if TYPE_CHECKING:
     from support_scope.changes.result import Diff
     from support_scope.changes.rules import Rule
     from support_scope.consume.values import DecisionAnswer, FindAnswer
+    from support_scope.decisiontests.result import DecisionTestReport
     from support_scope.problems import ValidationReport
     from support_scope.versions.gate import CheckReport
     from support_scope.versions.release import ReleaseOutcome
@@ -18,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
 class JsonReporter(Reporter):
@@ -50,3 +56,6 @@ class JsonReporter(Reporter):
 
     def release(self, outcome: ReleaseOutcome) -> str:
         return dumps(outcome.to_json())
+
+    def decision_tests(self, report: DecisionTestReport) -> str:
+        return dumps(report.to_json())

@@ -21,28 +21,39 @@ class MarkdownReporter(Reporter):
         return render_markdown(diff)
 
     def import_result(self, result: ImportResult) -> str:
-        from support_scope.report.text import import_outcome
+        from support_scope.report.text import IMPORT_WORDS, comments_kept, import_outcome
         from support_scope.workbook.result import show_value
 
+        english = self.lang == "en"
+        words = IMPORT_WORDS["en" if english else "fr"]
+
         def cell(value: Any) -> str:
-            text = value if isinstance(value, str) else show_value(value)
+            text = value if isinstance(value, str) else show_value(value, self.lang)
             return text.replace("|", "\\|").replace("\n", " ")
 
-        lines = [f"## Import of `{result.workbook}` into `{result.policy}`", ""]
+        head = "Import of" if english else "Import de"
+        into = "into" if english else "dans"
+        lines = [f"## {head} `{result.workbook}` {into} `{result.policy}`", ""]
         if result.stale:
-            merged = "" if result.policy_invalid else "; edits were merged onto it"
-            lines.append(
-                f"The policy changed since the export (exported version {result.exported_version}){merged}.\n"
-            )
+            merged = "" if result.policy_invalid else words["merged"]
+            lines.append(f"{words['stale'].format(version=result.exported_version)}{merged}.\n")
         if result.problems:
-            lines += ["### Problems", "", "| where | problem |", "| --- | --- |"]
+            title, where, what = (
+                ("Problems", "where", "problem") if english else ("Problèmes", "où", "problème")
+            )
+            lines += [f"### {title}", "", f"| {where} | {what} |", "| --- | --- |"]
             lines += [f"| `{p.cell or p.where}` | {cell(p.message)} |" for p in result.problems]
             lines.append("")
         if result.conflicts:
+            headers = (
+                "| cell | id | at export | now | reviewer |"
+                if english
+                else "| cellule | id | à l'export | maintenant | relecteur |"
+            )
             lines += [
-                "### Conflicts",
+                "### Conflicts" if english else "### Conflits",
                 "",
-                "| cell | id | at export | now | reviewer |",
+                headers,
                 "| --- | --- | --- | --- | --- |",
             ]
             for c in result.conflicts:
@@ -53,12 +64,20 @@ class MarkdownReporter(Reporter):
         if result.notices:
             lines += ["### Notes", "", *[f"- {n}" for n in result.notices], ""]
         if result.comments:
-            lines += ["### Reviewer comments", "", *[f"- `{c.cell}`: {c.text}" for c in result.comments], ""]
+            lines += ["### Reviewer comments" if english else "### Commentaires des relecteurs", ""]
+            for note in result.comments:
+                about = ", ".join(
+                    part for part in (f"`{note.key}`" if note.key else "", note.column or "") if part
+                )
+                author = f" — {note.author}" if note.author else ""
+                lines.append(f"- `{note.cell}`{f' ({about})' if about else ''}{author}: {cell(note.text)}")
+            kept = comments_kept(result, words)
+            lines += ["", kept or "", ""] if kept else [""]
         diff = result.diff()
         if diff is not None and result.changed:
             from support_scope.changes.render import render_markdown
 
             lines.append(render_markdown(diff))
-        outcome = import_outcome(result)
+        outcome = import_outcome(result, self.lang)
         lines.append(f"**{outcome[0].upper()}{outcome[1:]}.**")
         return "\n".join(lines) + "\n"

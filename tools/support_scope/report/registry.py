@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from support_scope.report.base import KINDS, Reporter
+from support_scope.report.github import GithubReporter
 from support_scope.report.jsonfmt import JsonReporter
+from support_scope.report.junit import JunitReporter
 from support_scope.report.markdown import MarkdownReporter
+from support_scope.report.sarif import SarifReporter
 from support_scope.report.text import TextReporter
 
 REPORTERS: dict[str, type[Reporter]] = {
-    cls.name: cls for cls in (TextReporter, JsonReporter, MarkdownReporter)
+    cls.name: cls
+    for cls in (TextReporter, JsonReporter, MarkdownReporter, GithubReporter, SarifReporter, JunitReporter)
 }
 
 

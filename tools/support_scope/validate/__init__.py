@@ -1,6 +1,7 @@
 """Validation of policy documents: the schema first, then the meaning; every problem at once, located.
 
-- :mod:`~support_scope.validate.schema`: the JSON Schema check (fast path, then every error);
+- :mod:`~support_scope.validate.schema`: the JSON Schema check (jsonschema-rs, or the pure-Python
+  validators where it is not installed; every error, in the same words either way);
 - :mod:`~support_scope.validate.meaning`: what the schema cannot say (references, texts...);
 - :mod:`~support_scope.validate.documents`: both, on texts and files, located ``file:line:col``.
 """

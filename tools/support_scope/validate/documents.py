@@ -17,7 +17,8 @@ from support_scope.validate.schema import schema_findings
 
 def document_findings(document: Any) -> list[Finding]:
     """Schema then meaning findings for a parsed document."""
-    return schema_findings(document) + meaning_findings(document)
+    schema = schema_findings(document)
+    return schema + meaning_findings(document, schema_valid=not schema)
 
 
 def validate_text(text: str, display: str) -> FileResult:
@@ -30,7 +31,7 @@ def load_validated(path: Path, display: str | None = None) -> tuple[Any, FileRes
     or parsed) and its result, for callers that go on with a valid document."""
     name = display or str(path)
     try:
-        text = read_text(path, name)
+        text = read_text(path, name, "policy file")
     except InputError as e:
         return None, FileResult(name, [_unreadable(name, str(e))])
     return _validated_text(text, name)
@@ -103,6 +104,11 @@ def validate_paths(paths: Iterable[Path]) -> ValidationReport:
         else:
             report.files.append(validate_file(path))
     return report
+
+
+def unreadable_problem(display: str, message: str) -> Problem:
+    """A problem from an :class:`InputError` message of the form ``file[:line:col]: reason``."""
+    return _unreadable(display, message)
 
 
 def _unreadable(display: str, message: str) -> Problem:

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from support_scope.changes.differ import diff_documents
 from support_scope.changes.result import Diff
 from support_scope.errors import InputError
 from support_scope.fileio.jsonfile import read_text
+from support_scope.model.release import FORMAT
 from support_scope.model.semver import bump_between, bump_satisfies, bump_version
 from support_scope.model.vocab import SEVERITIES, Bump, CheckState
 from support_scope.problems import Problem
 from support_scope.versions.changelog import has_section, section_heading
 from support_scope.versions.store import CHANGELOG, latest_release, misfiled, read_release
+
+if TYPE_CHECKING:
+    from support_scope.decisiontests.result import DecisionTestReport
 
 
 @dataclass
@@ -43,6 +47,7 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     policies: list[PolicyStatus] = field(default_factory=list)
     releases_verified: int = 0
+    decision_tests: list[DecisionTestReport] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -55,6 +60,7 @@ class CheckReport:
             "problems": [p.to_json() for p in self.problems],
             "policies": [p.to_json() for p in self.policies],
             "releases_verified": self.releases_verified,
+            "decision_tests": [tests.to_json() for tests in self.decision_tests],
         }
 
 
@@ -65,8 +71,10 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def check(root: Path) -> CheckReport:
-    """The CI gate: valid policies, intact releases, versions bumped as the diff requires, a CHANGELOG."""
+def check(root: Path, *, decision_tests: bool = True, min_coverage: float | None = None) -> CheckReport:
+    """The CI gate: valid policies, intact releases, versions bumped as the diff requires, a CHANGELOG;
+    and, with ``decision_tests``, the project's decision tests of each valid policy
+    (``tests/decisions/``), run against the policy as it stands."""
     from support_scope.validate.documents import load_validated
 
     report = CheckReport()
@@ -114,7 +122,38 @@ def check(root: Path) -> CheckReport:
             report.problems.extend(result.problems)
             report.policies.append(PolicyStatus("?", shown, None, None, None, "invalid"))
             continue
-        report.policies.append(_check_policy(root, shown, document, released, changelog, report.problems))
+        found: list[Problem] = []
+        status = _check_policy(root, shown, document, released, changelog, found)
+        report.problems.extend(_located(found, path, shown))
+        report.policies.append(status)
+        if decision_tests:
+            # A policy the same as its release (verified above, recompiled): its compiled part is
+            # what compiling the policy would give, so the tests use it rather than compile again
+            # (not a release of an older format, which this version does not decide with).
+            same = (
+                released.get(f"{status.policy_id}/{status.latest_release}")
+                if status.state == "released"
+                else None
+            )
+            if same is not None and same["manifest"].get("format") != FORMAT:
+                same = None
+            tests = _decision_tests(
+                root, shown, document, same, len(policies) == 1, min_coverage, report.problems
+            )
+            if tests is not None:
+                report.decision_tests.append(tests)
+                report.problems.extend(tests.all_problems)
+    if decision_tests and len(policies) > 1:
+        loose = sorted((root / "tests" / "decisions").glob("*.json"))
+        if loose:
+            report.problems.append(
+                Problem(
+                    _relative(loose[0], root),
+                    f"{len(loose)} decision test file(s) directly in tests/decisions/ while the project has "
+                    f"{len(policies)} policies: move each into tests/decisions/<policy-id>/ for the policy it tests",
+                    "decision-tests-misplaced",
+                )
+            )
     return report
 
 
@@ -150,6 +189,59 @@ def _leftovers(root: Path, report: CheckReport) -> None:
                 "stray-temporary",
             )
         )
+
+
+def _located(problems: list[Problem], path: Path, shown: str) -> list[Problem]:
+    """The problems, those in the policy file located by line and column (``file:line:col $.version``),
+    so that CI annotates the line to change."""
+    wanted = [p for p in problems if p.file == shown and p.path is not None and p.line is None]
+    if not wanted:
+        return problems
+    from dataclasses import replace
+
+    from support_scope.fileio.locate import locate_all
+
+    try:
+        places = locate_all(read_text(path, shown), (p.path for p in wanted if p.path is not None))
+    except (InputError, ValueError):
+        return problems
+    return [
+        replace(p, line=places[p.path][0], column=places[p.path][1])
+        if p in wanted and p.path is not None
+        else p
+        for p in problems
+    ]
+
+
+def _decision_tests(
+    root: Path,
+    shown: str,
+    document: dict[str, Any],
+    release: dict[str, Any] | None,
+    single: bool,
+    min_coverage: float | None,
+    problems: list[Problem],
+) -> DecisionTestReport | None:
+    """The project's decision tests of a valid policy, run against it compiled in memory (None
+    when it has none)."""
+    from support_scope.decisiontests import default_test_files, policy_ruleset, read_test_file, run_tests
+    from support_scope.errors import PolicyError
+
+    files = default_test_files(root, document["id"], single)
+    if not files:
+        return None
+    try:
+        if release is not None:
+            from support_scope.consume.ruleset import Ruleset
+
+            ruleset = Ruleset(release["compiled"], release["manifest"], lambda: document, source=shown)
+        else:
+            ruleset = policy_ruleset(document, None, shown)
+    except PolicyError as e:  # valid, yet it does not compile: say so rather than skip its tests
+        problems.append(Problem(shown, f"its decision tests cannot run: {e}", "decision-test-error"))
+        return None
+    parsed = [read_test_file(path, _relative(path, root)) for path in files]
+    return run_tests(ruleset, parsed, f"{shown}, compiled in memory", min_coverage)
 
 
 def _reason(message: str, shown: str) -> str:

@@ -17,32 +17,30 @@ notes, facts, tiers, plans, ...) is kept as it is in the current policy.
 An import that writes holds the project's lock (:mod:`support_scope.fileio.lock`) from the
 moment it reads the policy to the moment it replaces it, and replaces it only if it still holds
 what was read: a second import at the same time is refused, and so is a policy saved by
-someone else meanwhile; never is one review silently lost.
+someone else meanwhile; never is one review silently lost. The policy and its review log
+(``<policy>.reviews.md``) change together, as one transaction
+(:mod:`support_scope.fileio.transaction`): after an interruption both are as before, or both
+as after once the next import has completed the change (``check`` reports it until then).
 """
 
 from __future__ import annotations
 
-import zipfile
+import datetime
 from pathlib import Path
 from typing import Any
 
 from support_scope.errors import InputError, WorkbookError
 from support_scope.fileio.atomic import digest_bytes, write_atomic
 from support_scope.fileio.jsonfile import decode_text, dump_json, parse_json, paused_gc, read_bytes, read_text
-from support_scope.problems import Problem
-from support_scope.workbook.layout import EDITABLE, SHEET_META, tables
-from support_scope.workbook.merge import Merge, locate
-from support_scope.workbook.reader import Meta, SheetRow, _read_meta, _Reader
-from support_scope.workbook.result import ImportResult
-from support_scope.workbook.safety import (
-    MAX_ROWS,
-    ArchiveReport,
-    check_archive,
-    iter_rows,
-    open_archive,
-    shared_strings,
-)
+from support_scope.workbook.layout import EDITABLE, SHEET_LISTS, SHEET_MATRIX, SHEET_META, tables
+from support_scope.workbook.merge import Merge, ReviewSource
+from support_scope.workbook.order import out_of_order
+from support_scope.workbook.reader import _SURROGATE, Meta, SheetRow, _read_meta, _Reader
+from support_scope.workbook.result import Comment, ImportResult
+from support_scope.workbook.safety import MAX_ROWS
 from support_scope.workbook.snapshot import NotExported, decode_snapshot, snapshot_digest, verify_checksums
+from support_scope.workbook.source import Note, Workbook, open_workbook
+from support_scope.workbook.words import say
 
 
 def _untouched(rows: dict[str, list[SheetRow]], checksums: dict[str, dict[str, str]]) -> bool:
@@ -70,26 +68,19 @@ def _refuse_invalid_policy(result: ImportResult, current: Any, policy: Path, pol
     return True
 
 
-def _open(
-    workbook: Path, display: str, max_rows: int = MAX_ROWS
-) -> tuple[zipfile.ZipFile, ArchiveReport, Meta]:
-    """Check the archive, open it, and read its metadata sheet."""
-    report = check_archive(workbook, display, max_rows=max_rows, editable=EDITABLE)
-    archive = open_archive(workbook, display)
+def _open(workbook: Path, display: str, max_rows: int = MAX_ROWS) -> tuple[Workbook, Meta]:
+    """Check the workbook (.xlsx or .ods), open it, and read its metadata sheet."""
+    book = open_workbook(workbook, display, max_rows, editable=EDITABLE)
     try:
-        if SHEET_META not in report.sheet_parts:
+        if SHEET_META not in book.sheets:
             raise WorkbookError(
                 f"{display}: no {SHEET_META} sheet: not a workbook exported by `support-scope export-xlsx`"
             )
-        report.strings = shared_strings(archive, display)
-        meta = _read_meta(
-            iter_rows(archive, report.sheet_parts[SHEET_META], report.strings, display, SHEET_META, max_rows),
-            display,
-        )
+        meta = _read_meta(book.rows(SHEET_META), display)
     except BaseException:
-        archive.close()
+        book.close()
         raise
-    return archive, report, meta
+    return book, meta
 
 
 IMPORT_COMMAND = "support-scope import-xlsx"
@@ -98,8 +89,8 @@ IMPORT_COMMAND = "support-scope import-xlsx"
 def workbook_policy_id(workbook: Path, display: str | None = None) -> str:
     """The id of the policy a review workbook was exported from (after the safety checks)."""
     name = display or str(workbook)
-    archive, _, meta = _open(workbook, name)
-    archive.close()
+    book, meta = _open(workbook, name)
+    book.close()
     return meta.policy_id
 
 
@@ -111,30 +102,50 @@ def import_workbook(
     workbook_display: str | None = None,
     policy_display: str | None = None,
     max_rows: int = MAX_ROWS,
+    lang: str = "fr",
+    review_log: Path | None = None,
+    today: str | None = None,
 ) -> ImportResult:
-    """Import a reviewed workbook into ``policy``; write it (atomically) when all went well.
+    """Import a reviewed workbook (.xlsx or .ods) into ``policy``; write it (atomically) when all
+    went well, and the reviewers' comments into the review log (``review_log``, by default
+    ``<policy>.reviews.md`` beside it).
 
     A workbook that is unsafe or not a review workbook, or a policy that cannot be read, raises
     an :class:`InputError`; problems in the cells, conflicts and validation findings are collected
-    in the result, and then nothing is written. Unless ``dry_run``, the project's lock is held
-    throughout (another run holding it: :class:`~support_scope.fileio.lock.ProjectBusy`), and a
-    policy changed meanwhile is not replaced (:class:`~support_scope.fileio.atomic.ChangedMeanwhile`).
+    in the result, every one at once, in ``lang`` (``fr`` or ``en``), and then nothing is written.
+    ``today`` (YYYY-MM-DD) dates the review when the workbook does not say when it was saved.
+
+    Unless ``dry_run``, the project's lock is held throughout (another run holding it:
+    :class:`~support_scope.fileio.lock.ProjectBusy`); the policy and the review log are written
+    as one transaction, and a file changed meanwhile is not replaced
+    (:class:`~support_scope.fileio.atomic.ChangedMeanwhile`). An import an earlier run left half
+    written is completed first (a notice says so); a release left half written refuses the import.
     """
+    from support_scope.workbook.reviewlog import log_path
+
+    log = review_log if review_log is not None else log_path(policy)
+    arguments = (workbook, policy, dry_run, workbook_display, policy_display, max_rows, lang, log, today)
     with paused_gc():
         if dry_run:
-            return _import(workbook, policy, dry_run, workbook_display, policy_display, max_rows)
+            return _import(*arguments)
         from support_scope.fileio.lock import lock_directory, project_lock
-        from support_scope.fileio.transaction import pending
+        from support_scope.fileio.transaction import complete, pending
 
         directory = lock_directory(policy)
         with project_lock(directory, IMPORT_COMMAND):
             interrupted = pending(directory)
-            if interrupted is not None:
+            if interrupted is not None and not interrupted.command.startswith(IMPORT_COMMAND):
                 raise InputError(
                     f"{interrupted.what} was interrupted and is not complete ({', '.join(interrupted.files)}): "
                     f"run `{interrupted.command}` to complete it, then import"
                 )
-            return _import(workbook, policy, dry_run, workbook_display, policy_display, max_rows)
+            completed = complete(directory) if interrupted is not None else None
+            result = _import(*arguments, root=directory)
+            if completed is not None:
+                result.notices.insert(
+                    0, say(lang, "completed-import", what=completed.what, files=", ".join(completed.files))
+                )
+            return result
 
 
 def _import(
@@ -144,33 +155,43 @@ def _import(
     workbook_display: str | None,
     policy_display: str | None,
     max_rows: int,
+    lang: str,
+    log: Path,
+    today: str | None,
+    root: Path | None = None,
 ) -> ImportResult:
     from support_scope.validate.documents import document_findings
+    from support_scope.workbook.explain import explain
 
     display = workbook_display or str(workbook)
     policy_name = policy_display or str(policy)
-    result = ImportResult(display, policy_name, dry_run=dry_run)
+    result = ImportResult(display, policy_name, dry_run=dry_run, lang=lang, review_log=str(log))
     raw = read_bytes(policy, policy_name, "policy file")
     read_digest = digest_bytes(raw)
-    current = parse_json(decode_text(raw, policy_name), policy_name)
+    current_text = decode_text(raw, policy_name)
     del raw
+    current = parse_json(current_text, policy_name)
     if not isinstance(current, dict):
         raise InputError(
             f"{policy_name}: not a policy document (a JSON object); run `support-scope validate`"
         )
-    archive, report, meta = _open(workbook, display, max_rows)
-    with archive:
-        decode_snapshot(meta.chunks, meta.digest, parse=False, display=display)  # damaged: refused at once
+    book, meta = _open(workbook, display, max_rows)
+    with book:
+        # A damaged workbook is refused at once.
+        decode_snapshot(meta.chunks, meta.digest, parse=False, display=display)
         if meta.policy_id != current.get("id"):
             raise WorkbookError(
                 f"{display}: the workbook is for policy {meta.policy_id!r}, not {current.get('id')!r} ({policy_name})"
             )
         result.exported_version = meta.version
+        result.old_text = current_text
         result.stale = snapshot_digest(current) != meta.digest
         layout = tables(meta.languages)
         try:
             tiers = {tier["id"] for tier in current["tiers"]}
             categories = {category["id"] for category in current["categories"]}
+            languages = tuple(current["languages"])
+            kinds = {kind["id"] for kind in current.get("request_kinds", ())}
         except (KeyError, TypeError) as e:
             if _refuse_invalid_policy(result, current, policy, policy_name):
                 return result
@@ -189,25 +210,29 @@ def _import(
             if _refuse_invalid_policy(result, current, policy, policy_name):
                 return result
             raise InputError(f"{policy_name}: the policy is not valid; run `support-scope validate`") from e
-        reader = _Reader(display, layout, tiers, categories, meta.checksums)
+        reader = _Reader(
+            display, layout, tiers, categories, meta.checksums, lang=lang, languages=languages, kinds=kinds
+        )
         rows: dict[str, list[SheetRow]] = {}
         for name in EDITABLE:
-            if name not in report.sheet_parts:
-                reader.problem(
-                    f"{name}!A1",
-                    f"the sheet {name!r} is missing (sheets are not to be renamed or removed)",
-                    "missing-sheet",
-                )
+            if name not in book.sheets:
+                reader.problem(f"{name}!A1", say(lang, "missing-sheet", sheet=name), "missing-sheet")
+                reader.unread.add(name)
                 rows[name] = []
                 continue
-            sheet_rows = iter_rows(archive, report.sheet_parts[name], report.strings, display, name, max_rows)
             rows[name] = reader.read(
-                sheet_rows, layout[name], report.merged.get(name, []), report.merged_count.get(name)
+                book.rows(name), layout[name], book.merged.get(name, []), book.merged_count.get(name)
             )
+        notes = _readable_notes(reader, book.notes())
+        saved = book.saved
+    date = saved or today or datetime.date.today().isoformat()
     result.problems.extend(reader.problems)
-    result.comments.extend(reader.comments)
     if not result.problems and _untouched(rows, meta.checksums):
         result.old = result.new = current  # nothing to merge: the policy stays as it is, byte for byte
+        if out_of_order(rows[SHEET_MATRIX], exported):
+            result.notices.append(say(lang, "order-not-read"))
+        result.comments.extend(_comments(reader, notes, layout))
+        _record(result, log, policy, read_digest, root, current, workbook, date, meta, dry_run)
         return result
     # What is wrong in the policy already is the maintainer's to fix, in the policy file: blamed
     # on the workbook cells the merge maps it to, it would send the reviewer after a cell they
@@ -217,30 +242,174 @@ def _import(
         return result
     # Not stale: the exported policy is the current one (same digest), not decoded at all.
     base = exported
+    review = ReviewSource(workbook.name, date, meta.digest[:16])
     try:
-        merge = Merge(display, layout, base, current, rows)
+        merge = Merge(display, layout, base, current, rows, lang=lang, review=review, unread=reader.unread)
+        merge.flagged |= reader.flagged
+        merge.run()
     except (KeyError, TypeError, AttributeError, IndexError) as e:
         raise InputError(
             f"{policy_name}: the policy is not valid ({type(e).__name__}: {e}); run `support-scope validate`"
         ) from e
-    if result.problems:
-        merge.index()  # still report edited and repeated ids: every problem at once
-        result.problems.extend(merge.problems)
-        return result
-    merge.run()
     result.problems.extend(merge.problems)
     result.conflicts.extend(merge.conflicts)
     result.notices.extend(merge.notices)
+    result.comments.extend(_comments(reader, notes, layout, merge))
+    if not result.conflicts:
+        # Every problem at once: what the merged policy's checks find is said at its cell too,
+        # unless the cell's problem is reported already.
+        result.problems.extend(explain(merge, document_findings(merge.merged), display, lang))
     if not result.ok:
         return result
     result.old, result.new = current, merge.merged
-    if not result.changed:
-        return result  # the policy stays as it is, byte for byte
-    for finding in document_findings(merge.merged):
-        cell = locate(merge, finding.path)
-        path = None if cell else finding.path
-        result.problems.append(Problem(display, finding.message, finding.rule, path=path, cell=cell))
-    if result.ok and result.changed and not dry_run:
-        write_atomic(policy, dump_json(merge.merged).encode("utf-8"), expected=read_digest, clean=True)
-        result.written = True
+    _record(
+        result,
+        log,
+        policy,
+        read_digest,
+        root,
+        current,
+        workbook,
+        date,
+        meta,
+        dry_run,
+        merge.merged if result.changed else None,
+    )
     return result
+
+
+def _record(
+    result: ImportResult,
+    log: Path,
+    policy: Path,
+    read_digest: str,
+    root: Path | None,
+    current: dict[str, Any],
+    workbook: Path,
+    date: str,
+    meta: Meta,
+    dry_run: bool,
+    merged: dict[str, Any] | None = None,
+) -> None:
+    """Write the new comments into the review log and the merged policy (when it changed): as
+    one transaction when both change, so that an interruption leaves both as before or both as
+    after (the next import completes it); each replaced only if it is still what was read."""
+    from support_scope.fileio.transaction import Transaction
+    from support_scope.workbook.reviewlog import new_comments, updated_log
+
+    log_raw = read_bytes(log, str(log), "review log") if log.exists() or log.is_symlink() else None
+    existing = decode_text(log_raw, str(log)) if log_raw is not None else None
+    result.new_comments = new_comments(result.comments, existing)
+    if dry_run:
+        return
+    log_data = policy_data = None
+    if result.new_comments:
+        log_data = updated_log(
+            existing, str(current["id"]), workbook.name, date, meta.version, result.new_comments
+        ).encode("utf-8")
+    if merged is not None:
+        policy_data = dump_json(merged).encode("utf-8")
+    log_before = digest_bytes(log_raw) if log_raw is not None else None
+    if log_data is not None and policy_data is not None:
+        from support_scope.fileio.lock import lock_directory
+
+        transaction = Transaction(
+            root if root is not None else lock_directory(policy),
+            f"the import of {workbook.name} into {result.policy}",
+            f"{IMPORT_COMMAND} {workbook}",
+        )
+        # The log first: the policy (what services and releases read) is put in place last.
+        if log_before is None:
+            transaction.create(log, log_data)
+        else:
+            transaction.replace(log, log_data, log_before)
+        transaction.replace(policy, policy_data, read_digest)
+        transaction.commit()
+    elif log_data is not None:
+        write_atomic(log, log_data, expected=log_before or "", clean=True)
+    elif policy_data is not None:
+        write_atomic(policy, policy_data, expected=read_digest, clean=True)
+    result.log_written = log_data is not None
+    result.written = policy_data is not None
+
+
+def _readable_notes(reader: _Reader, notes: list[Note]) -> list[Note]:
+    """The notes, but those holding a lone surrogate (``_xD800_``: half of a UTF-16 pair, no
+    character), which no file can record: each is a problem at its cell."""
+    from openpyxl.utils import get_column_letter
+
+    kept: list[Note] = []
+    for note in notes:
+        found = _SURROGATE.search(note.text + (note.author or ""))
+        if found is None:
+            kept.append(note)
+            continue
+        reader.problem(
+            f"{note.sheet}!{get_column_letter(max(note.column, 1))}{note.row}",
+            reader.say("lone-surrogate", code=f"_x{ord(found.group(0)):04X}_"),
+            "cell-type",
+        )
+    return kept
+
+
+def _comments(
+    reader: _Reader, notes: list[Note], layout: dict[str, Any], merge: Merge | None = None
+) -> list[Comment]:
+    """The reviewer comment column's comments and the cells' notes, each with its row's id."""
+    from openpyxl.utils import get_column_letter
+
+    found: list[Comment] = []
+    for comment in reader.comments:
+        key = comment.key
+        if key is None and merge is not None and comment.sheet is not None and comment.row is not None:
+            key = _new_key(merge, comment.sheet, comment.row)
+        found.append(_with_key(comment, key))
+    hidden = {SHEET_META, SHEET_LISTS}
+    for note in notes:
+        if note.sheet in hidden or not note.text:
+            continue
+        key = reader.keys.get(note.sheet, {}).get(note.row)
+        if key is None and merge is not None:
+            key = _new_key(merge, note.sheet, note.row)
+        header = None
+        table = layout.get(note.sheet)
+        if note.row == 1:
+            key = None  # a note on a header
+        if table is not None:
+            positions = reader.positions.get(note.sheet) or {c.key: i for i, c in enumerate(table.columns, 1)}
+            header = next((table.column(k).header for k, p in positions.items() if p == note.column), None)
+        found.append(
+            Comment(
+                f"{note.sheet}!{get_column_letter(note.column)}{note.row}",
+                key,
+                note.text.strip(),
+                author=note.author,
+                column=header,
+                kind="note",
+                date=note.date,
+                sheet=note.sheet,
+                row=note.row,
+            )
+        )
+    return found
+
+
+def _new_key(merge: Merge, sheet: str, number: int) -> str | None:
+    row = next((row for row in merge.rows.get(sheet, []) if row.number == number), None)
+    return row.key if row is not None else None
+
+
+def _with_key(comment: Comment, key: str | None) -> Comment:
+    if key == comment.key:
+        return comment
+    return Comment(
+        comment.cell,
+        key,
+        comment.text,
+        comment.author,
+        comment.column,
+        comment.kind,
+        comment.date,
+        comment.sheet,
+        comment.row,
+    )

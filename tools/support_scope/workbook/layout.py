@@ -17,13 +17,16 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from support_scope.model.conditions import ConditionSyntaxError, format_expression
 from support_scope.model.vocab import STATUSES
 from support_scope.model.walk import ELIGIBILITY
 
-FORMAT = "support-scope-workbook/1"
+# 2: request kinds, condition effects and scopes, legal-review flags; 3: the matrix shows each
+# category's title beside its id, text columns are formatted as Text.
+FORMAT = "support-scope-workbook/3"
 
 SHEET_README = "Lisez-moi"
 SHEET_MATRIX = "Matrice"
@@ -54,6 +57,16 @@ def parse_ids(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
 
 
+FLAG_TRUE = "oui"  # how a flag cell (legal_review, overrides_lines) shows true; empty is false
+_FLAG_WORDS = {"oui", "yes", "true", "vrai", "x", "1"}
+
+
+def parse_flag(text: str) -> bool:
+    if text.strip().casefold() in _FLAG_WORDS:
+        return True
+    raise SyntaxProblem("expected 'oui' (yes) or an empty cell")
+
+
 def format_see(see: dict[str, Any]) -> str:
     return f"{see['category']}: {format_ids(see['items'])}"
 
@@ -74,7 +87,8 @@ class Column:
 
     ``key`` names the field: a dotted path into the entity (``text.fr``, ``billing.kind``), or
     one of the special keys ``id``, ``scope``, ``category``, ``comment``, ``conditions``.
-    ``kind`` says how a cell's text maps to the value: text, int, ids, see, test.
+    ``kind`` says how a cell's text maps to the value: text, int, ids, see, test, flag (``oui``
+    for true, empty for absent).
     """
 
     key: str
@@ -87,14 +101,24 @@ class Column:
 
     @property
     def compared(self) -> bool:
-        """Part of the row's checksum and of the merge (the reviewer comment is not)."""
+        """Part of the merge (the reviewer comment and the read-only columns are not)."""
         return self.key != "comment" and not self.info
+
+    @property
+    def numeric(self) -> bool:
+        """A number column; every other column holds text, and is formatted as Text in the
+        workbook so that a spreadsheet keeps what is typed there as typed (``24/7``, ``30 %``,
+        ``+33…``, ``1.0`` stay text instead of becoming a date, a percentage or a number)."""
+        return self.kind == "int"
 
 
 @dataclass(frozen=True)
 class Table:
     sheet: str
     columns: tuple[Column, ...]
+    # The columns printed (first and last column key), when not all of them: a printed page
+    # fitted to its width stays readable with the columns a reader needs.
+    printed: tuple[str, str] | None = None
 
     def column(self, key: str) -> Column:
         return next(column for column in self.columns if column.key == key)
@@ -102,14 +126,21 @@ class Table:
     def index(self, key: str) -> int:
         return next(i for i, column in enumerate(self.columns) if column.key == key)
 
-    @property
+    def has(self, key: str) -> bool:
+        return any(column.key == key for column in self.columns)
+
+    @cached_property
     def compared(self) -> tuple[Column, ...]:
         return tuple(column for column in self.columns if column.compared)
 
-    @property
+    @cached_property
     def stored(self) -> tuple[Column, ...]:
         """The columns a row's checksum covers: all but the reviewer comment."""
         return tuple(column for column in self.columns if column.key != "comment")
+
+    @cached_property
+    def stored_keys(self) -> tuple[str, ...]:
+        return tuple(column.key for column in self.stored)
 
 
 def _lang(key: str, french: str, english: str, languages: list[str], width: int) -> list[Column]:
@@ -120,7 +151,8 @@ def _lang(key: str, french: str, english: str, languages: list[str], width: int)
     return columns
 
 
-_ID = Column("id", "Id (ne pas modifier / do not edit)", 28, locked=True)
+_ID = Column("id", "Id (ne pas modifier / do not edit)", 26, locked=True)
+_LEGAL = Column("legal_review", "Revue juridique / Legal review", 12, kind="flag")
 _COMMENT = Column("comment", "Commentaire du relecteur / Reviewer comment", 40)
 
 
@@ -138,11 +170,18 @@ def tables(languages: list[str]) -> dict[str, Table]:
     matrix = Table(
         SHEET_MATRIX,
         (
-            Column("category", "Catégorie / Category", 24, choices="categories"),
+            Column("category", "Catégorie / Category", 22, choices="categories"),
+            Column(
+                "category_title",
+                "Titre de la catégorie (lecture seule) / Category title (read only)",
+                26,
+                locked=True,
+                info=True,
+            ),
             _ID,
             Column("status", "Statut / Status", 12, choices="statuses"),
             Column("tier", "Niveau / Tier", 14, choices="tiers"),
-            *_lang("text", "Texte", "Text", ordered, 60),
+            *_lang("text", "Texte", "Text", ordered, 50),
             Column("group", "Groupe / Group", 20),
             Column(
                 "conditions",
@@ -156,7 +195,11 @@ def tables(languages: list[str]) -> dict[str, Table]:
             *_billing(ordered),
             *_lang("source_note", "Note de source", "Source note", ordered, 40),
             _COMMENT,
+            # Added after the comment column (format 2), so that the columns before keep their letters.
+            Column("kind", "Type de demande / Request kind", 16, choices="request_kinds"),
+            _LEGAL,
         ),
+        printed=("category_title", f"text.{ordered[-1]}"),
     )
     categories = Table(
         SHEET_CATEGORIES,
@@ -165,6 +208,7 @@ def tables(languages: list[str]) -> dict[str, Table]:
             *_lang("title", "Titre", "Title", ordered, 50),
             *_lang("source_note", "Note de source", "Source note", ordered, 50),
             _COMMENT,
+            _LEGAL,
         ),
     )
     conditions = Table(
@@ -176,6 +220,10 @@ def tables(languages: list[str]) -> dict[str, Table]:
             Column("test", "Test", 40, kind="test"),
             *_lang("source_note", "Note de source", "Source note", ordered, 40),
             _COMMENT,
+            Column("when_unmet", "Si non remplie / When unmet", 16, choices="failures"),
+            Column("term", "Terme qui répond / Term that answers", 24),
+            Column("items", "Lignes concernées / Items", 30, kind="ids"),
+            _LEGAL,
         ),
     )
     terms = Table(
@@ -190,6 +238,10 @@ def tables(languages: list[str]) -> dict[str, Table]:
             *_billing(ordered),
             *_lang("source_note", "Note de source", "Source note", ordered, 40),
             _COMMENT,
+            Column("kinds", "Types de demande / Request kinds", 22, kind="ids"),
+            Column("test", "Test", 30, kind="test"),
+            Column("overrides_lines", "Qualifie les lignes / Overrides lines", 12, kind="flag"),
+            _LEGAL,
         ),
     )
     return {table.sheet: table for table in (matrix, categories, conditions, terms)}
@@ -219,6 +271,8 @@ def cell_value(column: Column, raw: Any) -> Value:
         return format_expression(raw)
     if column.kind == "int":
         return int(raw)
+    if column.kind == "flag":
+        return FLAG_TRUE if raw is True else None
     # A spreadsheet keeps line ends as \n: show them so, as the import reads them back.
     return str(raw).replace("\r\n", "\n").replace("\r", "\n")
 
@@ -232,7 +286,7 @@ class Row:
     number: int = 0  # 1-based sheet row, on import
 
     def stored(self, table: Table) -> list[Value]:
-        return [self.values.get(column.key) for column in table.stored]
+        return [self.values.get(key) for key in table.stored_keys]
 
 
 def checksum(values: list[Value]) -> str:
@@ -247,7 +301,7 @@ def checksum(values: list[Value]) -> str:
 def _entity_row(table: Table, key: str, entity: dict[str, Any], extra: dict[str, Value]) -> Row:
     values: dict[str, Value] = dict(extra)
     for column in table.columns:
-        if column.key in values or column.key in ("comment", "conditions", "scope", "category"):
+        if column.key in values or column.key in ("comment", "scope", "category") or column.info:
             continue
         values[column.key] = cell_value(column, get_path(entity, column.key))
     return Row(key, values)
@@ -262,9 +316,9 @@ def sheet_rows(document: dict[str, Any], layout: dict[str, Table], name: str) ->
     table = layout[name]
     if name == SHEET_MATRIX:
         for category in document["categories"]:
-            shown = conditions_shown(category)
             for item in category["items"]:
-                yield _entity_row(table, item["id"], item, {"category": category["id"], "conditions": shown})
+                info = matrix_info(category, item["id"])
+                yield _entity_row(table, item["id"], item, {"category": category["id"], **info})
     elif name == SHEET_CATEGORIES:
         for category in document["categories"]:
             yield _entity_row(table, category["id"], category, {})
@@ -286,11 +340,25 @@ def row_counts(document: dict[str, Any]) -> dict[str, int]:
     }
 
 
-def conditions_shown(category: dict[str, Any]) -> str | None:
-    """What the matrix's read-only conditions column shows for the items of ``category``."""
+def matrix_info(category: dict[str, Any], item_id: str | None) -> dict[str, Value]:
+    """What the matrix's read-only columns show for item ``item_id`` of ``category``: the
+    category's title (in French, the authoritative language) and the conditions that apply."""
+    return {
+        "category_title": cell_value(_TITLE, category["title"]["fr"]),
+        "conditions": conditions_shown(category, item_id),
+    }
+
+
+_TITLE = Column("category_title", "", 0)
+
+
+def conditions_shown(category: dict[str, Any], item_id: str | None) -> str | None:
+    """What the matrix's read-only conditions column shows for item ``item_id`` of ``category``:
+    the category's conditions that apply to it (those naming no items, and those naming it)."""
     shown = "\n".join(
         f"{condition['id']}: {format_expression(condition['test'])}"
         for condition in category.get("conditions", [])
+        if "items" not in condition or item_id in condition["items"]
     )
     return shown or None
 

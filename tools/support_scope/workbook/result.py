@@ -26,9 +26,21 @@ class Conflict:
     reviewer: Any
 
     def __str__(self) -> str:
-        return (
-            f"{self.cell} ({self.key}, {self.column}): at export {show_value(self.exported)}; "
-            f"now {show_value(self.current)}; reviewer {show_value(self.reviewer)}"
+        return self.text("en")
+
+    def text(self, lang: str) -> str:
+        """The conflict in words, in ``lang``."""
+        from support_scope.workbook.words import say
+
+        return say(
+            lang,
+            "conflict",
+            cell=self.cell,
+            key=self.key,
+            column=self.column,
+            exported=show_value(self.exported, lang),
+            current=show_value(self.current, lang),
+            reviewer=show_value(self.reviewer, lang),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -42,23 +54,45 @@ class Conflict:
         }
 
 
-def show_value(value: Any) -> str:
+def show_value(value: Any, lang: str = "en") -> str:
     """A cell value for a message: quoted text, JSON for the rest, "(empty)" or "(row absent)"."""
+    from support_scope.workbook.words import quote, say
+
     if value is MISSING or value is None:
-        return "(empty)" if value is None else "(row absent)"
+        return say(lang, "empty") if value is None else say(lang, "row-absent")
     if isinstance(value, str):
-        return repr(value)
+        return quote(lang, value) if lang != "en" else repr(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)
 class Comment:
+    """A reviewer's comment: a note on a cell, or the reviewer comment column of a row.
+
+    ``key`` is the id of the row it is on (an item, a category, ``scope/condition``, a term),
+    once known; ``column`` the header of the cell's column; ``kind`` ``note`` or ``column``.
+    """
+
     cell: str
     key: str | None
     text: str
+    author: str | None = None
+    column: str | None = None
+    kind: str = "column"
+    date: str | None = None
+    sheet: str | None = None
+    row: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"cell": self.cell, "id": self.key, "text": self.text}
+        return {
+            "cell": self.cell,
+            "id": self.key,
+            "column": self.column,
+            "author": self.author,
+            "kind": self.kind,
+            "date": self.date,
+            "text": self.text,
+        }
 
 
 @dataclass
@@ -78,6 +112,11 @@ class ImportResult:
     new: dict[str, Any] | None = None
     written: bool = False
     dry_run: bool = False
+    lang: str = "fr"
+    review_log: str | None = None  # where the comments go (the review log beside the policy)
+    new_comments: list[Comment] = field(default_factory=list)  # not yet in the review log
+    log_written: bool = False
+    old_text: str | None = None  # the policy file's text, to locate the diff's changes in it
 
     @property
     def ok(self) -> bool:
@@ -93,7 +132,25 @@ class ImportResult:
             return None
         from support_scope.changes.differ import diff_documents
 
-        return diff_documents(self.old, self.new)
+        diff = diff_documents(self.old, self.new)
+        if self.old_text is not None and diff.changes:
+            from support_scope.changes.locate import locate_changes
+            from support_scope.changes.sides import Side
+            from support_scope.fileio.jsonfile import dump_json
+
+            # What is added or changed is located in the policy as the import writes it.
+            old = Side(self.policy, self.old, "policy", self.old_text, self.policy)
+            written = "as written by the import" if self.written else "as the import would write it"
+            new = Side(
+                self.policy,
+                self.new,
+                "policy",
+                dump_json(self.new),
+                self.policy,
+                note=f"in the policy {written}",
+            )
+            locate_changes(diff, old, new)
+        return diff
 
     def to_json(self) -> dict[str, Any]:
         diff = self.diff()
@@ -110,6 +167,9 @@ class ImportResult:
             "problems": [p.to_json() for p in self.problems],
             "conflicts": [c.to_json() for c in self.conflicts],
             "comments": [c.to_json() for c in self.comments],
+            "review_log": self.review_log,
+            "comments_recorded": len(self.new_comments) if self.log_written else 0,
+            "comments_new": len(self.new_comments),
             "notices": list(self.notices),
             "diff": diff.to_json() if diff is not None else None,
         }

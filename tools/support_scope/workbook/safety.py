@@ -26,7 +26,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -44,7 +44,7 @@ RATIO_FLOOR = 1024 * 1024  # small parts (styles, empty sheets) may compress bet
 # more; Excel's own limit, 1,048,576, is four times what an import could hold.
 MAX_ROWS = 250_000
 MAX_PARTS = 10_000
-# Cells per row, and the last column a cell may be in. The widest sheet has 17 columns; a
+# Cells per row, and the last column a cell may be in. The widest sheet has 18 columns; a
 # reviewer's stray cells further right are reported by the import, cell by cell. Beyond
 # LibreOffice's classic last column (AMJ, 1,024), or with more cells than that in one row, the
 # row is no reviewer's: refused before anything is built from it.
@@ -144,9 +144,12 @@ def _reading(display: str, part: str) -> Iterator[None]:
         raise WorkbookError(f"{display}: {part} cannot be read ({reason}); the archive is damaged") from e
 
 
-def open_archive(path: Path, display: str) -> zipfile.ZipFile:
+def open_archive(
+    path: Path, display: str, not_zip: str = "workbook (.xlsx files are zip archives; this is not one)"
+) -> zipfile.ZipFile:
     """The workbook's archive, opened once the file is known to be a regular file of a sane size
-    whose directory lists a sane number of parts; else a :class:`WorkbookError`."""
+    whose directory lists a sane number of parts; else a :class:`WorkbookError` (``not_zip``
+    says what the file should have been when it is no zip archive)."""
     try:
         info = Path(path).stat()
     except FileNotFoundError as e:
@@ -167,9 +170,7 @@ def open_archive(path: Path, display: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
     except zipfile.BadZipFile as e:
-        raise WorkbookError(
-            f"{display}: not a workbook (.xlsx files are zip archives; this is not one)"
-        ) from e
+        raise WorkbookError(f"{display}: not a {not_zip}") from e
     except OSError as e:
         raise WorkbookError(f"{display}: cannot read: {e.strerror or e}") from e
     except (*_DAMAGED, ValueError) as e:
@@ -287,7 +288,17 @@ def _attributes(tag: bytes, part: str, display: str) -> dict[str, str]:
         ) from e
 
 
-def _check_parts(infos: list[zipfile.ZipInfo], display: str) -> None:
+def _check_parts(
+    infos: list[zipfile.ZipInfo],
+    display: str,
+    allowed: re.Pattern[str] | None = None,
+    dangerous: tuple[tuple[re.Pattern[str], str], ...] | None = None,
+    what: str = "workbook",
+) -> None:
+    """The archive's directory: the parts allowed (``allowed``, refused with a reason when
+    ``dangerous``), each once, none encrypted, none expanding like a bomb, a sane total."""
+    allowed = allowed if allowed is not None else _ALLOWED
+    dangerous = dangerous if dangerous is not None else _DANGEROUS
     if len(infos) > MAX_PARTS:
         raise WorkbookError(f"{display}: the archive holds {len(infos)} parts; refused")
     total = 0
@@ -300,11 +311,11 @@ def _check_parts(infos: list[zipfile.ZipInfo], display: str) -> None:
                 "would read the other); refused"
             )
         names.add(name)
-        for pattern, what in _DANGEROUS:
+        for pattern, reason in dangerous:
             if pattern.search(name) and not name.startswith("xl/printerSettings/"):
-                raise WorkbookError(f"{display}: the workbook contains {what} ({name}); refused")
-        if not _ALLOWED.match(name) and not name.endswith("/"):
-            raise WorkbookError(f"{display}: unexpected part {name!r} in the workbook; refused")
+                raise WorkbookError(f"{display}: the {what} contains {reason} ({name}); refused")
+        if not allowed.match(name) and not name.endswith("/"):
+            raise WorkbookError(f"{display}: unexpected part {name!r} in the {what}; refused")
         if info.flag_bits & 0x1:
             raise WorkbookError(f"{display}: {name} is encrypted; refused")
         total += info.file_size
@@ -432,6 +443,68 @@ def _scan_sheet(
                     )
             tail = buffer[-_TAIL:]
     return rows, merged, merged_count
+
+
+# --------------------------------------------------------------------------- OpenDocument archives
+
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+# Parts LibreOffice Calc and Gnumeric write into an .ods; anything else is refused.
+_ODS_ALLOWED = re.compile(
+    r"""^(?:
+        mimetype
+      | content\.xml | styles\.xml | meta\.xml | settings\.xml | manifest\.rdf
+      | META-INF/manifest\.xml
+      | Thumbnails/thumbnail\.png
+      | Configurations2/.*
+    )$""",
+    re.VERBOSE,
+)
+_ODS_DANGEROUS = (
+    (re.compile(r"^(?:Basic|Scripts)/"), "macros"),
+    (re.compile(r"^Object |^ObjectReplacements/"), "embedded objects"),
+    (re.compile(r"^META-INF/(?:macro)?signatures"), "signed macros or content"),
+)
+
+
+def is_ods(path: Path) -> bool:
+    """True when ``path`` is an OpenDocument spreadsheet (by its ``mimetype`` part, whatever
+    its name); False for anything else, including files that are not zip archives, and files
+    :func:`open_archive` refuses (the .xlsx check that follows then says why)."""
+    try:
+        archive = open_archive(path, str(path))
+    except WorkbookError:
+        return False
+    try:
+        with archive:
+            info = archive.NameToInfo.get("mimetype")
+            if info is None or info.file_size >= 200:
+                return False
+            with _reading(str(path), "mimetype"):
+                return archive.read(info).strip() == ODS_MIMETYPE
+    except WorkbookError:
+        return False
+
+
+def check_ods_archive(path: Path, display: str) -> None:
+    """Refuse, with a :class:`WorkbookError`, an .ods that is not a safe spreadsheet: not a
+    regular file, macros, embedded objects, encryption, unknown or repeated parts, a DTD, a zip
+    bomb, a damaged member; the same guards as an .xlsx (:func:`open_archive`,
+    :func:`_check_parts`, :func:`_guard_prolog`, :func:`_reading`). Rows, cells and external
+    links are checked as the content is read (:mod:`support_scope.workbook.ods`)."""
+    archive = open_archive(path, display, "spreadsheet (.ods files are zip archives; this is not one)")
+    with archive:
+        infos = archive.infolist()
+        _check_parts(infos, display, _ODS_ALLOWED, _ODS_DANGEROUS, "spreadsheet")
+        if _read_small(archive, "mimetype", display, 200).strip() != ODS_MIMETYPE:
+            raise WorkbookError(f"{display}: not an OpenDocument spreadsheet (its mimetype says otherwise)")
+        manifest = _read_small(archive, "META-INF/manifest.xml", display)
+        if b"encryption-data" in manifest:
+            raise WorkbookError(f"{display}: the spreadsheet is encrypted (password protected); refused")
+        for info in infos:
+            if info.filename.endswith((".xml", ".rdf")):
+                _guard_prolog(archive, info.filename, display)
+        if "content.xml" not in archive.NameToInfo:
+            raise WorkbookError(f"{display}: not a spreadsheet (no content.xml in the archive)")
 
 
 # --------------------------------------------------------------------------- reading cells
@@ -636,14 +709,18 @@ def iter_rows(
     display: str,
     sheet: str | None = None,
     max_rows: int = MAX_ROWS,
+    number_kind: Callable[[str | None], str] | None = None,
 ) -> Iterator[tuple[int, list[Cell]]]:
     """The non-empty rows of a sheet part: (row number, [(column, kind, value), ...]).
 
     Kinds: ``s`` text, ``n`` number (int or float), ``f`` formula (the value is its text),
-    ``b`` TRUE/FALSE, ``e`` an error value, ``d`` a date. A row of more than
-    :data:`MAX_CELLS_PER_ROW` cells, a cell beyond column :data:`MAX_COLUMNS`, or more than
-    ``max_rows`` rows (counted here, as they are parsed, whatever the scan counted) is a
-    :class:`WorkbookError` (``sheet`` names the sheet in the message).
+    ``b`` TRUE/FALSE, ``e`` an error value, ``d`` a date. ``number_kind``, given a number
+    cell's style (its ``s`` attribute), tells what the number shows as: ``n``, or ``d`` (a date),
+    ``t`` (a time), ``p`` (a percentage); the value stays the number. A row of more than
+    :data:`MAX_CELLS_PER_ROW` cells holding something, a cell beyond column
+    :data:`MAX_COLUMNS`, or more than ``max_rows`` rows (counted here, as they are parsed,
+    whatever the scan counted) is a :class:`WorkbookError` (``sheet`` names the sheet in the
+    message).
     """
     where = sheet if sheet is not None else part
     number = count = 0
@@ -660,10 +737,10 @@ def iter_rows(
             number = int(given)
         else:
             raise WorkbookError(f"{display}: {where}: a row numbered {given[:20]!r}; the workbook is damaged")
-        if len(element) > MAX_CELLS_PER_ROW:
+        if len(element) > MAX_CELLS_PER_ROW and _filled_cells(element) > MAX_CELLS_PER_ROW:
             raise WorkbookError(
                 f"{display}: {where}!{number}:{number}: row {number} holds {len(element):,} cells "
-                f"(at most {MAX_CELLS_PER_ROW:,}; the widest sheet has 17 columns); refused"
+                f"(at most {MAX_CELLS_PER_ROW:,}; the widest sheet has 18 columns); refused"
             )
         cells: list[Cell] = []
         column = 0
@@ -679,7 +756,7 @@ def iter_rows(
                 shown = reference[:20] if reference else f"column {column}"
                 raise WorkbookError(
                     f"{display}: {where}!{shown}: a cell outside columns A to AMJ ({MAX_COLUMNS:,}); "
-                    "the widest sheet has 17 columns; refused"
+                    "the widest sheet has 18 columns; refused"
                 )
             if cell.tag not in _CELL_TAGS:
                 continue
@@ -693,10 +770,18 @@ def iter_rows(
                     cells.append((column, "s", _unescape_excel(text)))
                 continue
             found_kind, value = _cell(cell, strings, display, f"{where}!{reference or column}")
+            if found_kind == "n" and number_kind is not None:
+                found_kind = number_kind(cell.get("s"))
             if value is not None and value != "":
                 cells.append((column, found_kind, value))
         if cells:
             yield number, cells
+
+
+def _filled_cells(row: Any) -> int:
+    """The cells of a row that hold something. Gnumeric writes a row's style as a styled empty
+    cell in each of its 16,384 columns: those are bounded by the row's size, and skipped."""
+    return sum(1 for cell in row if len(cell))
 
 
 def _cell(cell: Any, strings: list[str], display: str, where: str) -> tuple[str, Any]:
