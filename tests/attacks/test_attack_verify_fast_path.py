@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,3 +44,41 @@ def test_a_cut_object_is_never_taken_for_one(document: dict[str, Any], cut: int)
     raw = _canonical(document)
     if cut < len(raw):
         assert not _one_object(raw[:cut])
+
+
+def test_one_object_within_a_larger_buffer_and_its_escapes() -> None:
+    """The fast path checks the policy where it stands in the file (``start``, ``end``): an
+    escaped quote or backslash is text, an escaped last brace is no end."""
+    body = b'{"a":"\\"}","b":["\\\\",{"c":"]"}]}'
+    assert json.loads(body) == {"a": '"}', "b": ["\\", {"c": "]"}]}
+    framed = b'xx,"policy":' + body + b"}\n"
+    start, end = len(b'xx,"policy":'), len(framed) - 2
+    assert _one_object(framed, start, end)
+    assert not _one_object(framed, start, end - 1)
+    trailing = b'xx,"policy":' + body + b',"compiled":{}}\n'
+    assert not _one_object(trailing, start, len(trailing) - 2)
+    assert not _one_object(b'{"a":"x\\}', 0, None)  # its last brace is escaped
+    assert not _one_object(b"{", 0, None) and not _one_object(b"", 0, None)
+
+
+def test_the_fast_path_hashing_beside_the_parse_gives_the_same_verdicts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Large releases are hashed in a thread while the head is parsed; the verdicts are those of
+    hashing inline (here the threshold is lowered so that the shipped release takes that path)."""
+    from pathlib import Path
+
+    from support_scope.compile import verify
+    from support_scope.errors import ReleaseError
+
+    release = sorted(
+        (Path(__file__).resolve().parents[2] / "releases" / "act-premium-support-scope").glob("*.json")
+    )[-1]
+    raw = release.read_bytes()
+    monkeypatch.setattr(verify, "_THREADED_HASHING", 0)
+    verified = verify.load_release_bytes(raw, "release.json")
+    assert verified.manifest["policy_version"] == release.stem
+    assert verified.load_policy()["version"] == release.stem
+    flipped = raw.replace(b'"tier":"extended"', b'"tier":"standard"', 1)
+    with pytest.raises(ReleaseError, match="digest mismatch"):
+        verify.load_release_bytes(flipped, "release.json")

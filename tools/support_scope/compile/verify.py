@@ -199,32 +199,30 @@ _BRACKETS_ONLY = bytes(range(256)).translate(None, b'"{}[]')  # every byte but t
 _MAX_REDUCTIONS = 64
 
 
-def _one_object(data: bytes) -> bool:
-    """True when ``data``, JSON text, is exactly one object: its first ``{`` closes at its last byte.
+def _one_object(data: bytes, start: int = 0, end: int | None = None) -> bool:
+    """True when ``data[start:end]``, JSON text, is exactly one object: its first ``{`` closes at
+    its last byte.
 
     Cheap (bytes methods, no parsing), so that the fast path can tell a policy member followed
     by more members (``{...},"compiled":{...}``) from the policy alone without parsing it: the
-    escapes are dropped (the text is cut at each backslash, and the escaped character is left
-    out), then everything but quotes and brackets; each remaining ``"`` opens or closes a
-    string, whose brackets are text; the brackets left must nest as one object. The JSON
-    inside is parsed, strictly, when the policy is asked for.
+    text is taken in the pieces between its escapes (a backslash and the character it escapes,
+    rare in a policy), each stripped of everything but quotes and brackets (one ``translate``);
+    each remaining ``"`` opens or closes a string, whose brackets are text; the brackets left
+    must nest as one object. The JSON inside is parsed, strictly, when the policy is asked for.
     """
-    if not (data.startswith(b"{") and data.endswith(b"}")):
+    end = len(data) if end is None else end
+    if end - start < 2 or data[start] != 0x7B or data[end - 1] != 0x7D:  # "{", "}"
         return False
-    pieces = data.split(b"\\")
-    kept = [pieces[0].translate(None, _BRACKETS_ONLY)]
-    index = 1
-    while index < len(pieces):
-        piece = pieces[index]
-        if not piece:  # "\\\\": an escaped backslash; the piece after the second one is plain text
-            if index + 1 >= len(pieces):
-                return False
-            kept.append(pieces[index + 1].translate(None, _BRACKETS_ONLY))
-            index += 2
-            continue
-        kept.append(piece[1:].translate(None, _BRACKETS_ONLY))  # its first byte is the escaped one
-        index += 1
-    skeleton = b"".join(kept).replace(b'""', b"")
+    pieces: list[bytes] = []
+    position = data.find(b"\\", start, end)
+    while position >= 0:
+        if position >= end - 2:
+            return False  # the last brace is escaped
+        pieces.append(data[start:position].translate(None, _BRACKETS_ONLY))
+        start = position + 2
+        position = data.find(b"\\", start, end)
+    pieces.append(data[start:end].translate(None, _BRACKETS_ONLY))
+    skeleton = b"".join(pieces).replace(b'""', b"")
     if b'"' in skeleton:  # strings holding brackets: rare, and the skeleton is small by now
         skeleton = re.sub(rb'"[^"]*"', b"", skeleton)
     inner = skeleton[1:-1]
@@ -236,6 +234,32 @@ def _one_object(data: bytes) -> bool:
             return False
         inner = reduced
     return False  # nested deeper than a release is: the full verification decides
+
+
+_THREADED_HASHING = 4 << 20  # below this many bytes, a thread costs more than it saves
+
+
+class _Hashing:
+    """``digest.update(data)``, in a thread when ``data`` is large: hashlib releases the
+    interpreter lock while it hashes, so the caller parses meanwhile (on another core)."""
+
+    def __init__(self, digest: Any, data: memoryview) -> None:
+        self.digest = digest
+        self.thread: Any = None
+        if len(data) < _THREADED_HASHING:
+            digest.update(data)
+            return
+        import threading
+
+        self.thread = threading.Thread(target=digest.update, args=(data,), daemon=True)
+        self.thread.start()
+
+    def result(self) -> Any:
+        """The digest, once the data is hashed."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        return self.digest
 
 
 def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRelease | None:
@@ -253,32 +277,36 @@ def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRe
     """
     if not raw.endswith(b"}\n") or not raw.startswith(b"{"):
         return None
-    cut = raw.rfind(_POLICY_MEMBER)
+    cut = raw.rfind(_POLICY_MEMBER + b"{")  # the longer the pattern, the faster the search
     if cut < 0:
         return None
-    policy_start = cut + len(_POLICY_MEMBER)
+    view = memoryview(raw)
+    # Hashing (which needs no interpreter lock) runs beside the parse: first everything before
+    # the manifest member, which stands, small, just before the policy in a canonical file (the
+    # parse then confirms where it stands).
+    start = raw.rfind(b"," + _MANIFEST_MEMBER, 0, cut) + 1
+    digest = _Hashing(hashlib.sha256(), view[:start])
     try:
-        head = _strict_head(str(memoryview(raw)[:cut], "utf-8"))
+        head = _strict_head(str(view[:cut], "utf-8"))
     except (ValueError, RecursionError, StopIteration):
-        return None
-    if head is None:
-        return None
-    schema, compiled, manifest = head
+        head = None
+    schema, compiled, manifest = head if head is not None else (None, None, None)
     if not isinstance(manifest, dict) or not isinstance(manifest.get("digest"), str):
+        digest.result()
         return None
     with_digest = _MANIFEST_MEMBER + canonical_json(manifest)
-    start = raw.rfind(with_digest, 0, cut)
-    if start < 0 or start + len(with_digest) != cut:
+    if start <= 0 or start + len(with_digest) != cut or view[start:cut] != with_digest:
+        digest.result()
         return None
     without = _MANIFEST_MEMBER + canonical_json({k: v for k, v in manifest.items() if k != "digest"})
-    view = memoryview(raw)
-    digest = hashlib.sha256(view[:start])
-    digest.update(without)
-    digest.update(view[start + len(with_digest) : -1])
-    if "sha256:" + digest.hexdigest() != manifest["digest"]:
-        return None
+    hashed = digest.result()
+    hashed.update(without)
+    # Then the policy, beside the check that it is one object ending the file.
+    digest = _Hashing(hashed, view[cut:-1])
+    policy_start = cut + len(_POLICY_MEMBER)
     policy_bytes = view[policy_start:-2]
-    if not _one_object(bytes(policy_bytes)):
+    one_object = _one_object(raw, policy_start, len(raw) - 2)
+    if "sha256:" + digest.result().hexdigest() != manifest["digest"] or not one_object:
         return None
     check_format(manifest, display, formats)
 
