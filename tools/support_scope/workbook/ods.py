@@ -227,9 +227,9 @@ def _row_cells(
         try:
             kind, value = _value(cell)
         except _TooLong as e:
+            what = e.args[0] if e.args else f"more than {MAX_CELL_CHARS:,} characters"
             raise WorkbookError(
-                f"{display}: {sheet}!{_letters(min(column + 1, MAX_COLUMNS))}{number}: more than "
-                f"{MAX_CELL_CHARS:,} characters in one cell; refused"
+                f"{display}: {sheet}!{_letters(min(column + 1, MAX_COLUMNS))}{number}: {what} in one cell; refused"
             ) from e
         annotation = next((child for child in cell if child.tag == _T_ANNOTATION), None)
         if value is None and annotation is None:
@@ -248,9 +248,9 @@ def _row_cells(
                 try:
                     author, date, text = _annotation(annotation)
                 except _TooLong as e:
+                    what = e.args[0] if e.args else f"more than {MAX_CELL_CHARS:,} characters"
                     raise WorkbookError(
-                        f"{display}: {sheet}!{_letters(position)}{number}: a note of more than "
-                        f"{MAX_CELL_CHARS:,} characters; refused"
+                        f"{display}: {sheet}!{_letters(position)}{number}: a note of {what}; refused"
                     ) from e
                 notes.append(OdsNote(sheet, number, position, author, text, date))
         if cell.tag == _T_CELL:
@@ -327,7 +327,7 @@ def _paragraph(element: Any, budget: list[int], depth: int = 0) -> str:
             parts.append("\n")
         elif tag != _T_ANNOTATION:
             if depth >= 32:
-                raise _TooLong  # spans nested deeper than any spreadsheet writes them
+                raise _TooLong("text spans nested more than 32 deep")  # no spreadsheet writes that
             parts.append(_paragraph(child, budget, depth + 1))
         parts.append(child.tail or "")
     text = "".join(parts)
