@@ -24,6 +24,7 @@ from support_scope.fileio.jsonfile import dump_json, read_json
 from support_scope.resources import shipped_policy
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
+# The vocabulary too: the synthetic releases carry a search index, as the shipped one does.
 TOP_LEVEL_PARTS = (
     "products",
     "eligibility",
@@ -34,6 +35,7 @@ TOP_LEVEL_PARTS = (
     "request_kinds",
     "general_terms",
     "precedence",
+    "vocabulary",
 )
 # The request kind an item of each tier may be, now and then (a third of the time).
 _KINDS = {"standard": "dialog-error", "extended": "other-error", "excluded": "training-consulting"}
@@ -130,7 +132,8 @@ def synthetic_policy(categories: int, seed: int = 0) -> dict[str, Any]:
         "languages": ["fr", "en"],
     }
     for part in TOP_LEVEL_PARTS:
-        document[part] = copy.deepcopy(real[part])
+        if part in real:
+            document[part] = copy.deepcopy(real[part])
     referrals = [referral["id"] for referral in document["referrals"]]
     document["categories"] = []
     for index in range(categories):

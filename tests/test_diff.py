@@ -273,6 +273,14 @@ def small_policy() -> dict[str, Any]:
                 "provenance": prov(4, "category"),
             },
         ],
+        "vocabulary": [
+            {
+                "id": "install",
+                "kind": "synonym",
+                "terms": {"fr": ["installer", "setup"], "en": ["install"]},
+                "matrix_terms": ["Installation"],
+            }
+        ],
     }
 
 
@@ -694,6 +702,15 @@ CASES: dict[str, tuple[Edit, dict[str, str]]] = {
         _set(["categories", 0, "items", 1, "text", "en"], "Fixing setup errors"),
         {"item": "setup-errors"},
     ),
+    "vocabulary-group-added": (
+        lambda d: d["vocabulary"].append({"id": "backup", "kind": "synonym", "terms": {"en": ["backup"]}}),
+        {"vocabulary": "backup"},
+    ),
+    "vocabulary-group-removed": (lambda d: d["vocabulary"].pop(0), {"vocabulary": "install"}),
+    "vocabulary-group-changed": (
+        lambda d: d["vocabulary"][0]["terms"]["fr"].append("réinstaller"),
+        {"vocabulary": "install"},
+    ),
     "annotation-changed": (
         _set(["categories", 0, "items", 1, "provenance", "line"], 7),
         {"item": "setup-errors"},
@@ -825,6 +842,10 @@ EXPECTED: dict[str, tuple[str, list[str], list[str], bool]] = {
     "request-kind-removed": ("breaking", [], [], False),  # services asking with it must change
     "precedence-changed": ("breaking", [], ALL, True),
     "precedence-stated": ("editorial", [], [], False),
+    # The search's words: nobody's answer changes, and no lawyer needs to read them.
+    "vocabulary-group-added": ("editorial", [], [], False),
+    "vocabulary-group-removed": ("editorial", [], [], False),
+    "vocabulary-group-changed": ("editorial", [], [], False),
 }
 BUMPS = {"breaking": "major", "additive": "minor", "editorial": "patch"}
 # Pairs whose edit brings a more severe change with it: the whole diff's severity.
@@ -1214,7 +1235,7 @@ def test_diff_help_examples_work_in_the_checkout(
     for args in examples:
         result = run_cli("diff", *args)
         assert result.exit_code in (0, 1), result.output  # 1: --fail-on breaking found one
-        assert "error:" not in result.output  # item ids may say "errors"; a failure says "error:"
+        assert "support-scope: error:" not in result.output  # ids may say "error(s)"; a failure says this
 
 
 def test_rules_listing(run_cli: Any) -> None:

@@ -80,6 +80,9 @@ PAIRS: list[tuple[str, Any, dict[str, Any]]] = [
     ("CompiledGroup", r.CompiledGroup, RC["categories"]["items"]["properties"]["groups"]["items"]),
     ("CompiledNote", r.CompiledNote, RC["categories"]["items"]["properties"]["notes"]["items"]),
     ("CompiledCategory", r.CompiledCategory, RC["categories"]["items"]),
+    ("VocabularyGroup", p.VocabularyGroup, PD["vocabulary_group"]),
+    ("SearchIndexData", r.SearchIndexData, RC["search"]),
+    ("IndexGroup", r.IndexGroup, RC["search"]["properties"]["vocabulary"]["items"]),
 ]
 
 
@@ -126,6 +129,12 @@ VOCABULARIES: list[tuple[str, Any, dict[str, Any]]] = [
     ("PrecedenceStep", v.PrecedenceStep, PP["precedence"]["properties"]["order"]["items"]),
     ("PrecedenceStep (release)", v.PrecedenceStep, RC["precedence"]["properties"]["order"]["items"]),
     ("ConditionScope", v.ConditionScope, RELEASE["$defs"]["condition"]["properties"]["scope"]),
+    ("VocabularyKind", v.VocabularyKind, PD["vocabulary_group"]["properties"]["kind"]),
+    (
+        "VocabularyKind (release)",
+        v.VocabularyKind,
+        RC["search"]["properties"]["vocabulary"]["items"]["properties"]["kind"],
+    ),
 ]
 
 

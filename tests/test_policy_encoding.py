@@ -190,7 +190,7 @@ def test_file_is_formatted_deterministically(policy: dict[str, Any]) -> None:
 
 def test_top_level(policy: dict[str, Any]) -> None:
     assert policy["id"] == "act-premium-support-scope"
-    assert policy["version"] == "2.0.0"
+    assert policy["version"] == "2.0.1"
     assert policy["languages"] == ["fr", "en"]
     assert "$schema" not in policy
     assert policy["source"]["document"] == "act-premium-support-scope.fr.txt"

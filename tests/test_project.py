@@ -43,7 +43,7 @@ def test_decide_answers_from_the_release_just_cut(project: Path, run_cli: Any) -
     before = run_cli("decide", *QUESTION, "--lang", "en")
     assert before.output.startswith("INCLUDED")
     assert before.output.rstrip().endswith(
-        "Answered by policy: act-premium-support-scope 2.0.0 (releases/act-premium-support-scope/2.0.0.json)"
+        "Answered by policy: act-premium-support-scope 2.0.1 (releases/act-premium-support-scope/2.0.1.json)"
     )
     _exclude(project, "desktop-setup-dialog-errors")
     released = run_cli("release", "--bump", "major", "--date", "2026-12-01")
@@ -61,7 +61,7 @@ def test_a_subdirectory_of_a_project_is_in_the_project(
     (project / "docs").mkdir()
     monkeypatch.chdir(project / "docs")
     result = run_cli("decide", *QUESTION, "--format", "json")
-    assert json.loads(result.output)["release"]["policy_version"] == "2.0.0"
+    assert json.loads(result.output)["release"]["policy_version"] == "2.0.1"
     assert run_cli("validate").output.endswith("ok: 1 file valid\n")
 
 
@@ -71,7 +71,7 @@ def test_outside_any_project_the_shipped_policy_answers(
     monkeypatch.chdir(tmp_path)
     result = run_cli("decide", *QUESTION, "--lang", "en")
     assert result.exit_code == 0
-    assert "Answered by policy: act-premium-support-scope 2.0.0" in result.output
+    assert "Answered by policy: act-premium-support-scope 2.0.1" in result.output
     assert run_cli("check").exit_code == 2  # the gate needs a project
 
 

@@ -152,7 +152,10 @@ def _language_map_paths(node: object, path: tuple = ()) -> set[tuple]:
     """Every dict that looks like a language map ({"fr": ..., "en": ...}), found generically."""
     found: set[tuple] = set()
     if isinstance(node, dict):
-        if "fr" in node and all(isinstance(k, str) and len(k) in (2, 3) for k in node):
+        # Texts by language; a vocabulary group's terms ({"fr": [...]}) are lists of words, not texts.
+        if "fr" in node and all(
+            isinstance(k, str) and len(k) in (2, 3) and isinstance(v, str) for k, v in node.items()
+        ):
             found.add(path)
         for key, value in node.items():
             found |= _language_map_paths(value, (*path, key))

@@ -10,6 +10,7 @@ The number in a name is the finding of issue 10 (7, 8, 15, 18).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -115,6 +116,45 @@ def _nan_minimum(project: Path) -> bytes:
     return rehash_bytes(raw[:minimum] + b'"minimum":NaN' + raw[minimum + len(b'"minimum":0') :])
 
 
+_SEARCH = b',"search":{"analyzer":'
+
+
+def _index_bytes(raw: bytes) -> tuple[int, int]:
+    """Where the search index's value stands in the release bytes (from its ``{`` to ``,"tiers":``)."""
+    start = raw.index(_SEARCH) + len(b',"search":')
+    return start, raw.index(b',"tiers":[', start)
+
+
+def _second_search_after(project: Path) -> bytes:
+    """A second index beside the first (empty of postings: a search would find nothing).
+    Accepted at load before issue 10 met issue 12 (refused at the first search)."""
+    raw = template(project)
+    start, end = _index_bytes(raw)
+    index = json.loads(raw[start:end])
+    forged = canonical({**index, "postings": {}})
+    return rehash_bytes(raw[:end] + b',"search":' + forged + raw[end:])
+
+
+def _second_search_first(project: Path) -> bytes:
+    """A second index as the first member of ``compiled`` (where the fast path does not look)."""
+    raw = template(project)
+    opening = b'"compiled":{'
+    return rehash_bytes(raw.replace(opening, opening + b'"search":{"analyzer":"x"},', 1))
+
+
+def _search_member_in_a_rule(project: Path) -> bytes:
+    """The index left out, and its member's pattern inside a rule, followed by a ``tiers``
+    member after a doubled comma (the rule's closing brace closing that member): not JSON,
+    although what is left once the bytes from that pattern to ``,"tiers":[`` are cut out is
+    (a rule with a ``tiers`` member). Accepted at load before issue 10 met issue 12."""
+    raw = template(project)
+    start, end = _index_bytes(raw)
+    raw = raw[: start - len(b',"search":')] + raw[end:]
+    rule = raw.index(b'"item":"desktop-setup-install-config-assistance"')
+    close = raw.index(b"}", raw.index(b'"tier":"extended"', rule))
+    return rehash_bytes(raw[:close] + _SEARCH + b'"x",,"tiers":[1]' + raw[close:])
+
+
 def _format(value: bytes) -> Callable[[Path], bytes]:
     def build(project: Path) -> bytes:
         current = b'"format":%d,' % FORMAT
@@ -155,6 +195,9 @@ REFUSED: dict[str, tuple[Callable[[Path], bytes], str]] = {
     "8c-compiled-member-after-the-policy": (_compiled_after_policy, r"'compiled' appears twice"),
     "8c-member-after-the-policy": (_member_after_policy, r"unknown member 'zz'"),
     "8d-nan": (_nan_minimum, r"NaN is not a JSON value"),
+    "8b-second-search-member": (_second_search_after, r"'search' appears twice"),
+    "8b-second-search-member-first": (_second_search_first, r"'search' appears twice"),
+    "8-search-member-in-a-rule": (_search_member_in_a_rule, r"not valid JSON"),
     "8e-byte-order-mark": (_bom, r"byte order mark"),
     "8f-format-true": (_format(b"true"), r"release format true is not one this version reads"),
     "8g-format-float": (
@@ -196,6 +239,63 @@ def test_a_tampered_release_is_refused_by_decide(
 
     with pytest.raises(ReleaseError):
         load_release(forged)
+
+
+def _in_part(part: str, old: bytes, new: bytes) -> Callable[[Path], bytes]:
+    """``old`` replaced by ``new`` once inside the search index or the embedded policy."""
+
+    def build(project: Path) -> bytes:
+        raw = template(project)
+        start, end = _index_bytes(raw) if part == "index" else (raw.rindex(b',"policy":{'), len(raw))
+        at = raw.index(old, start, end)
+        return rehash_bytes(raw[:at] + new + raw[at + len(old) :])
+
+    return build
+
+
+# Damage inside the two parts the fast path parses only when they are read (the index on the
+# first search, the policy for diff, check and `Ruleset.policy`): verified (the digest holds,
+# each part is one object where it should be), so `decide` answers; reading the part is a
+# ReleaseError; `check` refuses the release.
+LAZY: dict[str, tuple[str, Callable[[Path], bytes]]] = {
+    "index-repeated-key": ("index", _in_part("index", b'"items":', b'"items":0,"items":')),
+    "index-nan": ("index", _in_part("index", b'"items":', b'"x":NaN,"items":')),
+    "index-not-json": ("index", _in_part("index", b'"items":', b'"x":01,"items":')),
+    "index-encoded-surrogate": ("index", _in_part("index", b'"analyzer":"', b'"analyzer":"\xed\xa0\x80')),
+    "policy-repeated-key": (
+        "policy",
+        _in_part("policy", b'"id":"act-premium', b'"id":"x","id":"act-premium'),
+    ),
+    "policy-encoded-surrogate": ("policy", _in_part("policy", b'"id":"', b'"id":"\xed\xa0\x80')),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAZY))
+def test_damage_inside_a_part_read_later_is_refused_when_it_is_read(
+    name: str, project: Path, tmp_path: Path, run_cli: Any
+) -> None:
+    from support_scope import load_release
+    from support_scope.errors import ReleaseError
+
+    part, build = LAZY[name]
+    forged = tmp_path / "forged.json"
+    forged.write_bytes(build(project))
+    with pytest.raises(Refused):
+        documented_verification(forged.read_bytes())
+    ruleset = load_release(forged)
+    assert ruleset.decide(plan="standard", category="desktop-setup", item="desktop-setup-kb-pages")
+    words = "search index" if part == "index" else "embedded policy"
+    with pytest.raises(ReleaseError, match=rf"forged\.json: its {words} is not valid JSON"):
+        if part == "index":
+            ruleset.find("installation")
+        else:
+            ruleset.policy  # noqa: B018 - reading it is the point
+    if part == "index":
+        result = run_cli("find", "installation", "--release", str(forged))
+        assert result.exit_code == 1 and f"its {words} is not valid JSON" in result.output, result.output
+    (project / RELEASE).write_bytes(forged.read_bytes())
+    result = run_cli("check")
+    assert result.exit_code == 1 and re.search(re.escape(RELEASE) + ": ", result.output), result.output
 
 
 @pytest.mark.parametrize("name", sorted(ODD))
@@ -324,6 +424,108 @@ def test_decide_on_a_verified_release_of_any_shape_raises_only_its_own_errors(
         ruleset.find("installation", plan="standard")
     except SupportScopeError:
         pass
+
+
+# Bytes that move the fast path's cuts: its members' patterns, brackets, quotes, commas.
+_FRAGMENTS = [
+    _SEARCH,
+    b',"search":',
+    b',"tiers":[',
+    b',"policy":{',
+    b',"manifest":',
+    b'"x":1,',
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b'"',
+    b",",
+    b":",
+    b"1",
+    b"},",
+    b'":"',
+]
+
+
+@functools.lru_cache(maxsize=1)
+def _fuzz_template() -> tuple[bytes, tuple[int, ...]]:
+    """The release with its digest a placeholder, and the places where the fast path cuts."""
+    repository = Path(__file__).resolve().parents[2]
+    release = json.loads((repository / RELEASE).read_bytes())
+    release["manifest"]["digest"] = PLACEHOLDER
+    raw = canonical(release) + b"\n"
+    start, end = _index_bytes(raw)
+    policy = raw.rindex(b',"policy":{')
+    return raw, (0, 12, start - 10, start, start + 40, end, end + 10, policy - 20, policy, len(raw) - 3)
+
+
+@settings(
+    max_examples=300, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(0, 9), st.integers(-24, 24), st.integers(0, 4), st.sampled_from(_FRAGMENTS)),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_the_fast_path_reads_what_the_documented_verification_reads(
+    edits: list[tuple[int, int, int, bytes]],
+) -> None:
+    """Bytes inserted (and some deleted) where the fast path cuts (the search index, the
+    manifest, the policy), the digest recomputed over the file's bytes: whatever
+    ``load_release_bytes`` accepts, with its index and policy read, is strict JSON of the four
+    members, read as the recipe reads it, and the README's recipe accepts it, unless the
+    bytes are not canonical (see the test below): then only its digest step refuses it."""
+    from support_scope.compile.verify import load_release_bytes
+    from support_scope.errors import ReleaseError
+
+    raw, anchors = _fuzz_template()
+    for anchor, offset, deleted, fragment in edits:
+        at = max(0, min(len(raw) - 2, anchors[anchor] + offset))
+        raw = raw[:at] + fragment + raw[at + deleted :]
+    raw = rehash_bytes(raw)
+    try:
+        verified = load_release_bytes(raw, "fuzz.json")
+        compiled, policy = verified.whole(), verified.load_policy()
+    except ReleaseError:
+        return
+    release = json.loads(raw.decode("utf-8"), object_pairs_hook=_pairs, parse_constant=_constant)
+    assert sorted(release) == ["$schema", "compiled", "manifest", "policy"]
+    assert canonical(compiled) == canonical(release["compiled"])
+    assert canonical(verified.manifest) == canonical(release["manifest"])
+    assert canonical(policy) == canonical(release["policy"])
+    if canonical(release) + b"\n" == raw:
+        documented_verification(raw)
+    else:
+        with pytest.raises(Refused, match="digest"):
+            documented_verification(raw)
+
+
+def test_a_release_hashed_over_bytes_that_are_not_canonical(
+    project: Path, tmp_path: Path, run_cli: Any
+) -> None:
+    """Known, and documented in the README: the fast path, as the README's shortcut, hashes the
+    file's bytes and does not prove them canonical (that would cost a re-serialisation, 0.7 s
+    at 10,000 categories), so keys out of order, a space or another escape, hashed as they are,
+    load; the full recipe refuses such a file (its digest is over the canonical form) and so
+    does `check` (not the compiler's bytes). Whoever can write that can as easily write the
+    canonical file with its digest: no more trust is given."""
+    from support_scope import load_release
+
+    rule = b'"item":"desktop-setup-install-config-assistance"'
+    for old, new in ((rule, b'"zz":1,' + rule), (b'"tier":"extended"', b'"tier": "extended"')):
+        raw = rehash_bytes(template(project).replace(old, new, 1))
+        with pytest.raises(Refused, match="digest"):
+            documented_verification(raw)
+        forged = tmp_path / "forged.json"
+        forged.write_bytes(raw)
+        assert load_release(forged).decide(
+            plan="standard", category="desktop-setup", item="desktop-setup-kb-pages"
+        )
+        (project / RELEASE).write_bytes(raw)
+        result = run_cli("check")
+        assert result.exit_code == 1 and "not in the canonical form" in result.output, result.output
 
 
 def test_the_fast_path_accepts_the_release_as_written(project: Path, run_cli: Any) -> None:

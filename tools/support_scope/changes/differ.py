@@ -67,6 +67,7 @@ def _document(d: Differ) -> None:
     d.collection(records.GENERAL_TERMS, old, new)
     _precedence(d)
     matrix.categories(d)
+    d.collection(records.VOCABULARY, old, new)
 
 
 def _precedence(d: Differ) -> None:

@@ -264,6 +264,35 @@ def compare_note(d: Differ, m: Match) -> None:
         )
 
 
+def compare_vocabulary_group(d: Differ, m: Match) -> None:
+    for name in ("kind", "terms", "matrix_terms", "note"):
+        before, after = m.old.get(name), m.new.get(name)
+        if before != after:
+            d.field(
+                "vocabulary-group-changed",
+                m,
+                name,
+                f"{m.label}: {name.replace('_', ' ')} {_words_changed(before, after)}",
+            )
+
+
+def _words_changed(before: Any, after: Any) -> str:
+    """What changed in a list of words (or a map of lists by language), in a few words."""
+
+    def flat(value: Any) -> list[str]:
+        if isinstance(value, dict):
+            return [
+                f"{k}: {w}" for k, v in sorted(value.items()) for w in (v if isinstance(v, list) else [v])
+            ]
+        return [str(w) for w in value] if isinstance(value, list) else ([] if value is None else [str(value)])
+
+    old, new = flat(before), flat(after)
+    added = [w for w in new if w not in old]
+    removed = [w for w in old if w not in new]
+    parts = [f"+ {', '.join(added)}" if added else "", f"- {', '.join(removed)}" if removed else ""]
+    return "changed (" + "; ".join(p for p in parts if p) + ")" if added or removed else "reordered"
+
+
 def _limits_relation(before: Any, after: Any) -> str:
     """``tightened`` when some limit is new or lower; otherwise ``loosened``."""
     before = before if isinstance(before, dict) else {}
@@ -357,5 +386,11 @@ NOTES = Collection(  # of a category
     affects="every",
     handled=("kind", "cause", "tier", "referrals", "test", "items", "kinds", "excludes_unlisted"),
     compare=compare_note,
+)
+VOCABULARY = Collection(  # the search's words: editorial, whatever changes
+    "vocabulary", "vocabulary", "vocabulary group {id!r}",
+    added=(("vocabulary-group-added", "vocabulary group {id!r} ({kind}) added"),),
+    removed=(("vocabulary-group-removed", "vocabulary group {id!r} ({kind}) removed"),),
+    handled=("kind", "terms", "matrix_terms", "note"), compare=compare_vocabulary_group,
 )
 # fmt: on

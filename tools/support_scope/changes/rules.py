@@ -121,6 +121,10 @@ _RULE_TABLE: tuple[tuple[str, str, Severity, str], ...] = (
     ("restriction-restated", "general term changed", _E, "A not-covered term's or resolution rule's test is written differently but holds for exactly the same requests."),
     ("precedence-changed", "precedence changed", _B, "The order in which lines, not-covered terms and grants answer changed: some answers may get worse."),
     ("precedence-stated", "precedence stated", _E, "The precedence is now stated in the policy (or no longer), in the same order as before."),
+    # the vocabulary of the search (find): words, never what a customer is told
+    ("vocabulary-group-added", "vocabulary changed", _E, "A group of words for the ticket search appeared; no answer changes."),
+    ("vocabulary-group-removed", "vocabulary changed", _E, "A group of words for the ticket search disappeared; no answer changes."),
+    ("vocabulary-group-changed", "vocabulary changed", _E, "A group's words, kind, matrix terms or note changed; only what the search ranks first may change."),
     # the document
     ("policy-id-changed", "policy renamed", _B, "The policy's id changed: consumers and releases know it by the old one."),
     ("language-added", "translation changed", _E, "The document declares a new language."),

@@ -9,6 +9,8 @@ import click
 from support_scope.cli.answers import load_ruleset
 from support_scope.cli.common import (
     EXIT_OK,
+    color_enabled,
+    color_option,
     emit,
     format_option,
     lang_option,
@@ -26,33 +28,45 @@ from support_scope.cli.common import (
     "--plan", default=None, help="The customer's plan: each match then carries the decision for it."
 )
 @click.option("--product", default=None, help="The customer's product id (with --plan).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="At most this many answers (identical lines count as one).",
+)
 @release_option()
 @policy_option()
 @root_option()
 @format_option("matches")
 @lang_option()
+@color_option()
 def find(
     text: str,
     plan: str | None,
     product: str | None,
+    limit: int,
     release: Path | None,
     policy_id: str | None,
     root: Path | None,
     output_format: str,
     lang: str,
+    color: bool | None,
 ) -> None:
-    """Find the lines of the support matrix that mention TEXT.
+    """Find the lines of the support matrix that answer TEXT (a ticket's words), best first.
 
-    Every word of TEXT must appear in the item's French or English text; case and accents do
-    not matter ("boite dialogue" finds "boîtes de dialogue"). Matches come in source order,
-    each with its category, item id, status and tier; an item that a category refers to
-    ("Comme pour la configuration et installation") is found in that category as well. With
-    --plan, each match carries the decision for that plan: the verdict, the referral, the
+    TEXT is what the customer or the agent wrote, in French or English: case, accents,
+    plurals and inflections do not matter, nor a typo of a letter or two ("synchronisaton"),
+    and the policy's vocabulary leads common words to the matrix's ("backup" finds "Sauvegardes
+    serveur"). Items of every category, tier grants and general terms are searched, each
+    answer with its score, category and id (or grant or term id) and the words that matched
+    (highlighted on a terminal); identical lines are one answer that names the others. With
+    --plan, each answer carries its decision for that plan: the verdict, the referral, the
     billing note, what is left to check. The release is chosen as `decide` chooses it.
 
-    JSON output: {"query", "plan", "product", "release", "matches": [{"category",
-    "category_title", "item", "text", "status", "tier", "decision", ...}]} with French
-    texts (English beside, as *_en).
+    JSON output: {"query", "plan", "product", "release", "matches": [{"rank", "ref", "kind",
+    "score", "category", "item", "grant", "term", "text", "status", "tier", "matched", "same",
+    "decision", ...}]}, best first, with French texts (English beside, as *_en).
 
     \b
     Exit codes:
@@ -62,9 +76,9 @@ def find(
 
     \b
     Examples:
-      support-scope find "boîte de dialogue"
-      support-scope find migration --plan standard --lang en
-      support-scope find "app store" --format json
+      support-scope find "le client n'arrive pas à sauvegarder son serveur"
+      support-scope find "error popup when importing a csv" --plan standard --lang en
+      support-scope find "app store" --format json --limit 3
     """
     from support_scope.consume.values import FindAnswer
 
@@ -73,7 +87,7 @@ def find(
     if product is not None and plan is None:
         raise click.UsageError("--product needs --plan (a decision needs both)")
     ruleset = load_ruleset(release, policy_id, root)
-    matches = run_core(ruleset.find, text, plan=plan, product=product)
-    answer = FindAnswer(ruleset.info, text, plan, product, tuple(matches), ruleset.tier_labels)
-    emit(reporter(output_format, lang=lang).matches(answer))
+    matches = run_core(ruleset.find, text, plan=plan, product=product, limit=limit)
+    answer = FindAnswer(ruleset.info, text, plan, product, tuple(matches), ruleset.tier_labels, limit)
+    emit(reporter(output_format, lang=lang, color=color).matches(answer), color=color_enabled(color))
     raise SystemExit(EXIT_OK)

@@ -32,6 +32,7 @@ from support_scope.model.policy import Category, Condition, Item, Policy
 from support_scope.model.release import (
     FORMAT,
     Compiled,
+    CompiledBody,
     CompiledCategory,
     CompiledCondition,
     Release,
@@ -62,9 +63,10 @@ def compile_policy(
     if not validated:
         check_policy(document, source, display)
     policy = cast(Policy, document)  # valid: it has every field the schema requires
+    compiled = _Compiler(policy).compiled()
     release: Release = {
         "$schema": COMPILED_SCHEMA_ID,
-        "compiled": _Compiler(policy).compiled(),
+        "compiled": compiled,
         "manifest": {
             "policy_id": policy["id"],
             "policy_version": policy["version"],
@@ -206,6 +208,13 @@ class _Compiler:
                     self.restrictions.setdefault((category["id"], item_id), []).append(condition)
 
     def compiled(self) -> Compiled:
+        """The compiled part: the content, then its search index (with the policy's vocabulary)."""
+        from support_scope.consume.index import build_index
+
+        body = self.body()
+        return {**body, "search": build_index(body, self.doc.get("vocabulary", ()))}
+
+    def body(self) -> CompiledBody:
         doc = self.doc
         eligibility = doc["eligibility"]
         precedence = doc.get("precedence")

@@ -76,7 +76,13 @@ def _case(ruleset: Ruleset, question: dict[str, Any], context: dict[str, Any] | 
 def vectors_document(release: bytes, display: str) -> bytes:
     """The vectors file of a release given as its file's bytes (verified first)."""
     verified = load_release_bytes(release, display)
-    ruleset = Ruleset(verified.compiled, verified.manifest, verified.load_policy, source=display)
+    ruleset = Ruleset(
+        verified.compiled,
+        verified.manifest,
+        verified.load_policy,
+        source=display,
+        search_loader=verified.load_search,
+    )
     header = {
         "format": FORMAT,
         "description": (

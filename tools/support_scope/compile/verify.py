@@ -29,7 +29,7 @@ from typing import Any, cast
 
 from support_scope.errors import InputError, ReleaseError
 from support_scope.fileio.jsonfile import canonical_json, parse_json, paused_gc
-from support_scope.model.release import FORMAT, Compiled, Manifest
+from support_scope.model.release import FORMAT, Compiled, CompiledBody, Manifest, SearchIndexData
 
 COMPILED_SCHEMA = "compiled-ruleset.schema.json"
 COMPILED_SCHEMA_ID = "https://support-scope.example/schema/compiled-ruleset.schema.json"
@@ -40,6 +40,11 @@ POLICY_FORMATS = (1, FORMAT)
 _MEMBERS = ("$schema", "compiled", "manifest", "policy")
 _POLICY_MEMBER = b',"policy":'
 _MANIFEST_MEMBER = b'"manifest":'
+# The search index, member of ``compiled`` (keys sorted: ``search`` comes before ``tiers``), and
+# what follows it; left unparsed by the fast path until a search needs it.
+_SEARCH_MEMBER = b',"search":{"analyzer":'
+_AFTER_SEARCH = b',"tiers":['
+_INDEX_OPENING = b'{"analyzer":'
 
 
 def digest_of(data: bytes) -> str:
@@ -60,11 +65,25 @@ def is_release(document: object) -> bool:
 
 @dataclass(frozen=True)
 class VerifiedRelease:
-    """A release whose checks passed: its compiled part and manifest, and its policy on demand."""
+    """A release whose checks passed: its compiled part and manifest, and its policy and search
+    index on demand.
 
-    compiled: Compiled
+    ``compiled`` may lack its ``search`` member: a file in canonical form is verified whole
+    (digest over every byte), but its search index is parsed only when :attr:`load_search` is
+    called (the first search), so that loading a release for deciding does not pay for it.
+    """
+
+    compiled: CompiledBody
     manifest: Manifest
     load_policy: Callable[[], dict[str, Any]]
+    load_search: Callable[[], SearchIndexData | None]
+
+    def whole(self) -> Compiled:
+        """The compiled part with its search index parsed (as the file holds it)."""
+        if "search" in self.compiled:
+            return cast(Compiled, self.compiled)
+        search = self.load_search()
+        return cast(Compiled, {**self.compiled, **({"search": search} if search is not None else {})})
 
 
 def load_release_bytes(
@@ -93,7 +112,10 @@ def load_release_bytes(
         raise ReleaseError(f"{e} (a truncated or damaged release?)") from e
     verify_release(release, display, formats)
     return VerifiedRelease(
-        release["compiled"], release["manifest"], lambda: cast(dict[str, Any], release["policy"])
+        release["compiled"],
+        release["manifest"],
+        lambda: cast(dict[str, Any], release["policy"]),
+        lambda: release["compiled"].get("search"),
     )
 
 
@@ -170,9 +192,12 @@ def _no_constant(name: str) -> Any:
     raise _Refused(name)  # NaN, Infinity: not JSON
 
 
-def _strict_loads(data: bytes) -> Any:
-    with paused_gc():
-        return json.loads(data, object_pairs_hook=_strict_object, parse_constant=_no_constant)
+def _strict_loads(data: bytes | memoryview) -> Any:
+    """``data`` parsed as strictly as the full verification parses: UTF-8 (``json.loads`` of
+    bytes would let an encoded surrogate through), no repeated key, no NaN or Infinity."""
+    text = str(data, "utf-8")
+    with paused_gc(long_lived=True):
+        return json.loads(text, object_pairs_hook=_strict_object, parse_constant=_no_constant)
 
 
 _STRICT = json.JSONDecoder(object_pairs_hook=_strict_object, parse_constant=_no_constant)
@@ -181,18 +206,54 @@ _SCAN = cast(Callable[[str, int], tuple[Any, int]], _STRICT.scan_once)  # type: 
 _HEAD = ('{"$schema":', ',"compiled":', ',"manifest":')
 
 
-def _strict_head(text: str) -> list[Any] | None:
+def _strict_head(text: str, tail: str | None = None) -> tuple[Any, dict[str, Any], Any] | None:
     """The values of ``$schema``, ``compiled`` and ``manifest``, in this order and nothing else,
-    from the release's text before its policy member; None when it is not so."""
-    values: list[Any] = []
-    position = 0
-    with paused_gc():
-        for key in _HEAD:
-            if not text.startswith(key, position):
+    from the release's text before its policy member; None when it is not so.
+
+    With ``tail``, the text was cut at the search index: ``text`` ends with a member of
+    ``compiled`` (the index followed it), ``tail`` starts with the next one (``,"tiers":``) and
+    ends with the manifest. ``compiled`` is then read member by member, so the cut is known to
+    stand between two of its members (not inside a string, nor deeper), and the index's key is
+    counted with the others (a second ``search`` declines).
+    """
+    with paused_gc(long_lived=True):
+        if not text.startswith(_HEAD[0]):
+            return None
+        schema, position = _SCAN(text, len(_HEAD[0]))
+        if tail is None:
+            if not text.startswith(_HEAD[1], position):
                 return None
-            value, position = _SCAN(text, position + len(key))
-            values.append(value)
-    return values if position == len(text) else None
+            compiled, position = _SCAN(text, position + len(_HEAD[1]))
+        else:
+            if not text.startswith(_HEAD[1] + "{", position):
+                return None
+            members: list[tuple[str, Any]] = []
+            if _members(text, position + len(_HEAD[1]) + 1, members) != len(text):
+                return None
+            members.append(("search", None))
+            if not tail.startswith(",") or not tail.startswith("}", position := _members(tail, 1, members)):
+                return None
+            compiled = _strict_object(members)
+            del compiled["search"]
+            text, position = tail, position + 1
+        if not text.startswith(_HEAD[2], position):
+            return None
+        manifest, position = _SCAN(text, position + len(_HEAD[2]))
+    return (schema, compiled, manifest) if position == len(text) else None
+
+
+def _members(text: str, position: int, into: list[tuple[str, Any]]) -> int:
+    """Read ``"key":value`` members, comma separated, from ``position`` into ``into``; the
+    position after the last (the end of the text, or what is not a comma)."""
+    while True:
+        key, position = _SCAN(text, position)
+        if type(key) is not str or not text.startswith(":", position):
+            raise _Refused("not a member")
+        value, position = _SCAN(text, position + 1)
+        into.append((key, value))
+        if not text.startswith(",", position):
+            return position
+        position += 1
 
 
 _BRACKETS_ONLY = bytes(range(256)).translate(None, b'"{}[]')  # every byte but these five
@@ -272,22 +333,43 @@ def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRe
     repeated key, NaN or Infinity declines the fast path); the members before it must be
     exactly ``$schema``, ``compiled`` and ``manifest``, and the policy must be one object
     ending the file (no member after it). The policy itself is parsed, strictly, only if asked
-    for. Whatever the fast path declines is verified in full, which refuses it or accepts it
-    as the documented recipe does: the fast path accepts nothing the recipe refuses.
+    for. So is the search index (``compiled.search``, a seventh of a large release): its bytes
+    are cut out of what is parsed, and parsed, strictly, on the first search. The cut is
+    sound: ``compiled`` is read member by member up to it and on from it (so it stands between
+    two of its members), and the index must be one object, as the policy must. Whatever the
+    fast path declines is verified in full, which refuses it or accepts it as the documented
+    recipe does: the fast path accepts nothing the recipe refuses (bytes that are not JSON
+    inside the policy or the index are a :class:`ReleaseError` when they are read).
     """
     if not raw.endswith(b"}\n") or not raw.startswith(b"{"):
         return None
-    cut = raw.rfind(_POLICY_MEMBER + b"{")  # the longer the pattern, the faster the search
-    if cut < 0:
-        return None
+    # The search index, a member of ``compiled``: from its member to the next (``tiers``; keys
+    # are sorted), then the policy member after it, a few hundred bytes on (``tiers``, ``title``
+    # and the manifest stand between). Inside the index no key is ``tiers``; a cut in the wrong
+    # place makes the parse below or its one-object check decline. Searched forward, from where
+    # each must be: cheaper than from the end, across the policy.
+    search_start = raw.find(_SEARCH_MEMBER)
+    search_end = raw.find(_AFTER_SEARCH, search_start) if search_start >= 0 else -1
+    cut = raw.find(_POLICY_MEMBER + b"{", search_end) if search_end >= 0 else -1
+    if cut < 0:  # no index (format 1, or not where the compiler writes it)
+        search_end = -1
+        cut = raw.rfind(_POLICY_MEMBER + b"{")  # the longer the pattern, the faster the search
+        if cut < 0:
+            return None
     view = memoryview(raw)
     # Hashing (which needs no interpreter lock) runs beside the parse: first everything before
     # the manifest member, which stands, small, just before the policy in a canonical file (the
     # parse then confirms where it stands).
     start = raw.rfind(b"," + _MANIFEST_MEMBER, 0, cut) + 1
     digest = _Hashing(hashlib.sha256(), view[:start])
+    index_start = search_start + len(_SEARCH_MEMBER) - len(_INDEX_OPENING)
     try:
-        head = _strict_head(str(view[:cut], "utf-8"))
+        if search_end >= 0:
+            head = _strict_head(str(view[:search_start], "utf-8"), str(view[search_end:cut], "utf-8"))
+            if head is not None and not _one_object(raw, index_start, search_end):
+                head = None
+        else:
+            head = _strict_head(str(view[:cut], "utf-8"))
     except (ValueError, RecursionError, StopIteration):
         head = None
     schema, compiled, manifest = head if head is not None else (None, None, None)
@@ -312,7 +394,7 @@ def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRe
 
     def policy() -> dict[str, Any]:
         try:
-            document = _strict_loads(bytes(policy_bytes))
+            document = _strict_loads(policy_bytes)
         except (ValueError, RecursionError) as e:
             raise ReleaseError(
                 f"{display}: its embedded policy is not valid JSON ({e}); the release is damaged"
@@ -323,8 +405,19 @@ def _canonical(raw: bytes, display: str, formats: tuple[int, ...]) -> VerifiedRe
             )
         return document
 
+    def search() -> SearchIndexData | None:
+        if search_end < 0:
+            return cast(dict[str, Any], compiled).get("search")
+        try:
+            index: SearchIndexData = _strict_loads(view[index_start:search_end])
+        except (ValueError, RecursionError) as e:
+            raise ReleaseError(
+                f"{display}: its search index is not valid JSON ({e}); the release is damaged"
+            ) from e
+        return index
+
     _check_members({"$schema": schema, "compiled": compiled, "manifest": manifest, "policy": {}}, display)
-    return VerifiedRelease(cast(Compiled, compiled), cast(Manifest, manifest), policy)
+    return VerifiedRelease(cast(CompiledBody, compiled), cast(Manifest, manifest), policy, search)
 
 
 def verify_compiled(release: dict[str, Any], display: str, raw: bytes | None = None) -> None:
@@ -376,7 +469,7 @@ def check_release_bytes(raw: bytes, display: str) -> dict[str, Any]:
     policy = verified.load_policy()
     release = {
         "$schema": COMPILED_SCHEMA_ID,
-        "compiled": verified.compiled,
+        "compiled": verified.whole(),
         "manifest": verified.manifest,
         "policy": policy,
     }

@@ -47,6 +47,7 @@ from support_scope.consume.values import (
     Citation,
     ConditionCheck,
     Decision,
+    GrantVerdict,
     Offer,
     Provenance,
     Referral,
@@ -56,7 +57,7 @@ from support_scope.consume.values import (
 from support_scope.model.conditions import Evaluator, comparisons, compile_test
 from support_scope.model.policy import ItemProvenance
 from support_scope.model.release import (
-    Compiled,
+    CompiledBody,
     CompiledCategory,
     CompiledCondition,
     CompiledGrant,
@@ -168,7 +169,7 @@ class Lookup:
 
     @classmethod
     def of(
-        cls, compiled: Compiled, tiers: Mapping[str, CompiledTier], referrals: Mapping[str, Text]
+        cls, compiled: CompiledBody, tiers: Mapping[str, CompiledTier], referrals: Mapping[str, Text]
     ) -> Lookup:
         plans = {p["id"]: frozenset(p["tiers"]) for p in compiled["plans"]}
         terms = {t["id"]: t for t in compiled["general_terms"]}
@@ -772,14 +773,9 @@ class _Decider:
     def _reason(self, referrals: tuple[Referral, ...], tier: str | None) -> Text:
         frame, verdict, lookup = self.frame, self.verdict, self.lookup
         title = Text.of(frame.category["title"])
-        plan_name = Text.of(frame.plan["name"])
         outcome = verdict.outcome
         if verdict.rule == "product":
-            name = Text.of((frame.product or {})["name"])
-            return _text(
-                f"Le produit « {name.fr} » n'est pas couvert par l'assistance.",
-                f"The product “{name.in_language('en')}” is not covered by support.",
-            )
+            return product_reason(frame.product or {})
         if outcome == "ineligible":
             test = frame.tests[verdict.test if verdict.test is not None else 0]
             return _text(
@@ -798,32 +794,7 @@ class _Decider:
                 f"No line of the category “{title.in_language('en')}” and no general grant covers this request{what_en}: "
                 "it is not in the support scope (a billed technical service may be offered).",
             )
-        tier_label = Text.of(lookup.tiers[tier]["label"]) if tier is not None else Text.of({"fr": "?"})
-        grant = verdict.grant
-        by_fr = by_en = ""
-        if grant is not None:
-            grant_text = Text.of(grant["text"])
-            by_fr = f" par la prestation générale « {grant_text.fr} »"
-            by_en = f" by the general grant “{grant_text.in_language('en')}”"
-        if outcome == "included":
-            if tier in lookup.base_tiers:
-                return _text(
-                    f"Libre-service{by_fr} : le client consulte lui-même ces ressources (« {tier_label.fr} »), "
-                    "ouvertes à toutes les offres ; aucun conseiller n'intervient.",
-                    f"Self-service{by_en}: the customer consults these resources ({tier_label.in_language('en')}) "
-                    "themselves, open to every plan; no advisor is involved.",
-                )
-            return _text(
-                f"Inclus dans l'offre « {plan_name.fr} » (niveau « {tier_label.fr} »){by_fr}.",
-                f"Included in the “{plan_name.in_language('en')}” plan ({tier_label.in_language('en')} tier){by_en}.",
-            )
-        plans = lookup.tier_plans.get(tier, ()) if tier is not None else ()
-        return _text(
-            f"Non inclus dans l'offre « {plan_name.fr} » : ce service relève du niveau « {tier_label.fr} »{by_fr} "
-            f"({', '.join(plans) or 'aucune offre'}).",
-            f"Not included in the “{plan_name.in_language('en')}” plan: this service needs the "
-            f"{tier_label.in_language('en')} tier{by_en} ({', '.join(plans) or 'no plan'}).",
-        )
+        return tier_reason(outcome, frame.plan, tier, lookup, verdict.grant)
 
     def _excluded(self, referrals: tuple[Referral, ...]) -> Text:
         frame, verdict = self.frame, self.verdict
@@ -887,6 +858,61 @@ _SELF_SERVICE = Text(
         ),
     )
 )
+
+
+def tier_reason(
+    outcome: Outcome, plan: CompiledPlan, tier: str | None, lookup: Lookup, grant: CompiledGrant | None = None
+) -> Text:
+    """The words of an ``included`` or ``upgrade`` answer at ``tier`` for ``plan`` (by ``grant``)."""
+    tier_label = Text.of(lookup.tiers[tier]["label"]) if tier is not None else Text.of({"fr": "?"})
+    plan_name = Text.of(plan["name"])
+    by_fr = by_en = ""
+    if grant is not None:
+        grant_text = Text.of(grant["text"])
+        by_fr = f" par la prestation générale « {grant_text.fr} »"
+        by_en = f" by the general grant “{grant_text.in_language('en')}”"
+    if outcome == "included":
+        if tier in lookup.base_tiers:
+            return _text(
+                f"Libre-service{by_fr} : le client consulte lui-même ces ressources (« {tier_label.fr} »), "
+                "ouvertes à toutes les offres ; aucun conseiller n'intervient.",
+                f"Self-service{by_en}: the customer consults these resources ({tier_label.in_language('en')}) "
+                "themselves, open to every plan; no advisor is involved.",
+            )
+        return _text(
+            f"Inclus dans l'offre « {plan_name.fr} » (niveau « {tier_label.fr} »){by_fr}.",
+            f"Included in the “{plan_name.in_language('en')}” plan ({tier_label.in_language('en')} tier){by_en}.",
+        )
+    plans = lookup.tier_plans.get(tier, ()) if tier is not None else ()
+    return _text(
+        f"Non inclus dans l'offre « {plan_name.fr} » : ce service relève du niveau « {tier_label.fr} »{by_fr} "
+        f"({', '.join(plans) or 'aucune offre'}).",
+        f"Not included in the “{plan_name.in_language('en')}” plan: this service needs the "
+        f"{tier_label.in_language('en')} tier{by_en} ({', '.join(plans) or 'no plan'}).",
+    )
+
+
+def product_reason(product: Mapping[str, Any]) -> Text:
+    """The words of an ``ineligible`` answer for a product support does not cover."""
+    name = Text.of(product["name"])
+    return _text(
+        f"Le produit « {name.fr} » n'est pas couvert par l'assistance.",
+        f"The product “{name.in_language('en')}” is not covered by support.",
+    )
+
+
+def grant_verdict(
+    plan: CompiledPlan, grant: CompiledGrant, product: Mapping[str, Any] | None, lookup: Lookup
+) -> GrantVerdict:
+    """What a tier grant a search found means for a customer on ``plan``: ``ineligible`` for a
+    product support does not cover, else ``included`` when the plan reaches the grant's tier,
+    ``upgrade`` when it does not (the grant step of :func:`resolve`, with the same words)."""
+    tier = grant["tier"]
+    plans = lookup.tier_plans.get(tier, ())
+    if product is not None and not product["eligible"]:
+        return GrantVerdict("ineligible", product_reason(product), tier, plans)
+    outcome: Outcome = "included" if tier in lookup.plan_tiers[plan["id"]] else "upgrade"
+    return GrantVerdict(outcome, tier_reason(outcome, plan, tier, lookup), tier, plans)
 
 
 def _text(fr: str, en: str) -> Text:

@@ -28,4 +28,10 @@ def load_release(path: str | Path | None = None) -> Ruleset:
     except InputError as e:
         raise ReleaseError(str(e)) from e
     verified = load_release_bytes(raw, display)
-    return Ruleset(verified.compiled, verified.manifest, verified.load_policy, source=display)
+    return Ruleset(
+        verified.compiled,
+        verified.manifest,
+        verified.load_policy,
+        source=display,
+        search_loader=verified.load_search,
+    )

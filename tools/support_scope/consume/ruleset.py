@@ -16,21 +16,26 @@ immutable), so a repeated question costs a dictionary lookup.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from support_scope.consume import decide as procedure
+from support_scope.consume.analysis import ANALYZER
 from support_scope.consume.context import Facts
-from support_scope.consume.find import SearchIndex
+from support_scope.consume.find import Query, SearchIndex
+from support_scope.consume.index import rules_in_order
 from support_scope.consume.values import Billing, Decision, Match, Provenance, Referral, ReleaseInfo, Text
 from support_scope.errors import InputError, ReleaseError, SupportScopeError, UnknownIdError
 from support_scope.model.release import (
-    Compiled,
+    CompiledBody,
     CompiledCategory,
+    CompiledGrant,
     CompiledPlan,
     CompiledProduct,
+    CompiledTerm,
     CompiledTier,
     Manifest,
     Rule,
+    SearchIndexData,
 )
 
 _Key = tuple[str, str, "str | None", "str | None", "str | None"]  # plan, category, item, request, product
@@ -43,16 +48,19 @@ class Ruleset:
 
     def __init__(
         self,
-        compiled: Compiled,
+        compiled: CompiledBody,
         manifest: Manifest,
         policy_loader: Callable[[], dict[str, Any]],
         *,
         source: str = "<release>",
+        search_loader: Callable[[], SearchIndexData | None] | None = None,
     ) -> None:
         self.source = source
         self.manifest: Mapping[str, Any] = manifest
         self._compiled = compiled
         self._policy_loader = policy_loader
+        # The search index: ``compiled.search``, or parsed on the first search (load_release).
+        self._search_loader = search_loader or (lambda: cast(Mapping[str, Any], compiled).get("search"))
         self._policy: dict[str, Any] | None = None
         try:
             self.languages: tuple[str, ...] = tuple(compiled["languages"])
@@ -69,6 +77,8 @@ class Ruleset:
                 procedure.condition_test(c) for c in compiled["eligibility"]["conditions"]
             )
             self._lookup = procedure.Lookup.of(compiled, self.tiers, self.referrals)
+            self._terms: dict[str, CompiledTerm] = {t["id"]: t for t in compiled["general_terms"]}
+            self._grants: list[CompiledGrant] = compiled["grants"]
         except _DAMAGED as e:
             raise ReleaseError(
                 f"{source}: not a compiled release of a known format ({type(e).__name__}: {str(e)[:200]})"
@@ -81,6 +91,7 @@ class Ruleset:
         self._decisions: dict[_Key, Decision] = {}
         self._contextual: dict[tuple[Any, ...], Decision] = {}
         self._index: SearchIndex | None = None
+        self._documents: list[tuple[str, Rule]] = []
 
     # ---- identity
 
@@ -275,23 +286,41 @@ class Ruleset:
 
     # ---- finding
 
-    def find(self, text: str, plan: str | None = None, product: str | None = None) -> list[Match]:
-        """Items whose French or English text holds every word of ``text``, ignoring case and accents.
+    def find(
+        self, text: str, plan: str | None = None, product: str | None = None, *, limit: int = 10
+    ) -> list[Match]:
+        """The lines of the matrix that answer ``text`` (a ticket's words), best first.
 
-        In source order; an item a category refers to (``see``) matches in that category too.
-        With ``plan``, each match carries the decision for that plan (and ``product``).
+        Items (found in each category that lists them or refers to them), tier grants and
+        general terms, ranked by how well their words meet the ticket's, French or English,
+        whatever its case, accents, plurals, inflections and typos, with the policy's
+        vocabulary (:mod:`support_scope.consume.find`); identical lines come as one match,
+        the others in its ``same``. At most ``limit`` matches. With ``plan``, each item
+        carries its decision for that plan (and ``product``), each grant its verdict.
         """
         if plan is not None and plan not in self.plans:
             raise UnknownIdError(f"unknown plan {plan!r} (known: {', '.join(self.plans)})")
         if product is not None and product not in self.products:
             raise UnknownIdError(f"unknown product {product!r} (known: {', '.join(self.products)})")
+        if type(limit) is not int:
+            raise InputError("limit is a whole number of matches")
         try:
-            if self._index is None:
-                self._index = SearchIndex(self._compiled)
-            return [
-                self._match(category_id, rule, plan, product)
-                for category_id, rule in self._index.matching(text)
-            ]
+            index = self.search_index
+            query, hits = index.search(text, limit)
+            matches = []
+            for hit in hits:
+                lines = self._general_first([(hit.document, hit.score), *hit.others], query)
+                first, *others = lines
+                matches.append(
+                    self._match(
+                        *first,
+                        query,
+                        plan,
+                        product,
+                        tuple(self._match(d, s, None, plan, product) for d, s in others),
+                    )
+                )
+            return matches
         except SupportScopeError:
             raise
         except _DAMAGED as e:
@@ -311,24 +340,103 @@ class Ruleset:
             f"({type(error).__name__}: {str(error)[:200]}); compile the policy again"
         )
 
-    def _match(self, category_id: str, rule: Rule, plan: str | None, product: str | None) -> Match:
-        category = self.categories[category_id]
-        decision = None
-        if plan is not None:
-            decision = self.decide(plan=plan, category=category_id, item=rule["item"], product=product)
-        via = rule.get("via")
+    def _general_first(self, lines: list[tuple[int, float]], query: Query) -> list[tuple[int, float]]:
+        """Identical lines, the one to show first: the grant that says it for every category,
+        unless the ticket named a category of the others (a word of its title)."""
+        index = self.search_index
+        grants = [line for line in lines if index.items <= line[0] < index.items + len(self._grants)]
+        if not grants or len(lines) == 1:
+            return lines
+        for document, _ in lines:
+            if document < index.items:
+                title = self.categories[self._documents[document][0]]["title"]
+                if index.matched_words(title.values(), query):
+                    return lines
+        return [grants[0], *(line for line in lines if line != grants[0])]
+
+    @property
+    def search_index(self) -> SearchIndex:
+        """The release's search index (built here when the release has none, or one of another analysis)."""
+        if self._index is None:
+            data = self._search_loader()
+            if not isinstance(data, dict) or data.get("analyzer") != ANALYZER:
+                # Every release of this format has its index; one made by another analysis
+                # is built again here, the same way, from the release and its policy.
+                from support_scope.consume.index import build_index
+
+                data = build_index(self._compiled, self.policy.get("vocabulary", ()))
+            self._index = SearchIndex(data)
+            self._documents = [(c["id"], r) for c, r in rules_in_order(self._compiled)]
+        return self._index
+
+    def _match(
+        self,
+        document: int,
+        score: float,
+        query: Query | None,
+        plan: str | None,
+        product: str | None,
+        same: tuple[Match, ...] = (),
+    ) -> Match:
+        """The match for a document; ``query`` None: not shown on its own (no matched words)."""
+        index = self.search_index
+        if document < index.items:
+            category_id, rule = self._documents[document]
+            category = self.categories[category_id]
+            decision = None
+            if plan is not None:
+                decision = self.decide(plan=plan, category=category_id, item=rule["item"], product=product)
+            via = rule.get("via")
+            return Match(
+                kind="item",
+                id=rule["item"],
+                text=Text.of(rule["text"]),
+                score=score,
+                provenance=Provenance.of(rule["provenance"]),
+                category=category_id,
+                category_title=Text.of(category["title"]),
+                status=rule["status"],
+                tier=rule.get("tier"),
+                via=via["item"] if via else None,
+                referrals=tuple(Referral(r, self.referrals[r]) for r in rule.get("referrals", ())),
+                billing=Billing.of(rule["billing"]) if "billing" in rule else None,
+                matched=index.matched_words(rule["text"].values(), query) if query else (),
+                same=same,
+                decision=decision,
+            )
+        if document < index.items + len(self._grants):
+            grant = self._grants[document - index.items]
+            verdict = None
+            if plan is not None:
+                verdict = procedure.grant_verdict(
+                    self.plans[plan],
+                    grant,
+                    self.products[product] if product is not None else None,
+                    self._lookup,
+                )
+            return Match(
+                kind="grant",
+                id=grant["id"],
+                text=Text.of(grant["text"]),
+                score=score,
+                provenance=Provenance.of(grant["provenance"]),
+                status="included",
+                tier=grant["tier"],
+                matched=index.matched_words(grant["text"].values(), query) if query else (),
+                same=same,
+                verdict=verdict,
+            )
+        term = self._terms[index.terms[document - index.items - len(self._grants)]]
         return Match(
-            category=category_id,
-            category_title=Text.of(category["title"]),
-            item=rule["item"],
-            text=Text.of(rule["text"]),
-            status=rule["status"],
-            tier=rule.get("tier"),
-            provenance=Provenance.of(rule["provenance"]),
-            via=via["item"] if via else None,
-            referrals=tuple(Referral(r, self.referrals[r]) for r in rule.get("referrals", ())),
-            billing=Billing.of(rule["billing"]) if "billing" in rule else None,
-            decision=decision,
+            kind="term",
+            id=term["id"],
+            text=Text.of(term["text"]),
+            score=score,
+            provenance=Provenance.of(term["provenance"]),
+            referrals=tuple(Referral(r, self.referrals[r]) for r in term.get("referrals", ())),
+            billing=Billing.of(term["billing"]) if "billing" in term else None,
+            matched=index.matched_words(term["text"].values(), query) if query else (),
+            same=same,
         )
 
     def rules(self) -> Iterator[tuple[str, str]]:

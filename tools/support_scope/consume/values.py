@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from support_scope.model import policy as model
-from support_scope.model.vocab import CaveatKind, CheckScope, ConditionState, Outcome, RuleKind, Status
+from support_scope.model.vocab import (
+    CaveatKind,
+    CheckScope,
+    ConditionState,
+    MatchKind,
+    Outcome,
+    RuleKind,
+    Status,
+)
 
 
 @dataclass(frozen=True)
@@ -304,28 +312,84 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class Match:
-    """An item whose text matches a search, in one category (a referred item: in each that lists it)."""
+class GrantVerdict:
+    """What a tier grant means for a customer's plan: ``included``, ``upgrade`` or ``ineligible``, and why."""
 
-    category: str
-    category_title: Text
-    item: str
+    outcome: Outcome
+    reason: Text
+    tier: str
+    plans: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    """A line of the matrix a search found: an item of a category, a tier grant or a general term.
+
+    ``kind`` is ``item``, ``grant`` or ``term`` and ``id`` its id (an item found in a category
+    that refers to it, ``via``, is a line of that category). ``score`` ranks it (higher is
+    better; comparable within one search only); ``matched`` holds the words of its texts the
+    search matched, as written. ``same`` lists the identical lines (same French words, status
+    and tier) shown as one answer with it. With a plan, an item carries its ``decision`` and a
+    grant its ``verdict``.
+    """
+
+    kind: MatchKind
+    id: str
     text: Text
-    status: Status
-    tier: str | None
+    score: float
     provenance: Provenance
+    category: str | None = None
+    category_title: Text | None = None
+    status: Status | None = None
+    tier: str | None = None
     via: str | None = None
     referrals: tuple[Referral, ...] = ()
     billing: Billing | None = None
+    matched: tuple[str, ...] = ()
+    same: tuple[Match, ...] = ()
     decision: Decision | None = field(default=None, compare=False)
+    verdict: GrantVerdict | None = field(default=None, compare=False)
+
+    @property
+    def item(self) -> str | None:
+        return self.id if self.kind == "item" else None
+
+    @property
+    def ref(self) -> str:
+        """``category/item``, ``grant:id`` or ``term:id``: the line, in one string."""
+        return f"{self.category}/{self.id}" if self.kind == "item" else f"{self.kind}:{self.id}"
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """The answer for the plan searched with (None without a plan, and for a general term)."""
+        if self.decision is not None:
+            return self.decision.outcome
+        return self.verdict.outcome if self.verdict is not None else None
+
+    @property
+    def reason(self) -> Text | None:
+        if self.decision is not None:
+            return self.decision.reason
+        return self.verdict.reason if self.verdict is not None else None
 
     def to_json(self) -> dict[str, Any]:
         """The shape ``support-scope find --format json`` prints (French texts, English beside)."""
+        data = self._line()
+        data["score"] = round(self.score, 4)
+        data["matched"] = list(self.matched)
+        data["same"] = [other._line() for other in self.same]
+        return data
+
+    def _line(self) -> dict[str, Any]:
         return {
+            "ref": self.ref,
+            "kind": self.kind,
             "category": self.category,
-            "category_title": self.category_title.fr,
-            "category_title_en": self.category_title.en,
+            "category_title": self.category_title.fr if self.category_title else None,
+            "category_title_en": self.category_title.en if self.category_title else None,
             "item": self.item,
+            "grant": self.id if self.kind == "grant" else None,
+            "term": self.id if self.kind == "term" else None,
             "text": self.text.fr,
             "text_en": self.text.en,
             "status": self.status,
@@ -334,8 +398,8 @@ class Match:
             "referrals": [r.id for r in self.referrals],
             "billing": self.billing.to_json() if self.billing else None,
             "provenance": self.provenance.to_json(),
-            "decision": self.decision.outcome if self.decision else None,
-            "reason": self.decision.reason.to_json() if self.decision else None,
+            "decision": self.outcome,
+            "reason": self.reason.to_json() if self.reason else None,
         }
 
 
@@ -378,6 +442,7 @@ class FindAnswer:
     product: str | None
     matches: tuple[Match, ...]
     tier_labels: Mapping[str, Text] = field(default_factory=dict)
+    limit: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -385,5 +450,5 @@ class FindAnswer:
             "plan": self.plan,
             "product": self.product,
             "release": self.release.to_json(),
-            "matches": [match.to_json() for match in self.matches],
+            "matches": [{"rank": rank, **match.to_json()} for rank, match in enumerate(self.matches, 1)],
         }

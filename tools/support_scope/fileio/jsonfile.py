@@ -89,11 +89,19 @@ def decode_text(raw: bytes, name: str) -> str:
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
+def paused_gc(long_lived: bool = False) -> Iterator[None]:
     """Pause the cyclic garbage collector.
 
     A parsed 10,000-category document is millions of live containers and none is garbage;
     left on, the collector rescans them again and again, which doubles parsing and diffing time.
+
+    ``long_lived``: what is made meanwhile is kept for the life of the process (a loaded
+    release): it goes to the collector's oldest generation at once (``gc.freeze`` then
+    ``gc.unfreeze``, which move lists, not objects), instead of being traversed by two young
+    collections first (0.1 to 0.3 s at 10,000 categories, for nothing). Other young objects
+    of the process go with it, to be collected by the next full collection. Not done when the
+    process keeps frozen objects of its own (a server that froze its objects before forking:
+    unfreezing them would undo that).
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -101,6 +109,9 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            if long_lived and gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

@@ -23,6 +23,7 @@ from support_scope.model.vocab import (
     PrecedenceStep,
     Status,
     TermKind,
+    VocabularyKind,
 )
 
 LangMap = dict[str, str]  # {"fr": ..., "en": ...}; French required
@@ -298,6 +299,20 @@ class Category(_CategoryRequired, total=False):
     legal_review: bool
 
 
+VocabularyTerms = dict[str, list[str]]  # {"fr": ["sauvegarde", ...], "en": ["backup", ...]}
+
+
+class _VocabularyGroupRequired(TypedDict):
+    id: str
+    kind: VocabularyKind
+    terms: VocabularyTerms
+
+
+class VocabularyGroup(_VocabularyGroupRequired, total=False):
+    matrix_terms: list[str]
+    note: LangMap
+
+
 class _PolicyRequired(TypedDict):
     id: str
     version: str
@@ -315,7 +330,13 @@ class _PolicyRequired(TypedDict):
 
 _PolicyOptional = TypedDict(
     "_PolicyOptional",
-    {"$schema": str, "source": Source, "request_kinds": list[RequestKind], "precedence": Precedence},
+    {
+        "$schema": str,
+        "source": Source,
+        "request_kinds": list[RequestKind],
+        "precedence": Precedence,
+        "vocabulary": list[VocabularyGroup],
+    },
     total=False,
 )
 

@@ -19,6 +19,7 @@ from support_scope.model.vocab import (
     PrecedenceStep,
     Status,
     TermKind,
+    VocabularyKind,
 )
 
 # The release format this package writes and decides with. Format 2 (issue 9): request kinds,
@@ -210,7 +211,33 @@ class CompiledCategory(_CompiledCategoryRequired, total=False):
     legal_note: LangMap
 
 
-class Compiled(TypedDict):
+class _IndexGroupRequired(TypedDict):
+    id: str
+    kind: VocabularyKind
+    phrases: list[str]
+
+
+class IndexGroup(_IndexGroupRequired, total=False):
+    expand: list[str]
+
+
+class SearchIndexData(TypedDict):
+    """``compiled.search``: the index :mod:`support_scope.consume.index` builds."""
+
+    analyzer: str
+    weights: dict[str, int]
+    items: int
+    terms: list[str]
+    lengths: str
+    postings: dict[str, str]
+    same: list[list[int]]
+    words: dict[str, str]
+    vocabulary: list[IndexGroup]
+
+
+class CompiledBody(TypedDict):
+    """A compiled release's content, everything but its search index (which is built from it)."""
+
     languages: list[str]
     title: LangMap
     tiers: list[CompiledTier]
@@ -224,6 +251,10 @@ class Compiled(TypedDict):
     grants: list[CompiledGrant]
     general_terms: list[CompiledTerm]
     categories: list[CompiledCategory]
+
+
+class Compiled(CompiledBody):
+    search: SearchIndexData
 
 
 Release = TypedDict(

@@ -39,6 +39,8 @@ BillingKind = Literal["billed-separately", "hourly-rate"]
 NoteKind = Literal["scope-note", "resolution-rule"]
 NoteCause = Literal["customer-environment", "third-party-software"]
 Language = Literal["fr", "en"]
+VocabularyKind = Literal["synonym", "abbreviation", "brand", "domain", "concept"]
+MatchKind = Literal["item", "grant", "term"]  # what a line found by `find` is
 
 STATUSES: tuple[Status, ...] = get_args(Status)
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
@@ -59,6 +61,7 @@ OPS: tuple[Op, ...] = get_args(Op)
 TERM_KINDS: tuple[TermKind, ...] = get_args(TermKind)
 BILLING_KINDS: tuple[BillingKind, ...] = get_args(BillingKind)
 LANGUAGES: tuple[Language, ...] = get_args(Language)  # the languages the tools speak
+VOCABULARY_KINDS: tuple[VocabularyKind, ...] = get_args(VocabularyKind)
 
 # The version step each severity needs, and back: one table for diff, release and check.
 BUMP_FOR: dict[Severity, Bump] = {"breaking": "major", "additive": "minor", "editorial": "patch"}

@@ -30,6 +30,7 @@ EntityKind = Literal[
     "group",
     "note",
     "item",
+    "vocabulary",
 ]
 
 ELIGIBILITY = "eligibility"  # the owner of the eligibility conditions
@@ -52,6 +53,7 @@ TEXT_FIELDS: dict[EntityKind, tuple[str, ...]] = {
     "group": ("text", "source_note"),
     "note": ("text", "source_note"),
     "item": ("text", "billing.text", "source_note"),
+    "vocabulary": ("note",),
 }
 
 # The lists of records directly under the policy, and the kind of their records.
@@ -64,6 +66,7 @@ TOP_LEVEL_LISTS: tuple[tuple[str, EntityKind], ...] = (
     ("request_kinds", "request_kind"),
     ("general_terms", "term"),
     ("categories", "category"),
+    ("vocabulary", "vocabulary"),  # groups of words for the search (find)
 )
 # The lists of records inside a category, in the order the walk visits them.
 CATEGORY_LISTS: tuple[tuple[str, EntityKind], ...] = (

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from support_scope.consume.values import Decision, FindAnswer, ReleaseInfo
+    from support_scope.consume.values import Decision, FindAnswer, Match, ReleaseInfo
 
 # What a support agent reads, per outcome and language.
 VERDICTS = {
@@ -48,6 +50,10 @@ LABELS = {
         "matches": "résultat(s) pour",
         "always": "Pour toute demande, à vérifier",
         "answered": "Réponse de la politique",
+        "words": "Mots trouvés",
+        "same": "Même ligne dans",
+        "grant": "Garantie du niveau",
+        "term": "Condition générale",
     },
     "en": {
         "source": "Source",
@@ -68,6 +74,10 @@ LABELS = {
         "matches": "match(es) for",
         "always": "For every request, check",
         "answered": "Answered by policy",
+        "words": "Matched words",
+        "same": "Same line in",
+        "grant": "Grant of the tier",
+        "term": "General term",
     },
 }
 
@@ -166,8 +176,21 @@ def decision_lines(
     return lines
 
 
-def find_lines(answer: FindAnswer, lang: str) -> list[str]:
-    """The matches of a search, grouped by category, each with its decision when a plan was given."""
+_HIGHLIGHT, _RESET = "\x1b[1;33m", "\x1b[0m"
+
+
+def highlight(text: str, words: Iterable[str], color: bool) -> str:
+    """``text`` with ``words`` (whole words, as written) in bold yellow when ``color``."""
+    if not color or not words:
+        return text
+    pattern = re.compile(
+        r"(?<![^\W_])(" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")(?![^\W_])"
+    )
+    return pattern.sub(lambda m: f"{_HIGHLIGHT}{m.group(1)}{_RESET}", text)
+
+
+def find_lines(answer: FindAnswer, lang: str, color: bool = False) -> list[str]:
+    """The answers of a search, best first, each with why it matched and, with a plan, its decision."""
     labels = LABELS[lang]
     colon = colon_for(lang)
     matches = answer.matches
@@ -187,25 +210,51 @@ def find_lines(answer: FindAnswer, lang: str) -> list[str]:
         for check in shared.values():
             unless = f"{labels['unless']}{colon} " if check.scope == "term" else ""
             lines.append(f"  - {unless}{check.text.in_language(lang)} [{', '.join(check.missing)}]")
-    current = None
-    for match in matches:
-        if match.category != current:
-            current = match.category
-            lines.append("")
-            lines.append(f"{match.category_title.in_language(lang)} [{match.category}]")
-        status = STATUSES[lang][match.status]
+    for rank, match in enumerate(matches, 1):
+        text = match.text.in_language(lang)
+        lines += ["", f"{rank}. {highlight(text, _shown(match, text), color)}"]
+        lines.append(f"   {_where(match, answer, lang)} · score {match.score:.2f}")
+        if not color and match.matched:
+            lines.append(f"   {labels['words']}{colon} {', '.join(_shown(match, text) or match.matched)}")
+        if match.decision is not None:
+            rendered = decision_lines(match.decision, lang, indent="   ", eligibility=False, caveats=False)
+            # The category, text and source are already on the lines above.
+            lines.extend(rendered[:1] + rendered[3:])
+        elif match.outcome is not None and match.reason is not None:
+            lines.append(f"   {VERDICTS[lang][match.outcome]}{colon} {match.reason.in_language(lang)}")
+        elif match.referrals:
+            names = ", ".join(r.name.in_language(lang) for r in match.referrals)
+            lines.append(f"   {labels['refer']}{colon} {names}")
+        if match.same:
+            others = ", ".join(
+                other.category if other.kind == "item" and other.category else other.ref
+                for other in match.same
+            )
+            lines.append(f"   {labels['same']}{colon} {others}")
+    lines += ["", answered_by(answer.release, lang)]
+    return lines
+
+
+def _shown(match: Match, text: str) -> list[str]:
+    """The matched words that the text shown holds (the others are in the other language)."""
+    return [
+        word for word in match.matched if re.search(r"(?<![^\W_])" + re.escape(word) + r"(?![^\W_])", text)
+    ]
+
+
+def _where(match: Match, answer: FindAnswer, lang: str) -> str:
+    """Where the line stands: its category and id (a grant: its tier; a term: general), its status."""
+    labels = LABELS[lang]
+    if match.kind == "item":
+        status = STATUSES[lang][match.status or "included"]
         if match.tier is not None:
             label = answer.tier_labels.get(match.tier)
             status += f", {labels['tier']} {label.in_language(lang) if label else match.tier}"
-        lines.append(f"  - {match.text.in_language(lang)}")
         via = f", {labels['via']} {match.via}" if match.via else ""
-        lines.append(f"    {match.item} ({status}{via})")
-        if match.decision is not None:
-            rendered = decision_lines(match.decision, lang, indent="    ", eligibility=False, caveats=False)
-            # The category, text and source are already on the lines above.
-            lines.extend(rendered[:1] + rendered[3:])
-        elif match.referrals:
-            names = ", ".join(r.name.in_language(lang) for r in match.referrals)
-            lines.append(f"    {labels['refer']}{colon} {names}")
-    lines += ["", answered_by(answer.release, lang)]
-    return lines
+        title = match.category_title.in_language(lang) if match.category_title else match.category
+        return f"{title} › {match.id} ({status}{via})"
+    if match.kind == "grant":
+        label = answer.tier_labels.get(match.tier or "")
+        tier = label.in_language(lang) if label else match.tier
+        return f"{labels['grant']} {tier} › {match.id}"
+    return f"{labels['term']} › {match.id}"

@@ -104,7 +104,7 @@ class TextReporter(Reporter):
         )
 
     def matches(self, answer: FindAnswer) -> str:
-        return "\n".join(find_lines(answer, self.lang)) + "\n"
+        return "\n".join(find_lines(answer, self.lang, self.color)) + "\n"
 
     def decision_tests(self, report: DecisionTestReport) -> str:
         lines = [str(problem) for problem in report.all_problems]

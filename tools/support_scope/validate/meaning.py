@@ -63,6 +63,7 @@ _ID_KINDS = {
     "group": "group",
     "note": "note",
     "item": "item",
+    "vocabulary": "vocabulary group",
 }
 # Lone surrogates (which JSON can spell as \\ud800) cannot be carried by XML, so not by a
 # workbook; control characters are refused by the schema's pattern already.
@@ -134,6 +135,7 @@ class _Check:
             "group": self.tier_of,
             "note": self.note,
             "item": self.item,
+            "vocabulary": self.vocabulary,
         }
 
     def run(self) -> None:
@@ -331,6 +333,47 @@ class _Check:
                     f"item {item_id!r} is itself a reference; refer to what it refers to",
                     "reference-chain",
                 )
+
+    # the vocabulary
+
+    def vocabulary(self, entity: Entity) -> None:
+        """Each term a text with a word to search, not repeated in its language's list."""
+        from support_scope.consume.analysis import fold, words  # the search's own reading of words
+
+        terms = entity.record.get("terms")
+        seen: dict[tuple[str, str], JsonPath] = {}
+        listed: list[tuple[JsonPath, object]] = []
+        # Any language may list words (English words are typed in French tickets): the list only
+        # says which stems they are matched by.
+        for language, values in terms.items() if isinstance(terms, dict) else ():
+            listed += [((*entity.path, "terms", language, i), v) for i, v in enumerate(_list(values))]
+        listed += [
+            ((*entity.path, "matrix_terms", i), v)
+            for i, v in enumerate(_list(entity.record.get("matrix_terms")))
+        ]
+        for path, term in listed:
+            if not isinstance(term, str):
+                continue
+            self.text(path, term)
+            found = words(term)
+            if not any(word.kind in ("word", "noise") for word in found):
+                self.add(
+                    path,
+                    f"{term!r} has no word a search can use (only words like le, de, the, of, or negations)",
+                    "vocabulary-term",
+                )
+            if path[-2] == "matrix_terms":
+                continue
+            # The same term in French and in English is no repeat: each list is matched by its stems.
+            key = (str(path[-2]), " ".join(fold(term).split()))
+            if key in seen:
+                self.add(
+                    path,
+                    f"{term!r} is listed twice in this group (as {render_path(seen[key])}; case and accents aside)",
+                    "vocabulary-term",
+                )
+            else:
+                seen[key] = path
 
     # conditions
 

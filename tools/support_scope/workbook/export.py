@@ -12,17 +12,15 @@ from typing import Any
 from support_scope import __version__
 from support_scope.errors import InputError
 from support_scope.fileio.jsonfile import paused_gc
-from support_scope.model.vocab import BILLING_KINDS, CONDITION_FAILURES, TERM_KINDS
+from support_scope.model.vocab import BILLING_KINDS, CONDITION_FAILURES, TERM_KINDS, VOCABULARY_KINDS
 from support_scope.workbook.layout import (
+    EDITABLE,
     FORMAT,
     ROW_STATUSES,
-    SHEET_CATEGORIES,
-    SHEET_CONDITIONS,
     SHEET_LISTS,
     SHEET_MATRIX,
     SHEET_META,
     SHEET_README,
-    SHEET_TERMS,
     Table,
     Value,
     checksum,
@@ -137,7 +135,7 @@ class _Writer:
     def write(self) -> tuple[bytes, ExportSummary]:
         digest, chunks = encode_snapshot(self.doc)
         self._readme()
-        for name in (SHEET_MATRIX, SHEET_CATEGORIES, SHEET_CONDITIONS, SHEET_TERMS):
+        for name in EDITABLE:
             self._table(self.layout[name])
         self._lists()
         self._meta(digest, chunks)
@@ -270,6 +268,7 @@ class _Writer:
             "term_kinds": ("E", list(TERM_KINDS)),
             "request_kinds": ("F", [kind["id"] for kind in self.doc.get("request_kinds", ())]),
             "failures": ("G", list(CONDITION_FAILURES)),
+            "vocabulary_kinds": ("H", list(VOCABULARY_KINDS)),
         }
 
     def _plain_rows(self, records: Iterator[tuple[Value, ...]]) -> Iterator[str]:
@@ -296,7 +295,8 @@ class _Writer:
         sheet.sheet_state = "hidden"
 
     def _meta_records(self, digest: str, chunks: list[str]) -> Iterator[tuple[Value, ...]]:
-        if len(self.sums) != 4:  # the checksums are taken as the editable sheets are written, before
+        # The checksums are taken as the editable sheets are written, before this sheet.
+        if len(self.sums) != len(EDITABLE):
             raise RuntimeError("the metadata sheet was assembled before the sheets it describes")
         yield from (
             ("kind", "key", "value"),

@@ -26,16 +26,18 @@ from support_scope.model.walk import ELIGIBILITY
 
 # 2: request kinds, condition effects and scopes, legal-review flags; 3: the matrix shows each
 # category's title beside its id, text columns are formatted as Text.
-FORMAT = "support-scope-workbook/3"
+# 4: the Vocabulaire sheet (the search's vocabulary).
+FORMAT = "support-scope-workbook/4"
 
 SHEET_README = "Lisez-moi"
 SHEET_MATRIX = "Matrice"
 SHEET_CATEGORIES = "Catégories"
 SHEET_CONDITIONS = "Conditions"
 SHEET_TERMS = "Termes"
+SHEET_VOCABULARY = "Vocabulaire"
 SHEET_LISTS = "Listes"
 SHEET_META = "Meta"
-EDITABLE = (SHEET_MATRIX, SHEET_CATEGORIES, SHEET_CONDITIONS, SHEET_TERMS)
+EDITABLE = (SHEET_MATRIX, SHEET_CATEGORIES, SHEET_CONDITIONS, SHEET_TERMS, SHEET_VOCABULARY)
 
 ELIGIBILITY_SCOPE = ELIGIBILITY
 DELETED = "deleted"
@@ -55,6 +57,15 @@ def format_ids(ids: list[str]) -> str:
 def parse_ids(text: str) -> list[str]:
     """``a, b`` (commas, semicolons or new lines between ids) as a list."""
     return [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
+
+
+def format_words(words: list[str]) -> str:
+    return "\n".join(words)
+
+
+def parse_words(text: str) -> list[str]:
+    """Words and phrases, one a line (or separated by semicolons)."""
+    return [part.strip() for part in re.split(r"[;\n]", text) if part.strip()]
 
 
 FLAG_TRUE = "oui"  # how a flag cell (legal_review, overrides_lines) shows true; empty is false
@@ -87,8 +98,8 @@ class Column:
 
     ``key`` names the field: a dotted path into the entity (``text.fr``, ``billing.kind``), or
     one of the special keys ``id``, ``scope``, ``category``, ``comment``, ``conditions``.
-    ``kind`` says how a cell's text maps to the value: text, int, ids, see, test, flag (``oui``
-    for true, empty for absent).
+    ``kind`` says how a cell's text maps to the value: text, int, ids, see, test, words (one a
+    line), flag (``oui`` for true, empty for absent).
     """
 
     key: str
@@ -244,7 +255,26 @@ def tables(languages: list[str]) -> dict[str, Table]:
             _LEGAL,
         ),
     )
-    return {table.sheet: table for table in (matrix, categories, conditions, terms)}
+    vocabulary = Table(  # the search's words (support-scope find)
+        SHEET_VOCABULARY,
+        (
+            _ID,
+            Column("kind", "Type / Kind", 14, choices="vocabulary_kinds"),
+            *(
+                Column(
+                    f"terms.{language}",
+                    f"Termes, un par ligne / Terms, one a line ({language})",
+                    40,
+                    kind="words",
+                )
+                for language in ordered
+            ),
+            Column("matrix_terms", "Mots de la matrice / Matrix terms", 40, kind="words"),
+            *_lang("note", "Note", "Note", ordered, 40),
+            _COMMENT,
+        ),
+    )
+    return {table.sheet: table for table in (matrix, categories, conditions, terms, vocabulary)}
 
 
 # --------------------------------------------------------------------------- policy -> rows
@@ -269,6 +299,8 @@ def cell_value(column: Column, raw: Any) -> Value:
         return format_see(raw)
     if column.kind == "test":
         return format_expression(raw)
+    if column.kind == "words":
+        return format_words(raw)
     if column.kind == "int":
         return int(raw)
     if column.kind == "flag":
@@ -326,6 +358,9 @@ def sheet_rows(document: dict[str, Any], layout: dict[str, Table], name: str) ->
         for scope, entries in _condition_lists(document):
             for condition in entries:
                 yield _entity_row(table, condition_key(scope, condition["id"]), condition, {"scope": scope})
+    elif name == SHEET_VOCABULARY:
+        for group in document.get("vocabulary", []):
+            yield _entity_row(table, group["id"], group, {})
     else:
         for term in document["general_terms"]:
             yield _entity_row(table, term["id"], term, {})
@@ -337,6 +372,7 @@ def row_counts(document: dict[str, Any]) -> dict[str, int]:
         SHEET_CATEGORIES: len(document["categories"]),
         SHEET_CONDITIONS: sum(len(entries) for _, entries in _condition_lists(document)),
         SHEET_TERMS: len(document["general_terms"]),
+        SHEET_VOCABULARY: len(document.get("vocabulary", [])),
     }
 
 

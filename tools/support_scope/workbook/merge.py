@@ -18,6 +18,7 @@ from support_scope.workbook.layout import (
     SHEET_CONDITIONS,
     SHEET_MATRIX,
     SHEET_TERMS,
+    SHEET_VOCABULARY,
     Table,
     checksum,
     get_path,
@@ -41,6 +42,7 @@ def _orders() -> dict[str, tuple[str, ...]]:
         SHEET_CATEGORIES: tuple(defs["category"]["properties"]),
         SHEET_CONDITIONS: tuple(defs["condition"]["properties"]),
         SHEET_TERMS: tuple(general_term["properties"]),
+        SHEET_VOCABULARY: tuple(defs["vocabulary_group"]["properties"]),
     }
 
 
@@ -412,7 +414,12 @@ class Merge:
         name = table.sheet
         if name != SHEET_MATRIX:
             what = rows_word(
-                self.lang, {SHEET_CATEGORIES: "categories", SHEET_CONDITIONS: "conditions"}.get(name, "terms")
+                self.lang,
+                {
+                    SHEET_CATEGORIES: "categories",
+                    SHEET_CONDITIONS: "conditions",
+                    SHEET_VOCABULARY: "vocabulary",
+                }.get(name, "terms"),
             )
             self.problem(self.cell(name, row, "id"), self.say("row-added", what=what), "row-added")
             return

@@ -19,6 +19,7 @@ from support_scope.workbook.layout import (
     SHEET_CONDITIONS,
     SHEET_MATRIX,
     SHEET_TERMS,
+    SHEET_VOCABULARY,
     condition_key,
 )
 
@@ -29,6 +30,7 @@ _SHEET_OF = {
     "item": SHEET_MATRIX,
     "condition": SHEET_CONDITIONS,
     "term": SHEET_TERMS,
+    "vocabulary": SHEET_VOCABULARY,
 }
 
 
@@ -54,8 +56,9 @@ class MergedDocument:
 
     def __init__(self, current: dict[str, Any], current_entities: Entities) -> None:
         self.document = dict(current)
-        for key in ("categories", "general_terms"):
-            self.document[key] = list(current[key])
+        for key in ("categories", "general_terms", "vocabulary"):
+            if key in current:
+                self.document[key] = list(current[key])
         self.entities = {name: dict(found) for name, found in current_entities.items()}
         self._owned: set[int] = set()  # ids of the merged document's own (copied or new) containers
         self._category_at = {category["id"]: i for i, category in enumerate(self.document["categories"])}
@@ -98,6 +101,8 @@ class MergedDocument:
             entries = eligibility["conditions"]
         elif name == SHEET_CONDITIONS:
             entries = self.category(str(container))["conditions"]
+        elif name == SHEET_VOCABULARY:
+            entries = self.document["vocabulary"]
         else:
             entries = self.document["general_terms"]
         entries[_position(entries, entity)] = fresh

@@ -14,7 +14,7 @@ from typing import Any
 
 from support_scope.errors import InputError, WorkbookError
 from support_scope.model.conditions import parse_expression
-from support_scope.model.vocab import BILLING_KINDS, CONDITION_FAILURES, TERM_KINDS
+from support_scope.model.vocab import BILLING_KINDS, CONDITION_FAILURES, TERM_KINDS, VOCABULARY_KINDS
 from support_scope.problems import Problem
 from support_scope.project import check_id
 from support_scope.workbook.layout import (
@@ -26,6 +26,7 @@ from support_scope.workbook.layout import (
     SHEET_MATRIX,
     SHEET_META,
     SHEET_TERMS,
+    SHEET_VOCABULARY,
     Column,
     SyntaxProblem,
     Table,
@@ -35,6 +36,7 @@ from support_scope.workbook.layout import (
     parse_flag,
     parse_ids,
     parse_see,
+    parse_words,
 )
 from support_scope.workbook.result import Comment
 from support_scope.workbook.safety import Cell
@@ -47,6 +49,7 @@ _REQUIRED = {
     SHEET_CATEGORIES: (("title.fr", "french"),),
     SHEET_CONDITIONS: (("text.fr", "french"),),
     SHEET_TERMS: (("kind", "term-kind"), ("text.fr", "french")),
+    SHEET_VOCABULARY: (("kind", "vocabulary-kind"),),
 }
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CHUNK_NUMBER = re.compile(r"[0-9]{1,6}")
@@ -56,6 +59,7 @@ _REQUIRED_MAPS = {
     SHEET_CATEGORIES: ("title",),
     SHEET_CONDITIONS: ("text",),
     SHEET_TERMS: ("text",),
+    SHEET_VOCABULARY: (),  # a group's terms are lists by language, any language; its note optional
 }
 
 
@@ -297,7 +301,7 @@ class _Reader:
                     "required",
                 )
         required_maps = _REQUIRED_MAPS[table.sheet]
-        for prefix in ("text", "title", "source_note", "billing.text"):
+        for prefix in ("text", "title", "source_note", "billing.text", "note"):
             present = [lang for lang in self.languages if table.has(f"{prefix}.{lang}")]
             if not present:
                 continue
@@ -314,16 +318,16 @@ class _Reader:
                     )
                     self._flag(table, row, key, message, "missing-language")
             if (
-                prefix == "billing.text"
+                prefix in ("billing.text", "note")
                 and filled
                 and "fr" not in filled
-                and "billing.text.fr" not in row.flagged
+                and f"{prefix}.fr" not in row.flagged
             ):
-                header = self.quote(table.column("billing.text.fr").header)
+                header = self.quote(table.column(f"{prefix}.fr").header)
                 self._flag(
                     table,
                     row,
-                    "billing.text.fr",
+                    f"{prefix}.fr",
                     self.say("required", header=header, reason=reason(self.lang, "french")),
                     "required",
                 )
@@ -422,6 +426,8 @@ class _Reader:
                 return parse_see(text)
             if column.kind == "test":
                 return parse_expression(text)
+            if column.kind == "words":
+                return parse_words(text) or None
             if column.kind == "flag":
                 return parse_flag(text)
         except SyntaxProblem as e:
@@ -432,6 +438,7 @@ class _Reader:
             "statuses": ROW_STATUSES,
             "billing": BILLING_KINDS,
             "term_kinds": TERM_KINDS,
+            "vocabulary_kinds": VOCABULARY_KINDS,
             "tiers": self.tiers,
             "categories": self.categories,
             "request_kinds": self.kinds,

@@ -35,8 +35,8 @@ def readme(document: dict[str, Any]) -> list[tuple[str, str]]:
             "Matrice: one row per service (category and its title, id, status, tier, texts, group, referrals, billing, source notes, comment; after the comment: request kind, legal review).",
         ),
         (
-            "Catégories : les titres des catégories. Conditions : les conditions des catégories et de l'éligibilité (avec ce que leur échec signifie et les lignes qu'elles concernent). Termes : les conditions générales (avec les types de demande qu'elles concernent et leur test).",
-            "Catégories: the category titles. Conditions: the conditions of the categories and of eligibility (with what their failure means and the lines they concern). Termes: the general terms (with the request kinds they concern and their test).",
+            "Catégories : les titres des catégories. Conditions : les conditions des catégories et de l'éligibilité (avec ce que leur échec signifie et les lignes qu'elles concernent). Termes : les conditions générales (avec les types de demande qu'elles concernent et leur test). Vocabulaire : les mots des clients que la recherche (support-scope find) relie à ceux de la matrice, un terme par ligne.",
+            "Catégories: the category titles. Conditions: the conditions of the categories and of eligibility (with what their failure means and the lines they concern). Termes: the general terms (with the request kinds they concern and their test). Vocabulaire: the customers' words the search (support-scope find) leads to the matrix's, one term a line.",
         ),
         ("CE QU'IL NE FAUT PAS TOUCHER", "WHAT NOT TO TOUCH"),
         (
@@ -75,8 +75,8 @@ def readme(document: dict[str, Any]) -> list[tuple[str, str]]:
             "The order of the rows is not read: sort and filter freely, the policy keeps its order. An added row goes below the row of the same category above it. To change the order within a category, say so in a comment.",
         ),
         (
-            "Les catégories, les conditions et les termes se modifient mais ne s'ajoutent pas ici ; un terme peut être supprimé en supprimant sa ligne.",
-            "Categories, conditions and terms are edited but not added here; a term can be removed by deleting its row.",
+            "Les catégories, les conditions, les termes et les groupes du vocabulaire se modifient mais ne s'ajoutent pas ici ; un terme ou un groupe du vocabulaire peut être supprimé en supprimant sa ligne.",
+            "Categories, conditions, terms and vocabulary groups are edited but not added here; a term or a vocabulary group can be removed by deleting its row.",
         ),
         ("IMPRIMER ET RENVOYER", "PRINTING AND SENDING BACK"),
         (

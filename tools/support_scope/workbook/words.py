@@ -238,6 +238,7 @@ _REASONS: dict[str, tuple[str, str]] = {
         "French is authoritative; its text is required",
     ),
     "term-kind": ("chaque terme en a un", "every term needs one"),
+    "vocabulary-kind": ("chaque groupe en a un", "every group needs one"),
     "billing-text": (
         "un type de facturation demande sa note de facturation",
         "a billing kind needs its billing note",
@@ -251,6 +252,7 @@ _WHAT_ROWS: dict[str, tuple[str, str]] = {
     "categories": ("catégories", "categories"),
     "conditions": ("conditions", "conditions"),
     "terms": ("termes généraux", "general terms"),
+    "vocabulary": ("groupes du vocabulaire", "vocabulary groups"),
 }
 
 
