@@ -330,6 +330,38 @@ def test_tampered_release_is_refused(release_path: Path, tmp_path: Path) -> None
         load_release(tampered)
 
 
+def test_a_loaded_release_goes_to_the_oldest_generation_and_frozen_objects_stay_frozen(
+    release_path: Path,
+) -> None:
+    """load_release hands what it parsed to the collector's oldest generation (no young
+    collection traverses it); the collector stays as the caller left it, and a process that
+    froze its own objects (before forking) keeps them frozen."""
+    import gc
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    ruleset = load_release(release_path)
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert id(ruleset._compiled["categories"]) in oldest and gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    del ruleset
+    mine = [[] for _ in range(10)]
+    gc.freeze()
+    try:
+        ruleset = load_release(release_path)
+        assert ruleset.policy["version"] == ruleset.policy_version and gc.isenabled()
+        tracked = {id(o) for o in gc.get_objects()}  # every generation but the frozen objects
+        assert id(mine[0]) not in tracked and id(ruleset._compiled["categories"]) in tracked
+    finally:
+        gc.unfreeze()
+    gc.disable()
+    try:  # paused by the caller: left paused
+        load_release(release_path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    del mine
+
+
 def test_truncated_release_is_refused(release_path: Path, tmp_path: Path) -> None:
     raw = release_path.read_bytes()
     for length in (0, 100, len(raw) // 2, len(raw) - 2):

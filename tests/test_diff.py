@@ -1275,6 +1275,26 @@ def test_release_side_is_verified(run_cli: Any, tmp_path: Path) -> None:
     assert refused.exit_code == 1 and "changed after it was compiled" in refused.output
 
 
+def test_a_release_of_the_older_format_is_a_side_as_check_reads_it(run_cli: Any, tmp_path: Path) -> None:
+    """Release format 1 (policy 1.0.0) cannot be compiled again by this version, which writes
+    format 2: `diff` reads it as `check` does, by its digest and its canonical bytes, located in
+    its own text; a re-serialised copy (digest still right) is refused, as the gate refuses it."""
+    release = REPO / "releases" / "act-premium-support-scope" / "1.0.0.json"
+    assert json.loads(release.read_bytes())["manifest"]["format"] == 1
+    result = run_cli("diff", str(release), str(REPO / "policies" / "act-premium-support-scope.json"))
+    assert result.exit_code == 0, result.output
+    newer = REPO / "releases" / "act-premium-support-scope" / "2.0.0.json"
+    data = json.loads(run_cli("diff", str(newer), str(release), "--format", "json").output)
+    located = [c["location"] for c in data["changes"] if c["location"]["side"] == "new"]
+    assert located and all(place["file"] == str(release) for place in located)
+    assert all(place["note"] == "in the policy the release embeds" for place in located)
+    copy_path = tmp_path / "1.0.0.json"
+    copy_path.write_text(json.dumps(json.loads(release.read_bytes()), indent=1), encoding="utf-8")
+    refused = run_cli("diff", str(copy_path), str(REPO / "policies" / "act-premium-support-scope.json"))
+    assert refused.exit_code == 1
+    assert "not in the canonical form the compiler wrote" in refused.output, refused.output
+
+
 @pytest.fixture
 def git_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     if shutil.which("git") is None:

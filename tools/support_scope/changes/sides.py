@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from support_scope.compile.verify import POLICY_FORMATS, is_release, verify_release
+from support_scope.compile.verify import POLICY_FORMATS, is_release, verify_compiled, verify_release
 from support_scope.errors import InputError, PolicyError, ReleaseError
 from support_scope.fileio.jsonfile import parse_json, read_text
 from support_scope.model.paths import JsonPath
@@ -101,7 +101,10 @@ def check_shape(document: Any, text: str, label: str) -> None:
 
 
 def side_from_text(text: str, label: str, file: str | None = None, revision: str | None = None) -> Side:
-    """A side from the text of a policy or a release; a release's digest is verified."""
+    """A side from the text of a policy or a release; a release's digest is verified, and its
+    compiled rules checked against its embedded policy (what the diff compares): a rule edited
+    and re-hashed is refused, never reported as "no changes". A release of an older format,
+    which this version cannot compile again, is verified as ``check`` verifies it."""
     document = parse_json(text, label)
     where = file if file is not None else label
     if is_release(document):
@@ -109,6 +112,7 @@ def side_from_text(text: str, label: str, file: str | None = None, revision: str
         policy = document["policy"]
         if not isinstance(policy, dict):
             raise ReleaseError(f"{label}: the release's embedded policy is not a JSON object")
+        verify_compiled(document, label, text.encode("utf-8"))
         return Side(label, policy, "release", text, where, ("policy",), revision)
     check_shape(document, text, label)
     return Side(label, document, "policy", text, where, (), revision)

@@ -89,13 +89,17 @@ def compile(
         run_core(write_atomic, vectors, data)
         click.echo(f"vectors of {release.policy_id} {release.policy_version} -> {vectors}", err=True)
     if output is None:
-        written = sys.stdout.buffer.write(release.data)
+        # Every byte accounted for: a full disk or a closed pipe must not pass for a release.
         try:
+            written = sys.stdout.buffer.write(release.data)
             sys.stdout.buffer.flush()
         except OSError as e:
-            fail(f"standard output: cannot write the release: {e.strerror or e}")
+            fail(f"cannot write the release to standard output: {e.strerror or e}")
         if written != len(release.data):
-            fail(f"standard output: only {written} of {len(release.data)} bytes of the release were written")
+            fail(
+                f"cannot write the release to standard output: only {written:,} of its "
+                f"{len(release.data):,} bytes were written (a full disk?)"
+            )
         raise SystemExit(EXIT_OK)
     run_core(write_atomic, output, release.data)
     click.echo(

@@ -63,15 +63,23 @@ def release(
     [Unreleased] section, for a person to edit. CHANGELOG.md must exist (Keep a
     Changelog): release does not create it.
 
+    The three files are written as one transaction, under the project's lock
+    (.support-scope.lock; another run at the same time is refused): if the release is
+    interrupted (killed, a full disk), the project is as it was, or the next `release`
+    completes it (and `check` reports it until then). A file changed by someone else while
+    the release was computed, or made read-only, is refused, nothing written.
+
     The first release (no release yet) is the policy's own version, as it stands.
 
     \b
     Exit codes:
-      0  released; with --dry-run, it could be released, or there is nothing to release
-         (the policy is the same as its latest release: said so, nothing written)
+      0  released, or an interrupted release completed; with --dry-run, it could be
+         released, or there is nothing to release (the policy is the same as its latest
+         release: said so, nothing written)
       1  refused: nothing to release (without --dry-run), --bump too small, version
          already released, no CHANGELOG.md, invalid or unreadable policy or release,
-         no single policy to release
+         no single policy to release, another run holds the project, a file changed
+         meanwhile or read-only, a file that cannot be written (named)
       2  usage error
 
     \b
@@ -81,7 +89,14 @@ def release(
       support-scope release policies/act-premium-support-scope.json --dry-run --bump major
       support-scope release
     """
-    from support_scope.versions.release import NothingToRelease, ReleaseOutcome, apply_release, plan_release
+    from support_scope.versions.release import (
+        RELEASE_COMMAND,
+        NothingToRelease,
+        ReleaseOutcome,
+        pending_release,
+        plan_release,
+        release_project,
+    )
 
     if policy is not None and policy_id is not None:
         raise click.UsageError("name the policy once: a POLICY file or --policy ID")
@@ -93,7 +108,16 @@ def release(
     report = reporter(output_format)
     note_schema_engine()
     try:
-        plan = plan_release(found.root, policy_path, bump, today)  # type: ignore[arg-type]
+        if dry_run:
+            interrupted = pending_release(found.root)
+            if interrupted is not None:
+                message = f"would complete {interrupted}, which an interrupted run left half written (`{RELEASE_COMMAND}` does it)"
+                outcome = ReleaseOutcome(str(policy_path), True, message=message, completed=True)
+            else:
+                plan = plan_release(found.root, policy_path, bump, today)  # type: ignore[arg-type]
+                outcome = ReleaseOutcome(str(policy_path), True, plan, plan.policy_changed)
+        else:
+            outcome = release_project(found.root, policy_path, bump, today)  # type: ignore[arg-type]
     except NothingToRelease as e:
         if not dry_run:
             fail(str(e))
@@ -101,8 +125,5 @@ def release(
         raise SystemExit(EXIT_OK) from None
     except SupportScopeError as e:
         fail(str(e))
-    rewrites_policy = plan.policy_changed
-    if not dry_run:
-        run_core(apply_release, plan)
-    emit(report.release(ReleaseOutcome(str(policy_path), dry_run, plan, rewrites_policy)))
+    emit(report.release(outcome))
     raise SystemExit(EXIT_OK)

@@ -51,17 +51,17 @@ DEFAULT_PRECEDENCE_TEXT = {
 }
 
 
-def compile_policy(document: dict[str, Any], source: bytes, *, display: str = "<policy>") -> Release:
+def compile_policy(
+    document: dict[str, Any], source: bytes, *, display: str = "<policy>", validated: bool = False
+) -> Release:
     """The release of a valid policy, as a JSON-ready dict (manifest and digest included).
 
     ``source`` is the document's file content, used to locate problems by line and column when
-    the document is not valid (a :class:`PolicyError` listing every problem).
+    the document is not valid (a :class:`PolicyError` listing every problem). ``validated``: the
+    caller has just checked the document with :func:`check_policy` (not done twice).
     """
-    from support_scope.validate.documents import document_findings
-
-    findings = document_findings(document)
-    if findings:
-        raise PolicyError(_findings_message(findings, source, display))
+    if not validated:
+        check_policy(document, source, display)
     policy = cast(Policy, document)  # valid: it has every field the schema requires
     compiled = _Compiler(policy).compiled()
     release: Release = {
@@ -85,6 +85,15 @@ def compile_policy(document: dict[str, Any], source: bytes, *, display: str = "<
             + "; ".join(problems[:10])
         )
     return release
+
+
+def check_policy(document: Any, source: bytes, display: str, outcome: str = "nothing compiled") -> None:
+    """A :class:`PolicyError` listing every problem of ``document``, located, when it is not valid."""
+    from support_scope.validate.documents import document_findings
+
+    findings = document_findings(document)
+    if findings:
+        raise PolicyError(_findings_message(findings, source, display, outcome))
 
 
 def release_bytes(release: Release) -> bytes:
@@ -128,14 +137,14 @@ def release_schema_problems(release: Any) -> list[str]:
     return [f"{render_path(f.path)}: {f.message}" for f in findings_against(COMPILED_SCHEMA, release)]
 
 
-def _findings_message(findings: list[Any], source: bytes, display: str) -> str:
+def _findings_message(findings: list[Any], source: bytes, display: str, outcome: str) -> str:
     from support_scope.validate.documents import findings_message
 
     try:
         text: str | None = source.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = None  # not the document's source (a caller's mistake): located by JSON path only
-    return findings_message(findings, text, display, "nothing compiled")
+    return findings_message(findings, text, display, outcome)
 
 
 # --------------------------------------------------------------------------- resolution

@@ -24,7 +24,7 @@ from support_scope.consume.context import Facts
 from support_scope.consume.find import Query, SearchIndex
 from support_scope.consume.index import rules_in_order
 from support_scope.consume.values import Billing, Decision, Match, Provenance, Referral, ReleaseInfo, Text
-from support_scope.errors import InputError, ReleaseError, UnknownIdError
+from support_scope.errors import InputError, ReleaseError, SupportScopeError, UnknownIdError
 from support_scope.model.release import (
     CompiledBody,
     CompiledCategory,
@@ -39,6 +39,8 @@ from support_scope.model.release import (
 )
 
 _Key = tuple[str, str, "str | None", "str | None", "str | None"]  # plan, category, item, request, product
+# What a release of a shape the compiler never writes makes the decision procedure raise.
+_DAMAGED = (KeyError, TypeError, AttributeError, ValueError, IndexError, RecursionError)
 
 
 class Ruleset:
@@ -75,9 +77,11 @@ class Ruleset:
                 procedure.condition_test(c) for c in compiled["eligibility"]["conditions"]
             )
             self._lookup = procedure.Lookup.of(compiled, self.tiers, self.referrals)
-        except (KeyError, TypeError, AttributeError) as e:
+            self._terms: dict[str, CompiledTerm] = {t["id"]: t for t in compiled["general_terms"]}
+            self._grants: list[CompiledGrant] = compiled["grants"]
+        except _DAMAGED as e:
             raise ReleaseError(
-                f"{source}: not a compiled release of a known format ({type(e).__name__}: {e})"
+                f"{source}: not a compiled release of a known format ({type(e).__name__}: {str(e)[:200]})"
             ) from e
         # Per category on first use (loading stays cheap): its conditions and notes as tests,
         # and item -> rule.
@@ -88,8 +92,6 @@ class Ruleset:
         self._contextual: dict[tuple[Any, ...], Decision] = {}
         self._index: SearchIndex | None = None
         self._documents: list[tuple[str, Rule]] = []
-        self._terms: dict[str, CompiledTerm] = {t["id"]: t for t in compiled["general_terms"]}
-        self._grants: list[CompiledGrant] = compiled["grants"]
 
     # ---- identity
 
@@ -161,24 +163,29 @@ class Ruleset:
         kind, :class:`InputError`.
         """
         key: _Key = (plan, category, item, request, product)
-        if context is None:
-            decision = self._decisions.get(key)
+        try:
+            if context is None:
+                decision = self._decisions.get(key)
+                if decision is None:
+                    frame = self._frame(key)
+                    decision = self._decisions[key] = procedure.decide(
+                        frame, procedure.signature(frame, {}), self._lookup
+                    )
+                return decision
+            context = self._facts.check(context)
+            frame = self._frames.get(key) or self._frame(key)
+            # The decision depends on the context only through what each test comes to: key the
+            # cache on that, and build the (immutable) answer once per combination.
+            sig = procedure.signature(frame, context)
+            ckey = (key, sig)
+            decision = self._contextual.get(ckey)
             if decision is None:
-                frame = self._frame(key)
-                decision = self._decisions[key] = procedure.decide(
-                    frame, procedure.signature(frame, {}), self._lookup
-                )
+                decision = self._contextual[ckey] = procedure.decide(frame, sig, self._lookup)
             return decision
-        context = self._facts.check(context)
-        frame = self._frames.get(key) or self._frame(key)
-        # The decision depends on the context only through what each test comes to: key the
-        # cache on that, and build the (immutable) answer once per combination.
-        sig = procedure.signature(frame, context)
-        ckey = (key, sig)
-        decision = self._contextual.get(ckey)
-        if decision is None:
-            decision = self._contextual[ckey] = procedure.decide(frame, sig, self._lookup)
-        return decision
+        except SupportScopeError:
+            raise
+        except _DAMAGED as e:
+            raise self._damaged(e, key) from e
 
     def question_facts(
         self,
@@ -192,8 +199,13 @@ class Ruleset:
         """The facts a question's decision reads, each with the values that can matter (both
         booleans; each integer a test compares it with, and its neighbours): what to ask, and
         what generated conformance vectors try."""
-        frame = self._frame((plan, category, item, request, product))
-        return dict(frame.domains)
+        key: _Key = (plan, category, item, request, product)
+        try:
+            return dict(self._frame(key).domains)
+        except SupportScopeError:
+            raise
+        except _DAMAGED as e:
+            raise self._damaged(e, key) from e
 
     def parse_context(self, pairs: Iterable[str]) -> dict[str, Any]:
         """A context from ``KEY=VALUE`` strings, each value read as its fact's declared type.
@@ -290,22 +302,43 @@ class Ruleset:
             raise UnknownIdError(f"unknown plan {plan!r} (known: {', '.join(self.plans)})")
         if product is not None and product not in self.products:
             raise UnknownIdError(f"unknown product {product!r} (known: {', '.join(self.products)})")
-        index = self.search_index
-        query, hits = index.search(text, limit)
-        matches = []
-        for hit in hits:
-            lines = self._general_first([(hit.document, hit.score), *hit.others], query)
-            first, *others = lines
-            matches.append(
-                self._match(
-                    *first,
-                    query,
-                    plan,
-                    product,
-                    tuple(self._match(d, s, None, plan, product) for d, s in others),
+        if type(limit) is not int:
+            raise InputError("limit is a whole number of matches")
+        try:
+            index = self.search_index
+            query, hits = index.search(text, limit)
+            matches = []
+            for hit in hits:
+                lines = self._general_first([(hit.document, hit.score), *hit.others], query)
+                first, *others = lines
+                matches.append(
+                    self._match(
+                        *first,
+                        query,
+                        plan,
+                        product,
+                        tuple(self._match(d, s, None, plan, product) for d, s in others),
+                    )
                 )
+            return matches
+        except SupportScopeError:
+            raise
+        except _DAMAGED as e:
+            raise self._damaged(e, (plan, text, None, product)) from e
+
+    def _damaged(self, error: BaseException, key: tuple[Any, ...]) -> SupportScopeError:
+        """What a failure inside the decision procedure means: the caller passed something that is
+        not an id (an :class:`InputError`), or the release holds a shape the compiler never writes
+        (a :class:`ReleaseError`: verified, so edited and re-hashed, or of a compiler's bug)."""
+        if not all(part is None or isinstance(part, str) for part in key):
+            return InputError(
+                "plan, category, item, request kind and product are ids: text, or None for item, "
+                "request kind and product"
             )
-        return matches
+        return ReleaseError(
+            f"{self.source}: not a compiled release this version can decide from "
+            f"({type(error).__name__}: {str(error)[:200]}); compile the policy again"
+        )
 
     def _general_first(self, lines: list[tuple[int, float]], query: Query) -> list[tuple[int, float]]:
         """Identical lines, the one to show first: the grant that says it for every category,
@@ -408,6 +441,12 @@ class Ruleset:
 
     def rules(self) -> Iterator[tuple[str, str]]:
         """Every (category, item) a decision can name, in source order."""
-        for category in self._compiled["categories"]:
-            for rule in category["rules"]:
-                yield category["id"], rule["item"]
+        try:
+            pairs = [
+                (category["id"], rule["item"])
+                for category in self._compiled["categories"]
+                for rule in category["rules"]
+            ]
+        except _DAMAGED as e:
+            raise self._damaged(e, ()) from e
+        yield from pairs

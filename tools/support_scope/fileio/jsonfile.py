@@ -58,7 +58,10 @@ def read_bytes(
         raise InputError(f"{name}: {info.st_size:,} bytes, more than the {limit:,} a {what} may hold")
     try:
         with Path(path).open("rb") as handle:
-            data = handle.read(limit + 1)
+            # Sized by the file, not by the limit: read(n) reserves n bytes before reading.
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:  # it grew since: read on, up to the limit
+                data += handle.read(limit + 1 - len(data))
     except OSError as e:
         raise InputError(f"{name}: cannot read: {e.strerror or e}") from e
     if len(data) > limit:
@@ -70,7 +73,11 @@ def read_text(path: Path, display: str | None = None, what: str = "file") -> str
     """The file's text, decoded as UTF-8 (a byte order mark is dropped); an unreadable file is an
     :class:`InputError`."""
     name = display or str(path)
-    raw = read_bytes(path, name, what)
+    return decode_text(read_bytes(path, name, what), name)
+
+
+def decode_text(raw: bytes, name: str) -> str:
+    """A file's bytes as text: UTF-8 (a byte order mark dropped); else a located :class:`PolicyError`."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -82,11 +89,19 @@ def read_text(path: Path, display: str | None = None, what: str = "file") -> str
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
+def paused_gc(long_lived: bool = False) -> Iterator[None]:
     """Pause the cyclic garbage collector.
 
     A parsed 10,000-category document is millions of live containers and none is garbage;
     left on, the collector rescans them again and again, which doubles parsing and diffing time.
+
+    ``long_lived``: what is made meanwhile is kept for the life of the process (a loaded
+    release): it goes to the collector's oldest generation at once (``gc.freeze`` then
+    ``gc.unfreeze``, which move lists, not objects), instead of being traversed by two young
+    collections first (0.1 to 0.3 s at 10,000 categories, for nothing). Other young objects
+    of the process go with it, to be collected by the next full collection. Not done when the
+    process keeps frozen objects of its own (a server that froze its objects before forking:
+    unfreezing them would undo that).
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -94,6 +109,9 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            if long_lived and gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

@@ -28,8 +28,10 @@ from itertools import chain, filterfalse, repeat
 from operator import contains, itemgetter, ne
 from typing import Any
 
+from support_scope.errors import InputError
 from support_scope.model.conditions import MAX_DEPTH, depth
 from support_scope.model.paths import JsonPath, render_path
+from support_scope.model.semver import Version
 from support_scope.model.tiers import reachable
 from support_scope.model.walk import (
     ELIGIBILITY,
@@ -43,6 +45,7 @@ from support_scope.model.walk import (
 from support_scope.validate.findings import Finding
 
 EXCEL_CELL_LIMIT = 32767
+_SEMVER_SHAPE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?")
 _ORDERED_OPS = frozenset({"lt", "le", "gt", "ge"})
 # The kinds whose ids must be unique, and the word for each in messages. Conditions share one
 # space, eligibility's included: an id names one condition wherever it stands.
@@ -148,6 +151,17 @@ class _Check:
             self.named_items(entity, name)
         for path, language_map, _ in language_maps(self.doc):
             self.language_map(path, language_map)
+        self.version(self.doc.get("version"))
+
+    def version(self, value: object) -> None:
+        """A version the schema's pattern allows but releases cannot be named or compared by
+        (a number of more than 18 digits, more than 256 characters)."""
+        if not isinstance(value, str) or not _SEMVER_SHAPE.fullmatch(value):
+            return  # the schema reports it
+        try:
+            Version.parse(value)
+        except InputError as e:
+            self.add(("version",), f"{e}: at most 18 digits a number and 256 characters", "version")
 
     # ids and references
 
@@ -564,6 +578,7 @@ def _screen(doc: dict[str, Any]) -> bool:
             handler(entity)
         for path, language_map in entity_language_maps(entity):
             check.language_map(path, language_map)
+    check.version(doc.get("version"))  # one value: the walk's own check
     if check.findings:
         return False
 

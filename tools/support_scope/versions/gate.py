@@ -11,11 +11,12 @@ from support_scope.changes.differ import diff_documents
 from support_scope.changes.result import Diff
 from support_scope.errors import InputError
 from support_scope.fileio.jsonfile import read_text
+from support_scope.model.release import FORMAT
 from support_scope.model.semver import bump_between, bump_satisfies, bump_version
 from support_scope.model.vocab import SEVERITIES, Bump, CheckState
 from support_scope.problems import Problem
 from support_scope.versions.changelog import has_section, section_heading
-from support_scope.versions.store import CHANGELOG, latest_release, read_release
+from support_scope.versions.store import CHANGELOG, latest_release, misfiled, read_release
 
 if TYPE_CHECKING:
     from support_scope.decisiontests.result import DecisionTestReport
@@ -92,6 +93,7 @@ def check(root: Path, *, decision_tests: bool = True, min_coverage: float | None
                 "no-changelog",
             )
         )
+    _leftovers(root, report)
     released: dict[str, dict[str, Any]] = {}
     releases_dir = root / "releases"
     for directory in sorted(p for p in releases_dir.iterdir() if p.is_dir()) if releases_dir.is_dir() else []:
@@ -107,15 +109,9 @@ def check(root: Path, *, decision_tests: bool = True, min_coverage: float | None
                     Problem(shown, f"{_reason(str(e), shown)}; {restore}", "release-modified")
                 )
                 continue
-            manifest = release["manifest"]
-            if manifest.get("policy_id") != directory.name or manifest.get("policy_version") != path.stem:
-                report.problems.append(
-                    Problem(
-                        shown,
-                        f"holds {manifest.get('policy_id')} {manifest.get('policy_version')}, not {directory.name} {path.stem}; {restore}",
-                        "release-misfiled",
-                    )
-                )
+            why = misfiled(release, directory.name, path.stem)
+            if why is not None:
+                report.problems.append(Problem(shown, f"{why}; {restore}", "release-misfiled"))
                 continue
             report.releases_verified += 1
             released[f"{directory.name}/{path.stem}"] = release
@@ -132,12 +128,15 @@ def check(root: Path, *, decision_tests: bool = True, min_coverage: float | None
         report.policies.append(status)
         if decision_tests:
             # A policy the same as its release (verified above, recompiled): its compiled part is
-            # what compiling the policy would give, so the tests use it rather than compile again.
+            # what compiling the policy would give, so the tests use it rather than compile again
+            # (not a release of an older format, which this version does not decide with).
             same = (
                 released.get(f"{status.policy_id}/{status.latest_release}")
                 if status.state == "released"
                 else None
             )
+            if same is not None and same["manifest"].get("format") != FORMAT:
+                same = None
             tests = _decision_tests(
                 root, shown, document, same, len(policies) == 1, min_coverage, report.problems
             )
@@ -156,6 +155,40 @@ def check(root: Path, *, decision_tests: bool = True, min_coverage: float | None
                 )
             )
     return report
+
+
+def _leftovers(root: Path, report: CheckReport) -> None:
+    """What interrupted runs left: a change committed but not completed, temporary files."""
+    from support_scope.fileio.atomic import stray_temporaries
+    from support_scope.fileio.transaction import JOURNAL_NAME, pending
+
+    try:
+        journal = pending(root)
+    except InputError as e:
+        report.problems.append(Problem(JOURNAL_NAME, str(e), "interrupted-change"))
+    else:
+        if journal is not None:
+            report.problems.append(
+                Problem(
+                    JOURNAL_NAME,
+                    f"{journal.what} was interrupted before it finished ({', '.join(journal.files)} "
+                    f"may be half updated): run `{journal.command}` to complete it",
+                    "interrupted-change",
+                )
+            )
+    releases = root / "releases"
+    directories = [root, root / "policies", releases]
+    if releases.is_dir():
+        directories += sorted(p for p in releases.iterdir() if p.is_dir())
+    for path in stray_temporaries(*directories):
+        report.problems.append(
+            Problem(
+                _relative(path, root),
+                "a temporary file left by an interrupted run (killed, or the disk full): delete it "
+                "(the next `support-scope release` or `import-xlsx` writing beside it removes it too)",
+                "stray-temporary",
+            )
+        )
 
 
 def _located(problems: list[Problem], path: Path, shown: str) -> list[Problem]:

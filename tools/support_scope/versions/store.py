@@ -35,3 +35,19 @@ def read_release(path: Path, display: str | None = None) -> dict[str, Any]:
     except InputError as e:
         raise ReleaseError(str(e)) from e
     return check_release_bytes(raw, name)
+
+
+def misfiled(release: dict[str, Any], policy_id: str, version: str) -> str | None:
+    """Why a verified release is not the file ``releases/<policy_id>/<version>.json`` should be,
+    or None when its manifest names that policy and version."""
+    manifest = release["manifest"]
+    if manifest.get("policy_id") == policy_id and manifest.get("policy_version") == version:
+        return None
+    return f"holds {manifest.get('policy_id')} {manifest.get('policy_version')}, not {policy_id} {version}"
+
+
+def refuse_misfiled(release: dict[str, Any], path: Path, policy_id: str, version: str) -> None:
+    """A :class:`ReleaseError` when the release at ``path`` is not the one its name says."""
+    why = misfiled(release, policy_id, version)
+    if why is not None:
+        raise ReleaseError(f"{path}: {why}; restore it from version control (released files are immutable)")

@@ -13,6 +13,14 @@ hidden metadata sheet), the policy as it is now, and the reviewer's workbook:
 The result is validated, and written (atomically) only when there is no problem, no conflict,
 and the caller did not ask for a dry run. What the workbook does not show (provenance, groups,
 notes, facts, tiers, plans, ...) is kept as it is in the current policy.
+
+An import that writes holds the project's lock (:mod:`support_scope.fileio.lock`) from the
+moment it reads the policy to the moment it replaces it, and replaces it only if it still holds
+what was read: a second import at the same time is refused, and so is a policy saved by
+someone else meanwhile; never is one review silently lost. The policy and its review log
+(``<policy>.reviews.md``) change together, as one transaction
+(:mod:`support_scope.fileio.transaction`): after an interruption both are as before, or both
+as after once the next import has completed the change (``check`` reports it until then).
 """
 
 from __future__ import annotations
@@ -22,15 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from support_scope.errors import InputError, WorkbookError
-from support_scope.fileio.atomic import write_atomic
-from support_scope.fileio.jsonfile import dump_json, parse_json, paused_gc, read_text
+from support_scope.fileio.atomic import digest_bytes, write_atomic
+from support_scope.fileio.jsonfile import decode_text, dump_json, parse_json, paused_gc, read_bytes, read_text
 from support_scope.workbook.layout import EDITABLE, SHEET_LISTS, SHEET_MATRIX, SHEET_META, tables
 from support_scope.workbook.merge import Merge, ReviewSource
 from support_scope.workbook.order import out_of_order
-from support_scope.workbook.reader import Meta, SheetRow, _read_meta, _Reader
+from support_scope.workbook.reader import _SURROGATE, Meta, SheetRow, _read_meta, _Reader
 from support_scope.workbook.result import Comment, ImportResult
 from support_scope.workbook.safety import MAX_ROWS
-from support_scope.workbook.snapshot import decode_snapshot, snapshot_digest
+from support_scope.workbook.snapshot import NotExported, decode_snapshot, snapshot_digest, verify_checksums
 from support_scope.workbook.source import Note, Workbook, open_workbook
 from support_scope.workbook.words import say
 
@@ -62,7 +70,7 @@ def _refuse_invalid_policy(result: ImportResult, current: Any, policy: Path, pol
 
 def _open(workbook: Path, display: str, max_rows: int = MAX_ROWS) -> tuple[Workbook, Meta]:
     """Check the workbook (.xlsx or .ods), open it, and read its metadata sheet."""
-    book = open_workbook(workbook, display, max_rows)
+    book = open_workbook(workbook, display, max_rows, editable=EDITABLE)
     try:
         if SHEET_META not in book.sheets:
             raise WorkbookError(
@@ -73,6 +81,9 @@ def _open(workbook: Path, display: str, max_rows: int = MAX_ROWS) -> tuple[Workb
         book.close()
         raise
     return book, meta
+
+
+IMPORT_COMMAND = "support-scope import-xlsx"
 
 
 def workbook_policy_id(workbook: Path, display: str | None = None) -> str:
@@ -103,21 +114,38 @@ def import_workbook(
     an :class:`InputError`; problems in the cells, conflicts and validation findings are collected
     in the result, every one at once, in ``lang`` (``fr`` or ``en``), and then nothing is written.
     ``today`` (YYYY-MM-DD) dates the review when the workbook does not say when it was saved.
+
+    Unless ``dry_run``, the project's lock is held throughout (another run holding it:
+    :class:`~support_scope.fileio.lock.ProjectBusy`); the policy and the review log are written
+    as one transaction, and a file changed meanwhile is not replaced
+    (:class:`~support_scope.fileio.atomic.ChangedMeanwhile`). An import an earlier run left half
+    written is completed first (a notice says so); a release left half written refuses the import.
     """
     from support_scope.workbook.reviewlog import log_path
 
+    log = review_log if review_log is not None else log_path(policy)
+    arguments = (workbook, policy, dry_run, workbook_display, policy_display, max_rows, lang, log, today)
     with paused_gc():
-        return _import(
-            workbook,
-            policy,
-            dry_run,
-            workbook_display,
-            policy_display,
-            max_rows,
-            lang,
-            review_log if review_log is not None else log_path(policy),
-            today,
-        )
+        if dry_run:
+            return _import(*arguments)
+        from support_scope.fileio.lock import lock_directory, project_lock
+        from support_scope.fileio.transaction import complete, pending
+
+        directory = lock_directory(policy)
+        with project_lock(directory, IMPORT_COMMAND):
+            interrupted = pending(directory)
+            if interrupted is not None and not interrupted.command.startswith(IMPORT_COMMAND):
+                raise InputError(
+                    f"{interrupted.what} was interrupted and is not complete ({', '.join(interrupted.files)}): "
+                    f"run `{interrupted.command}` to complete it, then import"
+                )
+            completed = complete(directory) if interrupted is not None else None
+            result = _import(*arguments, root=directory)
+            if completed is not None:
+                result.notices.insert(
+                    0, say(lang, "completed-import", what=completed.what, files=", ".join(completed.files))
+                )
+            return result
 
 
 def _import(
@@ -130,6 +158,7 @@ def _import(
     lang: str,
     log: Path,
     today: str | None,
+    root: Path | None = None,
 ) -> ImportResult:
     from support_scope.validate.documents import document_findings
     from support_scope.workbook.explain import explain
@@ -137,7 +166,10 @@ def _import(
     display = workbook_display or str(workbook)
     policy_name = policy_display or str(policy)
     result = ImportResult(display, policy_name, dry_run=dry_run, lang=lang, review_log=str(log))
-    current_text = read_text(policy, policy_name, "policy file")
+    raw = read_bytes(policy, policy_name, "policy file")
+    read_digest = digest_bytes(raw)
+    current_text = decode_text(raw, policy_name)
+    del raw
     current = parse_json(current_text, policy_name)
     if not isinstance(current, dict):
         raise InputError(
@@ -145,7 +177,8 @@ def _import(
         )
     book, meta = _open(workbook, display, max_rows)
     with book:
-        decode_snapshot(meta.chunks, meta.digest, parse=False)  # a damaged workbook is refused at once
+        # A damaged workbook is refused at once.
+        decode_snapshot(meta.chunks, meta.digest, parse=False, display=display)
         if meta.policy_id != current.get("id"):
             raise WorkbookError(
                 f"{display}: the workbook is for policy {meta.policy_id!r}, not {current.get('id')!r} ({policy_name})"
@@ -165,6 +198,18 @@ def _import(
             raise InputError(
                 f"{policy_name}: the policy is not valid ({type(e).__name__}: {e}); run `support-scope validate`"
             ) from e
+        # The row checksums decide which rows are untouched: they must be the export's own. Not
+        # stale, the exported policy is the current one; stale, it is decoded (and kept for the merge).
+        exported = decode_snapshot(meta.chunks, meta.digest, display=display) if result.stale else current
+        try:
+            verify_checksums(meta.checksums, exported, layout, display)
+        except NotExported as e:
+            if result.stale:
+                raise
+            # The exported policy is the current one: it is the policy that is not valid.
+            if _refuse_invalid_policy(result, current, policy, policy_name):
+                return result
+            raise InputError(f"{policy_name}: the policy is not valid; run `support-scope validate`") from e
         reader = _Reader(
             display, layout, tiers, categories, meta.checksums, lang=lang, languages=languages, kinds=kinds
         )
@@ -175,18 +220,19 @@ def _import(
                 reader.unread.add(name)
                 rows[name] = []
                 continue
-            rows[name] = reader.read(book.rows(name), layout[name], book.merged.get(name, []))
-        notes = book.notes()
+            rows[name] = reader.read(
+                book.rows(name), layout[name], book.merged.get(name, []), book.merged_count.get(name)
+            )
+        notes = _readable_notes(reader, book.notes())
         saved = book.saved
     date = saved or today or datetime.date.today().isoformat()
     result.problems.extend(reader.problems)
     if not result.problems and _untouched(rows, meta.checksums):
         result.old = result.new = current  # nothing to merge: the policy stays as it is, byte for byte
-        exported = decode_snapshot(meta.chunks, meta.digest) if result.stale else current
         if out_of_order(rows[SHEET_MATRIX], exported):
             result.notices.append(say(lang, "order-not-read"))
         result.comments.extend(_comments(reader, notes, layout))
-        _record(result, log, policy, current, workbook, date, meta, dry_run)
+        _record(result, log, policy, read_digest, root, current, workbook, date, meta, dry_run)
         return result
     # What is wrong in the policy already is the maintainer's to fix, in the policy file: blamed
     # on the workbook cells the merge maps it to, it would send the reviewer after a cell they
@@ -194,8 +240,8 @@ def _import(
     # afterwards was brought by the edits.
     if _refuse_invalid_policy(result, current, policy, policy_name):
         return result
-    # Not stale: the exported policy is the current one (same digest), not to be decoded again.
-    base = decode_snapshot(meta.chunks, meta.digest) if result.stale else current
+    # Not stale: the exported policy is the current one (same digest), not decoded at all.
+    base = exported
     review = ReviewSource(workbook.name, date, meta.digest[:16])
     try:
         merge = Merge(display, layout, base, current, rows, lang=lang, review=review, unread=reader.unread)
@@ -217,7 +263,17 @@ def _import(
         return result
     result.old, result.new = current, merge.merged
     _record(
-        result, log, policy, current, workbook, date, meta, dry_run, merge.merged if result.changed else None
+        result,
+        log,
+        policy,
+        read_digest,
+        root,
+        current,
+        workbook,
+        date,
+        meta,
+        dry_run,
+        merge.merged if result.changed else None,
     )
     return result
 
@@ -226,6 +282,8 @@ def _record(
     result: ImportResult,
     log: Path,
     policy: Path,
+    read_digest: str,
+    root: Path | None,
     current: dict[str, Any],
     workbook: Path,
     date: str,
@@ -233,23 +291,65 @@ def _record(
     dry_run: bool,
     merged: dict[str, Any] | None = None,
 ) -> None:
-    """Write the new comments into the review log, then the merged policy (when it changed)."""
+    """Write the new comments into the review log and the merged policy (when it changed): as
+    one transaction when both change, so that an interruption leaves both as before or both as
+    after (the next import completes it); each replaced only if it is still what was read."""
+    from support_scope.fileio.transaction import Transaction
     from support_scope.workbook.reviewlog import new_comments, updated_log
 
-    existing = log.read_text(encoding="utf-8") if log.is_file() else None
+    log_raw = read_bytes(log, str(log), "review log") if log.exists() or log.is_symlink() else None
+    existing = decode_text(log_raw, str(log)) if log_raw is not None else None
     result.new_comments = new_comments(result.comments, existing)
     if dry_run:
         return
+    log_data = policy_data = None
     if result.new_comments:
-        text = updated_log(
+        log_data = updated_log(
             existing, str(current["id"]), workbook.name, date, meta.version, result.new_comments
-        )
-        # The log first: should the policy then fail to be written, the comments are kept.
-        write_atomic(log, text.encode("utf-8"))
-        result.log_written = True
+        ).encode("utf-8")
     if merged is not None:
-        write_atomic(policy, dump_json(merged).encode("utf-8"))
-        result.written = True
+        policy_data = dump_json(merged).encode("utf-8")
+    log_before = digest_bytes(log_raw) if log_raw is not None else None
+    if log_data is not None and policy_data is not None:
+        from support_scope.fileio.lock import lock_directory
+
+        transaction = Transaction(
+            root if root is not None else lock_directory(policy),
+            f"the import of {workbook.name} into {result.policy}",
+            f"{IMPORT_COMMAND} {workbook}",
+        )
+        # The log first: the policy (what services and releases read) is put in place last.
+        if log_before is None:
+            transaction.create(log, log_data)
+        else:
+            transaction.replace(log, log_data, log_before)
+        transaction.replace(policy, policy_data, read_digest)
+        transaction.commit()
+    elif log_data is not None:
+        write_atomic(log, log_data, expected=log_before or "", clean=True)
+    elif policy_data is not None:
+        write_atomic(policy, policy_data, expected=read_digest, clean=True)
+    result.log_written = log_data is not None
+    result.written = policy_data is not None
+
+
+def _readable_notes(reader: _Reader, notes: list[Note]) -> list[Note]:
+    """The notes, but those holding a lone surrogate (``_xD800_``: half of a UTF-16 pair, no
+    character), which no file can record: each is a problem at its cell."""
+    from openpyxl.utils import get_column_letter
+
+    kept: list[Note] = []
+    for note in notes:
+        found = _SURROGATE.search(note.text + (note.author or ""))
+        if found is None:
+            kept.append(note)
+            continue
+        reader.problem(
+            f"{note.sheet}!{get_column_letter(max(note.column, 1))}{note.row}",
+            reader.say("lone-surrogate", code=f"_x{ord(found.group(0)):04X}_"),
+            "cell-type",
+        )
+    return kept
 
 
 def _comments(

@@ -21,9 +21,12 @@ from support_scope.workbook.safety import (
     MAX_CELLS_PER_ROW,
     MAX_COLUMNS,
     MAX_ELEMENT_BYTES,
+    MAX_MERGED,
     MAX_ROWS,
     Cell,
     _guard_prolog,
+    _read_small,
+    _reading,
 )
 
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -69,6 +72,9 @@ _A_SPACES = f"{{{_TEXT}}}c"
 # the file do not bound them as they bound an .xlsx's. A 10,000-category matrix has some
 # 170,000 rows of at most 18 cells; this leaves room for that and no more than 2.5 times it.
 MAX_CELLS = MAX_ROWS * 32
+# Characters in one cell or note: a spreadsheet's own limit (Excel's, 32,767). ``<text:s text:c="N"/>``
+# stands for N spaces: a few bytes would otherwise make gigabytes of text.
+MAX_CELL_CHARS = 32_767
 # office:value-type -> the kinds iter_rows uses for .xlsx cells
 _KINDS = {"float": "n", "percentage": "p", "currency": "c", "date": "d", "time": "t", "boolean": "b"}
 _BLOCK = 1024 * 1024
@@ -114,7 +120,7 @@ def read_content(archive: zipfile.ZipFile, display: str, max_rows: int = MAX_ROW
     in_row_since: int | None = None  # bytes fed when the open row started
     fed = 0
     total = 0  # cells that hold something, repeats counted
-    with archive.open("content.xml") as handle:
+    with _reading(display, "content.xml"), archive.open("content.xml") as handle:
         while True:
             chunk = handle.read(_BLOCK)
             try:
@@ -156,11 +162,16 @@ def read_content(archive: zipfile.ZipFile, display: str, max_rows: int = MAX_ROW
                                 f"{display}: sheet {sheet!r} holds more than {max_rows:,} rows; refused before loading it"
                             )
                         rows_in_sheet += repeat
-                        total += len(cells) * repeat
+                        total += (len(cells) + len(notes)) * repeat
                         if total > MAX_CELLS:
                             raise WorkbookError(
                                 f"{display}: the spreadsheet holds more than {MAX_CELLS:,} filled cells "
-                                "(repeated cells counted); refused before loading it"
+                                "(repeated cells and notes counted); refused before loading it"
+                            )
+                        if len(content.merged[sheet]) + len(merged) > MAX_MERGED:
+                            raise WorkbookError(
+                                f"{display}: sheet {sheet!r} holds more than {MAX_MERGED:,} merged ranges; "
+                                "refused (no cell is to be merged)"
                             )
                         for offset in range(repeat):
                             number = row_number + 1 + offset
@@ -213,7 +224,13 @@ def _row_cells(
         if cell.tag not in (_T_CELL, _T_COVERED):
             continue
         repeat = _count(cell.get(_A_COLS), display, "columns")
-        kind, value = _value(cell)
+        try:
+            kind, value = _value(cell)
+        except _TooLong as e:
+            what = e.args[0] if e.args else f"more than {MAX_CELL_CHARS:,} characters"
+            raise WorkbookError(
+                f"{display}: {sheet}!{_letters(min(column + 1, MAX_COLUMNS))}{number}: {what} in one cell; refused"
+            ) from e
         annotation = next((child for child in cell if child.tag == _T_ANNOTATION), None)
         if value is None and annotation is None:
             column += repeat  # empty cells, however many: the counter moves, nothing is built
@@ -228,7 +245,13 @@ def _row_cells(
             if value is not None:
                 cells.append((position, kind, value))
             if annotation is not None:
-                author, date, text = _annotation(annotation)
+                try:
+                    author, date, text = _annotation(annotation)
+                except _TooLong as e:
+                    what = e.args[0] if e.args else f"more than {MAX_CELL_CHARS:,} characters"
+                    raise WorkbookError(
+                        f"{display}: {sheet}!{_letters(position)}{number}: a note of {what}; refused"
+                    ) from e
                 notes.append(OdsNote(sheet, number, position, author, text, date))
         if cell.tag == _T_CELL:
             span_cols = _count(cell.get(_A_SPAN_COLS), display, "columns")
@@ -273,32 +296,48 @@ def _value(cell: Any) -> tuple[str, Any]:
     return found, int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
+class _TooLong(ValueError):
+    """A cell's or a note's text is longer than :data:`MAX_CELL_CHARS`."""
+
+
 def _text(cell: Any) -> str:
     """A cell's text: its paragraphs, one line each (notes left out)."""
-    return "\n".join(_paragraph(child) for child in cell if child.tag == _T_P)
+    budget = [MAX_CELL_CHARS]
+    return "\n".join(_paragraph(child, budget) for child in cell if child.tag == _T_P)
 
 
-def _paragraph(element: Any) -> str:
+def _paragraph(element: Any, budget: list[int], depth: int = 0) -> str:
+    """A paragraph's text; ``budget`` holds the spaces written as a count (``text:s``) the cell
+    may still take: those cost no bytes. Longer than :data:`MAX_CELL_CHARS`: :class:`_TooLong`."""
     parts = [element.text or ""]
     for child in element:
         tag = child.tag
         if tag == _T_S:
             try:
-                count = min(int(child.get(_A_SPACES, "1")), 10_000)
+                count = max(min(int(child.get(_A_SPACES, "1")), MAX_CELL_CHARS + 1), 0)
             except ValueError:
                 count = 1
+            budget[0] -= count
+            if budget[0] < 0:
+                raise _TooLong
             parts.append(" " * count)
         elif tag == _T_TAB:
             parts.append("\t")
         elif tag == _T_BREAK:
             parts.append("\n")
         elif tag != _T_ANNOTATION:
-            parts.append(_paragraph(child))
+            if depth >= 32:
+                raise _TooLong("text spans nested more than 32 deep")  # no spreadsheet writes that
+            parts.append(_paragraph(child, budget, depth + 1))
         parts.append(child.tail or "")
-    return "".join(parts)
+    text = "".join(parts)
+    if len(text) > MAX_CELL_CHARS:
+        raise _TooLong
+    return text
 
 
 def _annotation(annotation: Any) -> tuple[str | None, str | None, str]:
+    budget = [MAX_CELL_CHARS]
     author = date = None
     lines = []
     for child in annotation:
@@ -307,15 +346,16 @@ def _annotation(annotation: Any) -> tuple[str | None, str | None, str]:
         elif child.tag == _T_DATE:
             date = (child.text or "").strip() or None
         elif child.tag == _T_P:
-            lines.append(_paragraph(child))
+            lines.append(_paragraph(child, budget))
     return author, date, "\n".join(lines)
 
 
-def saved_date(archive: zipfile.ZipFile) -> str | None:
+def saved_date(archive: zipfile.ZipFile, display: str) -> str | None:
     """When the spreadsheet was last saved (``meta.xml``'s ``dc:date``), as ``YYYY-MM-DD``."""
     import re
 
-    if "meta.xml" not in archive.namelist() or archive.getinfo("meta.xml").file_size > 1024 * 1024:
+    info = archive.NameToInfo.get("meta.xml")
+    if info is None or info.file_size > 1024 * 1024:
         return None
-    found = re.search(rb"<dc:date>([0-9]{4}-[0-9]{2}-[0-9]{2})", archive.read("meta.xml"))
+    found = re.search(rb"<dc:date>([0-9]{4}-[0-9]{2}-[0-9]{2})", _read_small(archive, "meta.xml", display))
     return found.group(1).decode() if found else None

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from support_scope.errors import WorkbookError
+from support_scope.errors import InputError, WorkbookError
 from support_scope.model.conditions import parse_expression
 from support_scope.model.vocab import BILLING_KINDS, CONDITION_FAILURES, TERM_KINDS, VOCABULARY_KINDS
 from support_scope.problems import Problem
+from support_scope.project import check_id
 from support_scope.workbook.layout import (
     DELETED,
     FORMAT,
@@ -50,6 +51,8 @@ _REQUIRED = {
     SHEET_TERMS: (("kind", "term-kind"), ("text.fr", "french")),
     SHEET_VOCABULARY: (("kind", "vocabulary-kind"),),
 }
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CHUNK_NUMBER = re.compile(r"[0-9]{1,6}")
 # The language maps every row of a sheet has (the others are optional: source notes, billing notes).
 _REQUIRED_MAPS = {
     SHEET_MATRIX: ("text",),
@@ -144,13 +147,23 @@ class _Reader:
         self.problems.append(Problem(self.display, message, rule, cell=cell))
         self.flagged.add(cell)
 
-    def read(self, rows: Iterator[tuple[int, list[Cell]]], table: Table, merged: list[str]) -> list[SheetRow]:
+    def read(
+        self,
+        rows: Iterator[tuple[int, list[Cell]]],
+        table: Table,
+        merged: list[str],
+        merged_count: int | None = None,
+    ) -> list[SheetRow]:
         from openpyxl.utils import get_column_letter
 
         name = table.sheet
         self.keys[name] = {}
         for ref in merged:
             self.problem(f"{name}!{ref}", self.say("merged-cell"), "merged-cell")
+        if merged_count is not None and merged_count > len(merged):
+            self.problem(
+                f"{name}!A1", self.say("merged-more", count=f"{merged_count - len(merged):,}"), "merged-cell"
+            )
         first = next(rows, None)
         header = first[1] if first is not None and first[0] == 1 else []
         positions: dict[str, int] = {}
@@ -393,7 +406,14 @@ class _Reader:
                 "cell-type",
             )
             return None, False
-        return normalise_text(str(value)), True
+        text = str(value)
+        surrogate = _SURROGATE.search(text)
+        if surrogate is not None:
+            self.problem(
+                coordinate, self.say("lone-surrogate", code=f"_x{ord(surrogate.group(0)):04X}_"), "cell-type"
+            )
+            return None, False
+        return normalise_text(text), True
 
     def _parse(self, column: Column, value: Value, coordinate: str) -> Any:
         if column.numeric:
@@ -458,9 +478,17 @@ def _read_meta(rows: Iterator[tuple[int, list[Cell]]], display: str) -> Meta:
     for number, cells in rows:
         if number == 1:
             continue
+        if any(kind == "f" for _, kind, _ in cells):
+            raise WorkbookError(f"{display}: {SHEET_META}!{number}: a formula on the hidden sheet; refused")
         record = {position: str(value) for position, _, value in cells}
         kind, key, value = record.get(1, ""), record.get(2, ""), record.get(3, "")
-        if kind in chunks and key.isdigit():
+        if kind in chunks:
+            # ASCII digits only ("²".isdigit() is true, and int() refuses it)
+            if not _CHUNK_NUMBER.fullmatch(key):
+                raise WorkbookError(
+                    f"{display}: {SHEET_META}!B{number}: {key[:20]!r} is not a chunk number; the "
+                    f"{SHEET_META} sheet is damaged: export the workbook again"
+                )
             chunks[kind][int(key)] = value
         else:
             values[(kind, key)] = value
@@ -477,10 +505,19 @@ def _read_meta(rows: Iterator[tuple[int, list[Cell]]], display: str) -> Meta:
         raise WorkbookError(f"{display}: the {SHEET_META} sheet is incomplete; export the workbook again")
     try:
         sums = json.loads(unpack([chunks["checksums"][i] for i in range(len(chunks["checksums"]))]))
-    except (ValueError, zlib.error) as e:
+    except (ValueError, zlib.error, RecursionError) as e:
         raise WorkbookError(f"{display}: the {SHEET_META} sheet's checksums are damaged ({e})") from e
-    if not isinstance(sums, dict) or not all(isinstance(by_key, dict) for by_key in sums.values()):
+    if not isinstance(sums, dict) or not all(
+        isinstance(by_key, dict) and all(isinstance(v, str) for v in by_key.values())
+        for by_key in sums.values()
+    ):
         raise WorkbookError(f"{display}: the {SHEET_META} sheet's checksums are damaged (not a table)")
+    try:
+        check_id(values[("policy", "id")])
+    except InputError as e:
+        raise WorkbookError(
+            f"{display}: {SHEET_META}: the workbook's {e}; the sheet was edited: export the workbook again"
+        ) from e
     return Meta(
         values[("policy", "id")],
         values[("policy", "version")],

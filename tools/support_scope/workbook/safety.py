@@ -7,6 +7,12 @@ sheet parts with bounded buffers, so nothing large is built in memory. Only an a
 passed is read, by :func:`iter_rows`: the standard library's C parser over
 each sheet, streamed row by row, once expat has checked that the part declares no DTD.
 
+Every read of the archive goes through the same guard (:func:`_reading`): a damaged member (a
+bad CRC, broken deflate data, an unsupported compression method, a truncated file) is a
+:class:`WorkbookError` naming the part, never a traceback. Every scan is bounded: parts, sheets,
+rows (counted by the scan and again by the parser, whatever their namespace prefix), merged
+ranges, bytes per element.
+
 Why not openpyxl's reader: its read-only mode first parses a whole sheet to learn its size
 when the sheet does not declare it, then builds a Python object per cell, about 7 s for a
 1,000-category matrix; reading the cells directly takes a fraction of that. openpyxl still
@@ -16,8 +22,12 @@ writes the workbook (see :mod:`support_scope.workbook`).
 from __future__ import annotations
 
 import re
+import stat
+import struct
 import zipfile
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -46,6 +56,14 @@ MAX_CELLS_PER_ROW = 1024
 # element never closes is refused once this much is buffered beyond the block being read,
 # instead of the buffer growing with the whole part.
 MAX_ELEMENT_BYTES = 8 * 1024 * 1024
+# The file itself: a 10,000-category export is some 20 MB.
+MAX_WORKBOOK_BYTES = 512 * 1024 * 1024
+# Sheets in xl/workbook.xml: an export has 7; a reviewer may add a few. Each is scanned once.
+MAX_SHEETS = 255
+# Merged ranges per sheet: each one merged where values are expected is reported with its cell;
+# past this many, the sheet is refused (they are counted, not kept).
+MAX_MERGED = 10_000
+MERGED_KEPT = 100  # the ranges kept per sheet, to report; the others are counted
 
 # Parts a workbook saved by this tool, Excel or LibreOffice Calc may contain.
 _ALLOWED = re.compile(
@@ -82,13 +100,23 @@ _DANGEROUS = (
 )
 _MACRO_CONTENT_TYPE = b"macroEnabled"
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
-_SHEET = re.compile(
-    rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"|<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"'
-)
-_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
-_ATTRIBUTE = re.compile(rb'(\w+)="([^"]*)"')
+# Element names: a namespace prefix is any XML name (``x-y:row`` is a row too).
+_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
+_ROW = re.compile(rb"<" + _PREFIX + rb"row[\s>/]")
+_MERGE = re.compile(rb"<" + _PREFIX + rb"mergeCell[\s/>][^>]*")
+_REF = re.compile(rb"""\bref\s*=\s*["']([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)["']""")
+# A cell's formula; not ``xm:f``, the range of an Excel 2010 extension (a data validation's list).
+_FORMULA = re.compile(rb"<(?!xm:)" + _PREFIX + rb"f[\s>/]")
+_CELL_REFERENCE = re.compile(rb'\sr="([A-Z]{1,3}[0-9]{1,7})"')
+_SHEET = re.compile(rb"<" + _PREFIX + rb"sheet\s[^>]*>")
+_RELATIONSHIP = re.compile(rb"<" + _PREFIX + rb"Relationship\b[^>]*>")
+# XML allows either quote around an attribute value: a value in single quotes is read too.
+_ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_HYPERLINK_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+_SAFE_LINK = re.compile(r"(?i)(?:https?|mailto):")
+# What reading a damaged member can raise: a bad CRC or header, broken deflate data, a
+# compression method the standard library does not read (deflate64), a truncated file.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError, RuntimeError)
 _CHUNK = 1 << 20
 _TAIL = 128
 
@@ -99,24 +127,100 @@ class ArchiveReport:
 
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> part name
     rows: dict[str, int] = field(default_factory=dict)
-    merged: dict[str, list[str]] = field(default_factory=dict)
+    merged: dict[str, list[str]] = field(default_factory=dict)  # the first MERGED_KEPT ranges
+    merged_count: dict[str, int] = field(default_factory=dict)  # all of them
     strings: list[str] = field(default_factory=list)  # the shared strings, once read
 
 
-def check_archive(path: Path, display: str, max_rows: int = MAX_ROWS) -> ArchiveReport:
-    """Refuse, with a :class:`WorkbookError` naming the reason, a file that is not a safe workbook."""
+@contextmanager
+def _reading(display: str, part: str) -> Iterator[None]:
+    """Reading ``part`` of the archive: whatever a damaged member raises becomes a :class:`WorkbookError`."""
+    try:
+        yield
+    except WorkbookError:
+        raise
+    except _DAMAGED as e:
+        reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
+        raise WorkbookError(f"{display}: {part} cannot be read ({reason}); the archive is damaged") from e
+
+
+def open_archive(
+    path: Path, display: str, not_zip: str = "workbook (.xlsx files are zip archives; this is not one)"
+) -> zipfile.ZipFile:
+    """The workbook's archive, opened once the file is known to be a regular file of a sane size
+    whose directory lists a sane number of parts; else a :class:`WorkbookError` (``not_zip``
+    says what the file should have been when it is no zip archive)."""
+    try:
+        info = Path(path).stat()
+    except FileNotFoundError as e:
+        raise WorkbookError(f"{display}: no such workbook") from e
+    except OSError as e:
+        raise WorkbookError(f"{display}: cannot read: {e.strerror or e}") from e
+    if stat.S_ISDIR(info.st_mode):
+        raise WorkbookError(f"{display}: is a directory, not a workbook")
+    if not stat.S_ISREG(info.st_mode):
+        raise WorkbookError(f"{display}: not a regular file (a device, a pipe or a socket), not a workbook")
+    if info.st_size > MAX_WORKBOOK_BYTES:
+        raise WorkbookError(
+            f"{display}: {info.st_size:,} bytes, more than the {MAX_WORKBOOK_BYTES:,} a workbook may hold; refused"
+        )
+    declared = _declared_entries(path)
+    if declared is not None and declared > MAX_PARTS:
+        raise WorkbookError(f"{display}: the archive declares {declared:,} parts; refused")
+    try:
+        return zipfile.ZipFile(path)
+    except zipfile.BadZipFile as e:
+        raise WorkbookError(f"{display}: not a {not_zip}") from e
+    except OSError as e:
+        raise WorkbookError(f"{display}: cannot read: {e.strerror or e}") from e
+    except (*_DAMAGED, ValueError) as e:
+        raise WorkbookError(f"{display}: not a workbook, or a damaged one ({e})") from e
+
+
+def _declared_entries(path: Path) -> int | None:
+    """The number of entries the zip's end records declare (zip64 too), read before the
+    standard library builds an object for each (a forged directory of millions would take
+    seconds and hundreds of MB); None when no end record is found (zipfile then says why)."""
+    try:
+        with Path(path).open("rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - (65536 + 22 + 20)))
+            tail = handle.read()
+    except OSError:
+        return None
+    end = tail.rfind(b"PK\x05\x06")
+    if end < 0 or len(tail) < end + 22:
+        return None
+    count = int(struct.unpack_from("<H", tail, end + 10)[0])
+    locator = end - 20
+    if count == 0xFFFF and locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
+        offset = int(struct.unpack_from("<Q", tail, locator + 8)[0])
+        try:
+            with Path(path).open("rb") as handle:
+                handle.seek(offset)
+                record = handle.read(56)
+        except OSError:
+            return None
+        if record[:4] == b"PK\x06\x06" and len(record) >= 40:
+            return int(struct.unpack_from("<Q", record, 32)[0])
+    return count
+
+
+def check_archive(
+    path: Path, display: str, max_rows: int = MAX_ROWS, editable: Collection[str] | None = None
+) -> ArchiveReport:
+    """Refuse, with a :class:`WorkbookError` naming the reason, a file that is not a safe workbook.
+
+    ``editable``: the sheets whose formulas the import reports cell by cell; a formula in any
+    other sheet (the read-me, the hidden ones) refuses the workbook here. Without it, formulas
+    are left to the caller.
+    """
     if path.suffix.lower() in (".xlsm", ".xltm", ".xlsb", ".xlam"):
         raise WorkbookError(
             f"{display}: a macro-enabled or binary workbook ({path.suffix}) is refused; save it as .xlsx"
         )
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as e:
-        raise WorkbookError(
-            f"{display}: not a workbook (.xlsx files are zip archives; this is not one)"
-        ) from e
-    except OSError as e:
-        raise WorkbookError(f"{display}: cannot read: {e.strerror or e}") from e
+    archive = open_archive(path, display)
     with archive:
         infos = archive.infolist()
         _check_parts(infos, display)
@@ -127,30 +231,91 @@ def check_archive(path: Path, display: str, max_rows: int = MAX_ROWS) -> Archive
             raise WorkbookError(f"{display}: the workbook is macro-enabled; macros are refused")
         for info in infos:
             if info.filename.endswith((".xml", ".rels", ".vml")):
-                with archive.open(info) as handle:
+                with _reading(display, info.filename), archive.open(info) as handle:
                     if _DOCTYPE.search(handle.read(4096)):
                         raise WorkbookError(
                             f"{display}: {info.filename} declares a DTD or entities (an XML entity bomb?); refused"
                         )
+                # A DTD may also follow a long comment: read the whole prolog, up to the root element.
+                _guard_prolog(archive, info.filename, display)
+            if info.filename.endswith(".rels"):
+                _check_relationships(_read_small(archive, info.filename, display), info.filename, display)
         report = ArchiveReport(sheet_parts=_sheet_parts(archive, display))
         for name, part in report.sheet_parts.items():
-            rows, merged = _scan_sheet(archive, part, display, name, max_rows)
+            formulas_refused = editable is not None and name not in editable
+            rows, merged, count = _scan_sheet(archive, part, display, name, max_rows, formulas_refused)
             report.rows[name] = rows
             report.merged[name] = merged
+            report.merged_count[name] = count
         return report
 
 
-def _check_parts(infos: list[zipfile.ZipInfo], display: str) -> None:
+def _check_relationships(rels: bytes, part: str, display: str) -> None:
+    """Refuse a relationship to anything outside the workbook, but for a web or mail hyperlink.
+
+    A workbook points outside itself to fetch data (external links, linked images or objects)
+    or through hyperlinks; a hyperlink to ``file:`` or ``javascript:`` is a trap for whoever
+    clicks it in the review. ``http``, ``https`` and ``mailto`` hyperlinks are what reviewers add.
+    """
+    for match in _RELATIONSHIP.finditer(rels):
+        attributes = _attributes(match.group(0), part, display)
+        if attributes.get("TargetMode", "").lower() != "external":
+            continue
+        target = attributes.get("Target", "")
+        shown = target if len(target) <= 80 else target[:79] + "…"
+        if attributes.get("Type") == _HYPERLINK_TYPE:
+            if _SAFE_LINK.match(target.strip()):
+                continue
+            raise WorkbookError(
+                f"{display}: {part}: a hyperlink to {shown!r} (only http, https and mailto links are "
+                "accepted); refused: remove the link"
+            )
+        raise WorkbookError(
+            f"{display}: {part}: an external relationship to {shown!r} (the workbook refers to a file or "
+            "address outside it); refused"
+        )
+
+
+def _attributes(tag: bytes, part: str, display: str) -> dict[str, str]:
+    try:
+        return {
+            key.decode("ascii"): _unescape((double or single).decode("utf-8"))
+            for key, double, single in _ATTRIBUTE.findall(tag)
+        }
+    except UnicodeDecodeError as e:
+        raise WorkbookError(
+            f"{display}: {part} is not UTF-8 text (byte {e.start}); the workbook is damaged"
+        ) from e
+
+
+def _check_parts(
+    infos: list[zipfile.ZipInfo],
+    display: str,
+    allowed: re.Pattern[str] | None = None,
+    dangerous: tuple[tuple[re.Pattern[str], str], ...] | None = None,
+    what: str = "workbook",
+) -> None:
+    """The archive's directory: the parts allowed (``allowed``, refused with a reason when
+    ``dangerous``), each once, none encrypted, none expanding like a bomb, a sane total."""
+    allowed = allowed if allowed is not None else _ALLOWED
+    dangerous = dangerous if dangerous is not None else _DANGEROUS
     if len(infos) > MAX_PARTS:
         raise WorkbookError(f"{display}: the archive holds {len(infos)} parts; refused")
     total = 0
+    names: set[str] = set()
     for info in infos:
         name = info.filename
-        for pattern, what in _DANGEROUS:
+        if name in names:
+            raise WorkbookError(
+                f"{display}: the archive holds {name} twice (a spreadsheet shows one of them, the import "
+                "would read the other); refused"
+            )
+        names.add(name)
+        for pattern, reason in dangerous:
             if pattern.search(name) and not name.startswith("xl/printerSettings/"):
-                raise WorkbookError(f"{display}: the workbook contains {what} ({name}); refused")
-        if not _ALLOWED.match(name) and not name.endswith("/"):
-            raise WorkbookError(f"{display}: unexpected part {name!r} in the workbook; refused")
+                raise WorkbookError(f"{display}: the {what} contains {reason} ({name}); refused")
+        if not allowed.match(name) and not name.endswith("/"):
+            raise WorkbookError(f"{display}: unexpected part {name!r} in the {what}; refused")
         if info.flag_bits & 0x1:
             raise WorkbookError(f"{display}: {name} is encrypted; refused")
         total += info.file_size
@@ -172,31 +337,49 @@ def _read_small(archive: zipfile.ZipFile, name: str, display: str, limit: int = 
         raise WorkbookError(f"{display}: not a workbook (no {name} in the archive)") from e
     if info.file_size > limit:
         raise WorkbookError(f"{display}: {name} is {info.file_size:,} bytes; refused")
-    try:
-        return archive.read(info)
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise WorkbookError(f"{display}: {name} cannot be read ({e}); the archive is damaged") from e
+    with _reading(display, name):
+        data = archive.read(info)
+    if len(data) > limit:  # the directory understated it
+        raise WorkbookError(f"{display}: {name} is larger than its archive entry says; refused")
+    return data
 
 
 def _sheet_parts(archive: zipfile.ZipFile, display: str) -> dict[str, str]:
-    """Sheet name -> part name, from xl/workbook.xml and its relationships."""
+    """Sheet name -> part name, from xl/workbook.xml and its relationships.
+
+    At most :data:`MAX_SHEETS` sheets, each with a part of its own: a part named by two sheets
+    would be scanned, and imported, twice.
+    """
     workbook = _read_small(archive, "xl/workbook.xml", display)
-    rels = _read_small(archive, "xl/_rels/workbook.xml.rels", display)
+    rels_name = "xl/_rels/workbook.xml.rels"
+    rels = _read_small(archive, rels_name, display)
     targets: dict[str, str] = {}
     for match in _RELATIONSHIP.finditer(rels):
-        attributes = {
-            key.decode(): value.decode("utf-8") for key, value in _ATTRIBUTE.findall(match.group(0))
-        }
+        attributes = _attributes(match.group(0), rels_name, display)
         if "Id" in attributes and "Target" in attributes:
             target = attributes["Target"]
             resolved = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
             targets[attributes["Id"]] = resolved
     parts: dict[str, str] = {}
-    for match in _SHEET.finditer(workbook):
-        name = match.group(1) or match.group(4)
-        rel = match.group(2) or match.group(3)
-        if rel.decode() in targets:
-            parts[_unescape(name.decode("utf-8"))] = targets[rel.decode()]
+    owners: dict[str, str] = {}
+    for count, match in enumerate(_SHEET.finditer(workbook), start=1):
+        if count > MAX_SHEETS:
+            raise WorkbookError(f"{display}: xl/workbook.xml lists more than {MAX_SHEETS} sheets; refused")
+        attributes = _attributes(match.group(0), "xl/workbook.xml", display)
+        name = attributes.get("name")
+        rel = next((value for key, value in attributes.items() if key.endswith(":id")), None)
+        if name is None or rel is None or rel not in targets:
+            continue
+        part = targets[rel]
+        if part in owners:
+            raise WorkbookError(
+                f"{display}: {part} is the part of sheets {owners[part]!r} and {name!r}; refused "
+                "(each sheet has its own part)"
+            )
+        if name in parts:
+            raise WorkbookError(f"{display}: two sheets are named {name!r}; refused")
+        owners[part] = name
+        parts[name] = part
     return parts
 
 
@@ -211,34 +394,55 @@ def _unescape(text: str) -> str:
 
 
 def _scan_sheet(
-    archive: zipfile.ZipFile, part: str, display: str, name: str, max_rows: int
-) -> tuple[int, list[str]]:
-    """Count the sheet's rows and collect its merged ranges, streaming, with bounded memory."""
-    try:
-        handle = archive.open(part)
-    except KeyError as e:
-        raise WorkbookError(f"{display}: sheet {name!r} has no part {part}; the archive is damaged") from e
-    rows = 0
+    archive: zipfile.ZipFile,
+    part: str,
+    display: str,
+    name: str,
+    max_rows: int,
+    formulas_refused: bool = False,
+) -> tuple[int, list[str], int]:
+    """Count the sheet's rows and merged ranges (keeping the first few), streaming, with bounded
+    memory; refuse a formula when ``formulas_refused`` (a sheet nobody edits: the read-me, the
+    hidden ones)."""
+    if part not in archive.NameToInfo:
+        raise WorkbookError(f"{display}: sheet {name!r} has no part {part}; the archive is damaged")
+    rows = merged_count = 0
     merged: list[str] = []
     tail = b""
-    try:
-        with handle:
-            while True:
-                chunk = handle.read(_CHUNK)
-                if not chunk:
-                    break
-                buffer = tail + chunk
-                # A match ending inside the tail was counted with the previous chunk.
-                rows += sum(1 for m in _ROW.finditer(buffer) if m.end() > len(tail))
-                merged.extend(m.group(1).decode() for m in _MERGE.finditer(buffer) if m.end() > len(tail))
-                if rows > max_rows:
+    with _reading(display, part), archive.open(part) as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            if not chunk:
+                break
+            buffer = tail + chunk
+            # A match ending inside the tail was counted with the previous chunk.
+            rows += sum(1 for m in _ROW.finditer(buffer) if m.end() > len(tail))
+            for m in _MERGE.finditer(buffer):
+                if m.end() > len(tail):
+                    merged_count += 1
+                    reference = _REF.search(m.group(0))
+                    if len(merged) < MERGED_KEPT and reference is not None:
+                        merged.append(reference.group(1).decode("ascii"))
+            if rows > max_rows:
+                raise WorkbookError(
+                    f"{display}: sheet {name!r} holds more than {max_rows:,} rows; refused before loading it"
+                )
+            if merged_count > MAX_MERGED:
+                raise WorkbookError(
+                    f"{display}: sheet {name!r} holds more than {MAX_MERGED:,} merged ranges; refused "
+                    "(no cell is to be merged)"
+                )
+            if formulas_refused:
+                formula = next((m for m in _FORMULA.finditer(buffer) if m.end() > len(tail)), None)
+                if formula is not None:
+                    cell = _CELL_REFERENCE.findall(buffer, max(0, formula.start() - 4096), formula.start())
+                    where = f"{name}!{cell[-1].decode('ascii')}" if cell else f"sheet {name!r}"
                     raise WorkbookError(
-                        f"{display}: sheet {name!r} holds more than {max_rows:,} rows; refused before loading it"
+                        f"{display}: {where}: a formula in a sheet nobody edits (the read-me or a hidden "
+                        "sheet); formulas are refused"
                     )
-                tail = buffer[-_TAIL:]
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise WorkbookError(f"{display}: sheet {name!r} cannot be read ({e}); the archive is damaged") from e
-    return rows, merged
+            tail = buffer[-_TAIL:]
+    return rows, merged, merged_count
 
 
 # --------------------------------------------------------------------------- OpenDocument archives
@@ -264,53 +468,33 @@ _ODS_DANGEROUS = (
 
 def is_ods(path: Path) -> bool:
     """True when ``path`` is an OpenDocument spreadsheet (by its ``mimetype`` part, whatever
-    its name); False for anything else, including files that are not zip archives."""
+    its name); False for anything else, including files that are not zip archives, and files
+    :func:`open_archive` refuses (the .xlsx check that follows then says why)."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            if "mimetype" not in archive.namelist():
+        archive = open_archive(path, str(path))
+    except WorkbookError:
+        return False
+    try:
+        with archive:
+            info = archive.NameToInfo.get("mimetype")
+            if info is None or info.file_size >= 200:
                 return False
-            info = archive.getinfo("mimetype")
-            return info.file_size < 200 and archive.read(info).strip() == ODS_MIMETYPE
-    except (zipfile.BadZipFile, OSError, KeyError, EOFError):
+            with _reading(str(path), "mimetype"):
+                return archive.read(info).strip() == ODS_MIMETYPE
+    except WorkbookError:
         return False
 
 
 def check_ods_archive(path: Path, display: str) -> None:
-    """Refuse, with a :class:`WorkbookError`, an .ods that is not a safe spreadsheet: macros,
-    embedded objects, encryption, unknown parts, a DTD, a zip bomb. Rows, cells and external
+    """Refuse, with a :class:`WorkbookError`, an .ods that is not a safe spreadsheet: not a
+    regular file, macros, embedded objects, encryption, unknown or repeated parts, a DTD, a zip
+    bomb, a damaged member; the same guards as an .xlsx (:func:`open_archive`,
+    :func:`_check_parts`, :func:`_guard_prolog`, :func:`_reading`). Rows, cells and external
     links are checked as the content is read (:mod:`support_scope.workbook.ods`)."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as e:
-        raise WorkbookError(
-            f"{display}: not a spreadsheet (.ods files are zip archives; this is not one)"
-        ) from e
-    except OSError as e:
-        raise WorkbookError(f"{display}: cannot read: {e.strerror or e}") from e
+    archive = open_archive(path, display, "spreadsheet (.ods files are zip archives; this is not one)")
     with archive:
         infos = archive.infolist()
-        if len(infos) > MAX_PARTS:
-            raise WorkbookError(f"{display}: the archive holds {len(infos)} parts; refused")
-        total = 0
-        for info in infos:
-            name = info.filename
-            for pattern, what in _ODS_DANGEROUS:
-                if pattern.search(name):
-                    raise WorkbookError(f"{display}: the spreadsheet contains {what} ({name}); refused")
-            if not _ODS_ALLOWED.match(name) and not name.endswith("/"):
-                raise WorkbookError(f"{display}: unexpected part {name!r} in the spreadsheet; refused")
-            if info.flag_bits & 0x1:
-                raise WorkbookError(f"{display}: {name} is encrypted; refused")
-            total += info.file_size
-            if info.file_size > RATIO_FLOOR and info.file_size > MAX_PART_RATIO * max(info.compress_size, 1):
-                raise WorkbookError(
-                    f"{display}: {name} expands {info.file_size // max(info.compress_size, 1)}x "
-                    f"({info.file_size:,} bytes from {info.compress_size:,}): a zip bomb? refused"
-                )
-        if total > MAX_TOTAL_UNCOMPRESSED:
-            raise WorkbookError(
-                f"{display}: the archive declares {total:,} bytes uncompressed (limit {MAX_TOTAL_UNCOMPRESSED:,}); refused"
-            )
+        _check_parts(infos, display, _ODS_ALLOWED, _ODS_DANGEROUS, "spreadsheet")
         if _read_small(archive, "mimetype", display, 200).strip() != ODS_MIMETYPE:
             raise WorkbookError(f"{display}: not an OpenDocument spreadsheet (its mimetype says otherwise)")
         manifest = _read_small(archive, "META-INF/manifest.xml", display)
@@ -318,12 +502,8 @@ def check_ods_archive(path: Path, display: str) -> None:
             raise WorkbookError(f"{display}: the spreadsheet is encrypted (password protected); refused")
         for info in infos:
             if info.filename.endswith((".xml", ".rdf")):
-                with archive.open(info) as handle:
-                    if _DOCTYPE.search(handle.read(4096)):
-                        raise WorkbookError(
-                            f"{display}: {info.filename} declares a DTD or entities (an XML entity bomb?); refused"
-                        )
-        if "content.xml" not in {info.filename for info in infos}:
+                _guard_prolog(archive, info.filename, display)
+        if "content.xml" not in archive.NameToInfo:
             raise WorkbookError(f"{display}: not a spreadsheet (no content.xml in the archive)")
 
 
@@ -334,6 +514,9 @@ _MAIN_NAMESPACES = (
     "http://purl.oclc.org/ooxml/spreadsheetml/main",  # "strict" Open XML
 )
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_ROW_NUMBER = re.compile(r"[1-9][0-9]{0,6}")
+_STRING_INDEX = re.compile(r"[0-9]{1,9}")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
 _COLUMNS: dict[str, int] = {}
 
 
@@ -408,7 +591,7 @@ def _guard_prolog(archive: zipfile.ZipFile, part: str, display: str) -> None:
     parser.StartDoctypeDeclHandler = doctype
     parser.EntityDeclHandler = doctype
     parser.StartElementHandler = root
-    with archive.open(part) as handle:
+    with _reading(display, part), archive.open(part) as handle:
         try:
             while chunk := handle.read(65536):
                 parser.Parse(chunk, False)
@@ -445,7 +628,7 @@ def _elements(archive: zipfile.ZipFile, part: str, display: str, container: str,
     closing = b""
     buffer = b""
     started = False
-    with archive.open(part) as handle:
+    with _reading(display, part), archive.open(part) as handle:
         while True:
             chunk = handle.read(_BLOCK)
             buffer += chunk
@@ -464,7 +647,9 @@ def _elements(archive: zipfile.ZipFile, part: str, display: str, container: str,
                 prefix = f"{prefix}:" if prefix else ""
                 start: re.Match[bytes] | None = root
                 if root_name.rpartition(":")[2] != container:
-                    start = re.compile(rf"<{prefix}{container}\b[^>]*>".encode()).search(buffer, root.end())
+                    start = re.compile(rf"<{re.escape(prefix)}{container}\b[^>]*>".encode()).search(
+                        buffer, root.end()
+                    )
                 if start is None:
                     if not chunk:
                         return
@@ -523,6 +708,7 @@ def iter_rows(
     strings: list[str],
     display: str,
     sheet: str | None = None,
+    max_rows: int = MAX_ROWS,
     number_kind: Callable[[str | None], str] | None = None,
 ) -> Iterator[tuple[int, list[Cell]]]:
     """The non-empty rows of a sheet part: (row number, [(column, kind, value), ...]).
@@ -531,21 +717,26 @@ def iter_rows(
     ``b`` TRUE/FALSE, ``e`` an error value, ``d`` a date. ``number_kind``, given a number
     cell's style (its ``s`` attribute), tells what the number shows as: ``n``, or ``d`` (a date),
     ``t`` (a time), ``p`` (a percentage); the value stays the number. A row of more than
-    :data:`MAX_CELLS_PER_ROW` cells holding something, or a cell beyond column
-    :data:`MAX_COLUMNS`, is a :class:`WorkbookError` (``sheet`` names the sheet in the message).
+    :data:`MAX_CELLS_PER_ROW` cells holding something, a cell beyond column
+    :data:`MAX_COLUMNS`, or more than ``max_rows`` rows (counted here, as they are parsed,
+    whatever the scan counted) is a :class:`WorkbookError` (``sheet`` names the sheet in the
+    message).
     """
     where = sheet if sheet is not None else part
-    number = 0
+    number = count = 0
     for element in _elements(archive, part, display, "sheetData", "row"):
         if element.tag not in _ROW_TAGS:
             continue
+        count += 1
+        if count > max_rows:
+            raise WorkbookError(f"{display}: sheet {where!r} holds more than {max_rows:,} rows; refused")
         given = element.get("r")
-        try:
-            number = int(given) if given else number + 1
-        except ValueError as e:
-            raise WorkbookError(
-                f"{display}: {where}: a row numbered {given[:20]!r}; the workbook is damaged"
-            ) from e
+        if given is None:
+            number += 1
+        elif _ROW_NUMBER.fullmatch(given):
+            number = int(given)
+        else:
+            raise WorkbookError(f"{display}: {where}: a row numbered {given[:20]!r}; the workbook is damaged")
         if len(element) > MAX_CELLS_PER_ROW and _filled_cells(element) > MAX_CELLS_PER_ROW:
             raise WorkbookError(
                 f"{display}: {where}!{number}:{number}: row {number} holds {len(element):,} cells "
@@ -578,7 +769,7 @@ def iter_rows(
                 if text:
                     cells.append((column, "s", _unescape_excel(text)))
                 continue
-            found_kind, value = _cell(cell, strings, display, part)
+            found_kind, value = _cell(cell, strings, display, f"{where}!{reference or column}")
             if found_kind == "n" and number_kind is not None:
                 found_kind = number_kind(cell.get("s"))
             if value is not None and value != "":
@@ -593,7 +784,7 @@ def _filled_cells(row: Any) -> int:
     return sum(1 for cell in row if len(cell))
 
 
-def _cell(cell: Any, strings: list[str], display: str, part: str) -> tuple[str, Any]:
+def _cell(cell: Any, strings: list[str], display: str, where: str) -> tuple[str, Any]:
     kind = cell.get("t", "n")
     raw: str | None = None
     for child in cell:
@@ -607,19 +798,23 @@ def _cell(cell: Any, strings: list[str], display: str, part: str) -> tuple[str, 
     if raw is None:
         return kind, None
     if kind == "s":
-        try:
-            return "s", strings[int(raw)]
-        except (ValueError, IndexError) as e:
+        # ASCII digits only: int() would read "-1" (the last string), "0_1" or "١" too.
+        index = int(raw) if _STRING_INDEX.fullmatch(raw) else -1
+        if not 0 <= index < len(strings):
             raise WorkbookError(
-                f"{display}: {part}: a cell refers to shared string {raw!r}, which does not exist"
-            ) from e
+                f"{display}: {where}: the cell refers to shared string {raw[:20]!r}, which does not exist; "
+                "the workbook is damaged"
+            )
+        return "s", strings[index]
     if kind in ("str", "inlineStr"):
         return "s", _unescape_excel(raw)
     if kind == "n":
         try:
-            number = float(raw)
-        except ValueError as e:
-            raise WorkbookError(f"{display}: {part}: {raw!r} is not a number") from e
+            number = float(raw) if _NUMBER.fullmatch(raw) else float("nan")
+        except ValueError:
+            number = float("nan")
+        if number != number or number in (float("inf"), float("-inf")):
+            raise WorkbookError(f"{display}: {where}: {raw[:40]!r} is not a number; the workbook is damaged")
         return "n", int(
             number
         ) if number.is_integer() and "e" not in raw.lower() and "." not in raw else number

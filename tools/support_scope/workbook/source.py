@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from support_scope.errors import WorkbookError
-from support_scope.workbook.safety import MAX_ROWS, Cell, _read_small, column_index
+from support_scope.workbook.safety import (
+    MAX_ROWS,
+    MERGED_KEPT,
+    Cell,
+    _read_small,
+    column_index,
+    open_archive,
+)
 
 
 @dataclass(frozen=True)
@@ -42,12 +49,13 @@ class Workbook:
     display: str
     format: str  # "xlsx" or "ods"
     sheets: set[str]
-    merged: dict[str, list[str]]
+    merged: dict[str, list[str]]  # the first MERGED_KEPT merged ranges of each sheet
     saved: str | None  # the date the reviewer's application last saved it (YYYY-MM-DD), if it says
     _rows: Callable[[str], Iterator[tuple[int, list[Cell]]]]
     _notes: Callable[[], list[Note]]
     _close: Callable[[], None]
     notes_cache: list[Note] | None = field(default=None)
+    merged_count: dict[str, int] = field(default_factory=dict)  # all of each sheet's merged ranges
 
     def rows(self, sheet: str) -> Iterator[tuple[int, list[Cell]]]:
         """The non-empty rows of ``sheet``: (row number, [(column, kind, value), ...])."""
@@ -68,39 +76,62 @@ class Workbook:
         self.close()
 
 
-def open_workbook(path: Path, display: str, max_rows: int = MAX_ROWS) -> Workbook:
-    """The workbook at ``path`` (.xlsx or .ods), checked; a :class:`WorkbookError` says why not."""
+def open_workbook(
+    path: Path, display: str, max_rows: int = MAX_ROWS, editable: Collection[str] | None = None
+) -> Workbook:
+    """The workbook at ``path`` (.xlsx or .ods), checked; a :class:`WorkbookError` says why not.
+
+    ``editable``: the sheets a reviewer edits, whose formulas the import reports cell by cell; a
+    formula in any other sheet (the read-me, the hidden ones) refuses the workbook. Without it,
+    formulas are left to the caller.
+    """
     from support_scope.workbook.safety import is_ods
 
     if path.suffix.lower() == ".ods" or is_ods(path):
-        return _open_ods(path, display, max_rows)
-    return _open_xlsx(path, display, max_rows)
+        return _open_ods(path, display, max_rows, editable)
+    return _open_xlsx(path, display, max_rows, editable)
 
 
 # --------------------------------------------------------------------------- .xlsx
 
 
-def _open_xlsx(path: Path, display: str, max_rows: int) -> Workbook:
+def _open_xlsx(path: Path, display: str, max_rows: int, editable: Collection[str] | None) -> Workbook:
     from support_scope.workbook.safety import check_archive, iter_rows, shared_strings
 
-    report = check_archive(path, display, max_rows=max_rows)
-    archive = zipfile.ZipFile(path)
+    report = check_archive(path, display, max_rows=max_rows, editable=editable)
+    archive = open_archive(path, display)
     try:
         report.strings = shared_strings(archive, display)
         kinds = number_kinds(archive, display)
-        saved = _core_modified(archive)
+        saved = _core_modified(archive, display)
     except BaseException:
         archive.close()
         raise
 
     def rows(sheet: str) -> Iterator[tuple[int, list[Cell]]]:
-        return iter_rows(archive, report.sheet_parts[sheet], report.strings, display, sheet, kinds)
+        return iter_rows(
+            archive,
+            report.sheet_parts[sheet],
+            report.strings,
+            display,
+            sheet,
+            max_rows=max_rows,
+            number_kind=kinds,
+        )
 
     def notes() -> list[Note]:
         return xlsx_notes(archive, report.sheet_parts, display)
 
     return Workbook(
-        display, "xlsx", set(report.sheet_parts), report.merged, saved, rows, notes, archive.close
+        display,
+        "xlsx",
+        set(report.sheet_parts),
+        report.merged,
+        saved,
+        rows,
+        notes,
+        archive.close,
+        merged_count=report.merged_count,
     )
 
 
@@ -181,15 +212,13 @@ def _unescape(text: str) -> str:
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([0-9]{4}-[0-9]{2}-[0-9]{2})")
 
 
-def _core_modified(archive: zipfile.ZipFile) -> str | None:
+def _core_modified(archive: zipfile.ZipFile, display: str) -> str | None:
     """The date ``docProps/core.xml`` says the workbook was last saved (this tool's exports
     carry a fixed 2000-01-01: not a reviewer's save)."""
-    if "docProps/core.xml" not in archive.namelist():
+    info = archive.NameToInfo.get("docProps/core.xml")
+    if info is None or info.file_size > 1024 * 1024:
         return None
-    info = archive.getinfo("docProps/core.xml")
-    if info.file_size > 1024 * 1024:
-        return None
-    found = _MODIFIED.search(archive.read(info))
+    found = _MODIFIED.search(_read_small(archive, info.filename, display, 1024 * 1024))
     date = found.group(1).decode() if found else None
     return None if date == "2000-01-01" else date
 
@@ -323,14 +352,29 @@ def _threaded(root: Any, persons: dict[str, str]) -> Iterator[tuple[str, str | N
 # --------------------------------------------------------------------------- .ods
 
 
-def _open_ods(path: Path, display: str, max_rows: int) -> Workbook:
+def _open_ods(path: Path, display: str, max_rows: int, editable: Collection[str] | None) -> Workbook:
     from support_scope.workbook.ods import read_content, saved_date
     from support_scope.workbook.safety import check_ods_archive
 
     check_ods_archive(path, display)
-    with zipfile.ZipFile(path) as archive:
+    with open_archive(path, display, "spreadsheet (.ods files are zip archives; this is not one)") as archive:
         content = read_content(archive, display, max_rows)
-        saved = saved_date(archive)
+        saved = saved_date(archive, display)
+    if editable is not None:
+        for sheet, sheet_rows in content.sheets.items():
+            if sheet in editable:
+                continue
+            for number, cells in sheet_rows:
+                formula = next((column for column, kind, _ in cells if kind == "f"), None)
+                if formula is not None:
+                    from openpyxl.utils import get_column_letter
+
+                    raise WorkbookError(
+                        f"{display}: {sheet}!{get_column_letter(formula)}{number}: a formula in a sheet "
+                        "nobody edits (the read-me or a hidden sheet); formulas are refused"
+                    )
+    merged_count = {sheet: len(ranges) for sheet, ranges in content.merged.items()}
+    merged = {sheet: ranges[:MERGED_KEPT] for sheet, ranges in content.merged.items()}
     notes = [
         Note(n.sheet, n.row, n.column, n.author, n.text, n.date[:10] if n.date else None)
         for n in content.notes
@@ -340,5 +384,13 @@ def _open_ods(path: Path, display: str, max_rows: int) -> Workbook:
         return iter(content.sheets.get(sheet, []))
 
     return Workbook(
-        display, "ods", set(content.sheets), content.merged, saved, rows, lambda: notes, lambda: None
+        display,
+        "ods",
+        set(content.sheets),
+        merged,
+        saved,
+        rows,
+        lambda: notes,
+        lambda: None,
+        merged_count=merged_count,
     )

@@ -23,6 +23,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "des cellules fusionnées là où des valeurs sont attendues : annulez la fusion",
         "merged cells where values are expected: unmerge them",
     ),
+    "merged-more": (
+        "et {count} autres plages de cellules fusionnées sur cette feuille : annulez la fusion",
+        "and {count} more merged ranges in this sheet: unmerge them",
+    ),
     "unknown-column": (
         "la colonne {header} ne fait pas partie de l'export : déplacez son contenu dans la colonne "
         "« Commentaire du relecteur »",
@@ -49,6 +53,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "the cell holds {what} ({shown}), not text: the spreadsheet converted what was typed. Type the "
         "text again after an apostrophe (for example '24/7), or format the cell as Text first, so that "
         "it stays as you typed it",
+    ),
+    "lone-surrogate": (
+        "le texte contient {code}, qui ne représente aucun caractère (une moitié de paire UTF-16) : "
+        "supprimez-le",
+        "the text holds {code}, which stands for no character (half of a UTF-16 pair): remove it",
     ),
     "not-whole-number": (
         "{header} attend un nombre entier ; la cellule contient {what} ({shown})",
@@ -133,6 +142,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "already-added": (
         "ligne déjà importée (service {key}) : rien à ajouter",
         "row already imported (item {key}): nothing to add",
+    ),
+    "completed-import": (
+        "un import interrompu a été terminé d'abord ({what} : {files}), puis ce classeur importé",
+        "an interrupted import was completed first ({what}: {files}), then this workbook imported",
     ),
     "order-not-read": (
         "l'ordre des lignes du classeur n'est pas lu (trier et filtrer ne changent rien) : la politique "

@@ -1,0 +1,1 @@
+"""The attack suites: hostile workbooks, tampered releases, a fuzz of validate, faults and races."""
