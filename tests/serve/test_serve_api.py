@@ -389,6 +389,37 @@ def test_no_body_is_a_500(server: Server) -> None:
     assert server.health()["status"] == "ready"
 
 
+def test_a_release_the_procedure_cannot_read_is_a_500_naming_it_not_a_422(
+    start_server: Callable[..., Server], release_path: Path, tmp_path: Path
+) -> None:
+    """A release edited and re-hashed into a shape the compiler never writes passes the digest;
+    the question that reaches the damage is the service's fault (500, saying so), not the client's."""
+    from support_scope.compile.compiler import release_bytes
+    from support_scope.compile.verify import release_digest
+
+    document = json.loads(release_path.read_bytes())
+    [category] = [c for c in document["compiled"]["categories"] if c["id"] == "desktop-setup"]
+    [rule] = [r for r in category["rules"] if r["item"] == "desktop-setup-dialog-errors"]
+    rule["tier"] = "platinum"  # no such tier
+    document["manifest"]["digest"] = release_digest(document)
+    damaged = tmp_path / "damaged.json"
+    damaged.write_bytes(release_bytes(document))
+    server = start_server("--release", str(damaged))
+    question = {"plan": "standard", "category": "desktop-setup", "item": "desktop-setup-dialog-errors"}
+    reply = server.decide(**question)
+    assert reply.status == 500
+    assert reply.json["detail"] == (
+        f"the release served cannot answer this question: {damaged}: not a compiled release this version can "
+        "decide from (KeyError: 'platinum'); compile the policy again"
+    )
+    batch = server.call("POST", "/v1/decide/batch", {"questions": [GO_LIVE, question]})
+    assert batch.status == 500
+    assert batch.json["detail"].startswith(
+        "the release served cannot answer this question (question /questions/1): "
+    )
+    assert server.decide(**GO_LIVE).status == 200  # the rest of the release still answers
+
+
 # --------------------------------------------------------------------------- find, release, health
 
 

@@ -206,6 +206,39 @@ def test_only_releases_signed_by_a_trusted_key_are_served(
     assert health["reload"]["failure"] is None
 
 
+def test_a_signed_release_that_fails_the_strict_verification_is_not_served(
+    start_server: Callable[..., Server],
+    run_cli: Cli,
+    releases: Releases,
+    keys: dict[str, KeyPair],
+    tmp_path: Path,
+) -> None:
+    """Refused by either check, the signature or the release's own verification, a release is never served."""
+    from support_scope.compile.signing import load_private_key, sign_release, signatures_document
+
+    path = tmp_path / "release.json"
+    _signed(run_cli, path, releases.a, keys["old"])
+    server = start_server(
+        "--release", str(path), "--verify-with", str(keys["old"].public), "--poll-interval", POLL
+    )
+    damaged = releases.b + b"\n{}"  # more text after the release
+    entry = sign_release(damaged, load_private_key(keys["old"].private))
+    publish(signature_path(path), signatures_document(json.loads(releases.b)["manifest"], [entry]))
+    publish(path, damaged)
+    health = server.wait_for(
+        lambda h: (
+            h["reload"]["failure"] is not None
+            and "more text after the end" in h["reload"]["failure"]["detail"]
+        )
+    )
+    assert (health["status"], version(health), health["reload"]["failure"]["result"]) == (
+        "ready",
+        VERSION_A,
+        "refused",
+    )
+    assert server.decide(**QUESTION).json["release"]["digest"] == releases.digest_a
+
+
 # --------------------------------------------------------------------------- no rollback
 
 

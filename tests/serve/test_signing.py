@@ -108,6 +108,41 @@ def test_a_forged_release_with_a_good_digest_is_refused(
         load_release(release, keys=[keys["old"].public])
 
 
+def _signed_over(raw: bytes, key: KeyPair, manifest_of: bytes) -> bytes:
+    """A signature file for ``raw`` by ``key``, made with the library, not with `sign` (which
+    verifies the release first and would refuse a damaged one)."""
+    from support_scope.compile.signing import load_private_key, sign_release, signatures_document
+
+    entry = sign_release(raw, load_private_key(key.private))
+    return signatures_document(json.loads(manifest_of)["manifest"], [entry])
+
+
+def test_the_signature_is_checked_first_then_the_release_as_strictly_as_any(
+    release: Path, keys: dict[str, KeyPair]
+) -> None:
+    """The signature over the exact bytes is checked before anything in them is read; a release
+    that passes it still goes through the strict verification every release goes through."""
+    good = release.read_bytes()
+    damaged = good.replace(b'{"$schema"', b'{"$schema":"x","$schema"', 1)  # a repeated key
+    trusted = [keys["old"].public]
+    release.write_bytes(damaged)
+    # Unsigned, or signed over other bytes: refused for that, before the JSON is even parsed.
+    with pytest.raises(ReleaseError, match="not signed"):
+        load_release(release, keys=trusted)
+    signature_path(release).write_bytes(_signed_over(good, keys["old"], good))
+    with pytest.raises(ReleaseError, match="does not match the release"):
+        load_release(release, keys=trusted)
+    # Signed by the trusted key over these very bytes: still refused, by the strict verification.
+    signature_path(release).write_bytes(_signed_over(damaged, keys["old"], good))
+    with pytest.raises(ReleaseError, match="key '\\$schema' appears twice in one object"):
+        load_release(release, keys=trusted)
+    truncated = good[:-2]
+    release.write_bytes(truncated)
+    signature_path(release).write_bytes(_signed_over(truncated, keys["old"], good))
+    with pytest.raises(ReleaseError, match="not valid JSON"):
+        load_release(release, keys=trusted)
+
+
 def test_keys_rotate(run_cli: Cli, release: Path, keys: dict[str, KeyPair]) -> None:
     """Signed by the old and the new key while services move: either key alone is enough."""
     sign(run_cli, release, keys["old"])

@@ -41,7 +41,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from support_scope.consume.values import FindAnswer
-from support_scope.errors import SupportScopeError
+from support_scope.errors import ReleaseError, SupportScopeError
 from support_scope.serve.loaded import Loaded, dumps
 from support_scope.serve.logs import DecisionLog
 from support_scope.serve.metrics import CONTENT_TYPE, Metrics
@@ -111,6 +111,13 @@ def _unprocessable(problems: list[Problem]) -> Response:
     return problem(
         422, f"{count} problem{'s' if count != 1 else ''} with the request: {problems[0].detail}", problems
     )
+
+
+def _cannot_answer(error: ReleaseError, pointer: str = "") -> Response:
+    """A 500: the release served verified, but holds what the decision procedure cannot read (edited
+    and re-hashed, or a compiler's bug). Not the client's fault; every other question is still answered."""
+    where = f" (question {pointer})" if pointer else ""
+    return problem(500, f"the release served cannot answer this question{where}: {error}")
 
 
 def _not_ready(reloader: Reloader) -> Response:
@@ -197,6 +204,8 @@ def _search(loaded: Loaded, question: dict[str, Any]) -> bytes | Response:
     ruleset = loaded.ruleset
     try:
         matches = ruleset.find(**question)
+    except ReleaseError as e:
+        return _cannot_answer(e)
     except SupportScopeError as e:
         return _unprocessable([Problem("q", str(e), True)])
     answer = FindAnswer(
@@ -275,6 +284,8 @@ class Service:
             question = checked
             try:
                 decision = loaded.ruleset.decide(**question)
+            except ReleaseError as e:
+                return _cannot_answer(e)
             except SupportScopeError as e:
                 return _unprocessable([decision_problem(e, question, "")])
             loaded.remember(raw, question, decision)
@@ -322,6 +333,8 @@ class Service:
             assert question is not None
             try:
                 decisions.append(decide(**question))
+            except ReleaseError as e:
+                return _cannot_answer(e, f"/questions/{index}")
             except SupportScopeError as e:
                 problems.append(decision_problem(e, question, f"/questions/{index}"))
         if problems:
