@@ -15,7 +15,8 @@ Endpoints (the OpenAPI document at ``/openapi.json`` describes them for the rele
 Errors are ``application/problem+json`` (RFC 9457): a body that is not JSON is a 400, one
 larger than ``max_body`` a 413, a well-formed request with unknown ids or bad values a 422
 whose ``errors`` name each member by its JSON pointer (``/context/new_customer``) or each query
-parameter. A request takes the release being served once, at its start, and answers from it
+parameter; a question that reaches a part of the release the decision procedure cannot read
+(edited and re-hashed) a 500 saying so. A request takes the release being served once, at its start, and answers from it
 alone: every answer names the release it came from, also during a swap.
 """
 
