@@ -13,6 +13,9 @@ from click.testing import CliRunner, Result
 if TYPE_CHECKING:
     from support_scope import Ruleset
 
+# The service's fixtures (real servers on 127.0.0.1, the loopback-only `loopback`, keys): tests/serve/live.py.
+pytest_plugins = ["serve.live"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_POLICY = REPO / "policies" / "act-premium-support-scope.json"
 SEED = REPO / "policies" / "sources" / "act-premium-support-scope.fr.txt"

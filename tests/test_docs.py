@@ -213,7 +213,27 @@ def setup_git_repository(root: Path) -> None:
         subprocess.run(command, cwd=root, check=True, capture_output=True)
 
 
+def setup_signing_key(root: Path) -> None:
+    """An Ed25519 key pair, as `openssl genpkey -algorithm ed25519` and `openssl pkey -pubout` write them."""
+    pytest.importorskip("cryptography", reason="signing needs the serve extra: pip install '.[serve]'")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    (root / "signing-key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    (root / "signing-key.pub.pem").write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+
+
 SETUPS: dict[str, Callable[[Path], None]] = {
+    "signing-key": setup_signing_key,
     "git-repository": setup_git_repository,
     "breaking-change": setup_breaking_change,
     "unknown-tier": setup_unknown_tier,

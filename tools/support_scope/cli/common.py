@@ -96,6 +96,19 @@ def release_option() -> Callable[[F], F]:
     )
 
 
+def verify_with_option() -> Callable[[F], F]:
+    return click.option(
+        "--verify-with",
+        "verify_with",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        metavar="PUBLIC_KEY",
+        help="A PEM Ed25519 public key the release must be signed with (RELEASE.sig, as "
+        "`support-scope sign` writes it); repeatable: any one of the keys will do (keys rotate). "
+        "An unsigned or wrongly signed release is refused.",
+    )
+
+
 def project(root: Path | None) -> Project:
     """The project the command works on (see :mod:`support_scope.project`)."""
     from support_scope.project import Project

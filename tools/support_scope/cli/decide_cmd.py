@@ -17,6 +17,7 @@ from support_scope.cli.common import (
     reporter,
     root_option,
     run_core,
+    verify_with_option,
 )
 
 
@@ -51,6 +52,7 @@ from support_scope.cli.common import (
     "true/false, yes/no, oui/non, vrai/faux, 1/0 (any case); integers are whole numbers.",
 )
 @release_option()
+@verify_with_option()
 @policy_option()
 @root_option()
 @format_option("decision")
@@ -63,6 +65,7 @@ def decide(
     product: str | None,
     contexts: tuple[str, ...],
     release: Path | None,
+    verify_with: tuple[Path, ...],
     policy_id: str | None,
     root: Path | None,
     output_format: str,
@@ -78,7 +81,8 @@ def decide(
     the hourly technical service may be offered). It cites the source lines it rests on,
     says which rule decided, and names the policy version that answered: the project's
     latest release (the checkout's releases/<policy-id>/, so the version `release` just
-    cut), or --release FILE.
+    cut), or --release FILE. With --verify-with PUBLIC_KEY, the release must also be
+    signed by that key (`support-scope sign`).
 
     Conditions are never ignored: a fact the --context does not give is unknown, and when
     its value could change the answer the headline says so (INCLUS SI … / INCLUDED IF …)
@@ -93,7 +97,8 @@ def decide(
     \b
     Exit codes:
       0  answered (whatever the outcome)
-      1  an unknown id, a bad --context value, or a release that cannot be loaded
+      1  an unknown id, a bad --context value, or a release that cannot be loaded (or, with
+         --verify-with, is not signed by a trusted key)
       2  usage error
 
     \b
@@ -107,7 +112,7 @@ def decide(
 
     if item is not None and request is not None:
         raise click.UsageError("give --item or --request, not both")
-    ruleset = load_ruleset(release, policy_id, root)
+    ruleset = load_ruleset(release, policy_id, root, verify_with)
     context = run_core(ruleset.parse_context, contexts) if contexts else None
     decision = run_core(
         ruleset.decide,

@@ -46,6 +46,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "decide": ("decide_cmd", "decide", "Decide whether a support request is in scope for a customer."),
     "find": ("find_cmd", "find", "Find the lines of the support matrix that mention a text."),
+    "sign": (
+        "sign_cmd",
+        "sign",
+        "Sign a release with an Ed25519 key, so that services can trust its origin.",
+    ),
+    "serve": (
+        "serve_cmd",
+        "serve",
+        "Serve decisions over HTTP from a (signed) release, reloaded when it changes.",
+    ),
     "test": ("test_cmd", "test", "Run decision tests: questions whose answers the policy must keep."),
     "init": ("init_cmd", "init", "Lay out a new policy repository whose CI passes on its first commit."),
 }
