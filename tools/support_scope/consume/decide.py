@@ -54,7 +54,7 @@ from support_scope.consume.values import (
     RuleRef,
     Text,
 )
-from support_scope.model.conditions import Evaluator, comparisons, compile_test
+from support_scope.model.conditions import Evaluator, compile_test, fact_domains
 from support_scope.model.policy import ItemProvenance
 from support_scope.model.release import (
     CompiledBody,
@@ -304,7 +304,7 @@ def build_frame(
         kind_withholders=tuple(kind_withholders),
         grants=tuple(g for g in lookup.grants if kind is not None and kind in g["kinds"]),
         scope_notes=tuple(n for n in category["notes"] if n["kind"] == "scope-note"),
-        domains=_domains(tests),
+        domains=fact_domains(test.expression for test in tests),
         see_lines=see_lines,
     )
 
@@ -318,27 +318,6 @@ def kind_line(category: CompiledCategory, kind: str, order: Sequence[PrecedenceS
             if rule.get("kind") == kind and rule["status"] == status:
                 return rule
     return None
-
-
-def _domains(tests: Sequence[Test]) -> dict[str, tuple[Any, ...]]:
-    """The values each fact is tried with: booleans both ways; an integer at, below and above
-    each constant it is compared with; a text at each constant and at one other value."""
-    found: dict[str, set[Any]] = {}
-    for test in tests:
-        for comparison in comparisons(test.expression):
-            found.setdefault(comparison["fact"], set()).add(comparison.get("value"))
-    domains: dict[str, tuple[Any, ...]] = {}
-    for fact, values in found.items():
-        domain: set[Any] = set()
-        for value in values:
-            if isinstance(value, bool):
-                domain |= {True, False}
-            elif isinstance(value, int):
-                domain |= {value - 1, value, value + 1}
-            elif isinstance(value, str):
-                domain |= {value, "\x00other"}
-        domains[fact] = tuple(sorted(domain, key=repr))
-    return domains
 
 
 # --------------------------------------------------------------------------- the steps

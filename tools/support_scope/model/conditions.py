@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from support_scope.model.policy import Expression
@@ -171,25 +171,21 @@ def _combined(parts: list[Evaluator], decisive: bool) -> Evaluator:
 _MAX_CASES = 50_000
 
 
-def compare_tests(old: Sequence[object], new: Sequence[object]) -> Relation:
-    """How the conjunction of the tests ``new`` relates to that of ``old``.
+def fact_domains(expressions: Iterable[object]) -> dict[str, tuple[Any, ...]]:
+    """The values worth trying for each fact the tests read, in a stable order.
 
-    ``tightened``: it accepts fewer contexts (some that passed now fail); ``loosened``: more;
-    ``changed``: some of each; ``same``: exactly the same ones. Each fact only matters at the
-    values the tests compare it with, so the tests are evaluated on every combination of those
-    values (and their neighbours, for integers): exact, not a guess. Beyond 50,000
-    combinations the answer is ``changed``, the one that claims least.
+    A test only tells contexts apart at the constants it compares with, so these values reach
+    every outcome: a boolean fact true and false; an integer fact just below, at and above each
+    constant; a text fact at each constant and at one value none of them equals.
     """
     found: dict[str, set[Any]] = {}
-    for expression in (*old, *new):
+    for expression in expressions:
         for comparison in comparisons(expression):
             value = comparison.get("value")
             hashable = value if isinstance(value, (bool, int, str)) or value is None else repr(value)
             found.setdefault(comparison["fact"], set()).add(hashable)
-    domains: list[list[Any]] = []
-    for values in found.values():
-        # The values a fact can take, of the type its comparisons use: a boolean fact is true or
-        # false; an integer fact matters just below, at and above each constant.
+    domains: dict[str, tuple[Any, ...]] = {}
+    for fact, values in found.items():
         domain: set[Any] = set()
         for value in values:
             if isinstance(value, bool):
@@ -199,18 +195,31 @@ def compare_tests(old: Sequence[object], new: Sequence[object]) -> Relation:
             elif isinstance(value, str):
                 domain |= {value, "\x00other"}
             else:
-                domain.add(value)
-        domains.append(sorted(domain, key=repr))
+                domain.add(value)  # an invalid document's odd constant: tried as it is
+        domains[fact] = tuple(sorted(domain, key=repr))
+    return domains
+
+
+def compare_tests(old: Sequence[object], new: Sequence[object]) -> Relation:
+    """How the conjunction of the tests ``new`` relates to that of ``old``.
+
+    ``tightened``: it accepts fewer contexts (some that passed now fail); ``loosened``: more;
+    ``changed``: some of each; ``same``: exactly the same ones. Each fact only matters at the
+    values the tests compare it with, so the tests are evaluated on every combination of those
+    values (and their neighbours, for integers): exact, not a guess. Beyond 50,000
+    combinations the answer is ``changed``, the one that claims least.
+    """
+    domains = fact_domains((*old, *new))
     cases = 1
-    for values_of_fact in domains:
+    for values_of_fact in domains.values():
         cases *= len(values_of_fact)
     if cases > _MAX_CASES:
         return "changed"
     before_tests = [compile_test(e) for e in old]
     after_tests = [compile_test(e) for e in new]
     lost = gained = False
-    names = list(found)
-    for combination in itertools.product(*domains):
+    names = list(domains)
+    for combination in itertools.product(*domains.values()):
         context = dict(zip(names, combination, strict=True))
         # Every fact is given, so each test is true or false (None only for values that do not
         # compare, counted as not passing).

@@ -11,15 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from support_scope.report.base import Reporter
+from support_scope.report.outcome import OutcomeReporter
 
 if TYPE_CHECKING:
-    from support_scope.changes.result import Diff
-    from support_scope.decisiontests.result import DecisionTestReport
-    from support_scope.problems import ValidationReport
     from support_scope.report import ci
-    from support_scope.versions.gate import CheckReport
-    from support_scope.workbook.result import ImportResult
 
 
 def escape_data(text: str) -> str:
@@ -49,31 +44,9 @@ def render(outcome: ci.Outcome) -> str:
     return "\n".join(lines) + "\n"
 
 
-class GithubReporter(Reporter):
+class GithubReporter(OutcomeReporter):
     name = "github"
     description = "GitHub Actions workflow commands: an annotation on the file's line per problem or change"
 
-    def validation(self, report: ValidationReport) -> str:
-        from support_scope.report import ci
-
-        return render(ci.validation(report))
-
-    def check(self, report: CheckReport) -> str:
-        from support_scope.report import ci
-
-        return render(ci.check(report))
-
-    def diff(self, diff: Diff, old: str | None = None, new: str | None = None) -> str:
-        from support_scope.report import ci
-
-        return render(ci.diff(diff, old, new))
-
-    def import_result(self, result: ImportResult) -> str:
-        from support_scope.report import ci
-
-        return render(ci.import_result(result))
-
-    def decision_tests(self, report: DecisionTestReport) -> str:
-        from support_scope.report import ci
-
-        return render(ci.decision_tests(report))
+    def render(self, outcome: ci.Outcome) -> str:
+        return render(outcome)

@@ -12,15 +12,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from support_scope.report.base import Reporter
+from support_scope.report.outcome import OutcomeReporter
 
 if TYPE_CHECKING:
-    from support_scope.changes.result import Diff
-    from support_scope.decisiontests.result import DecisionTestReport
-    from support_scope.problems import ValidationReport
     from support_scope.report import ci
-    from support_scope.versions.gate import CheckReport
-    from support_scope.workbook.result import ImportResult
+
+if TYPE_CHECKING:
+    pass
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -98,31 +96,9 @@ def render(outcome: ci.Outcome) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-class JunitReporter(Reporter):
+class JunitReporter(OutcomeReporter):
     name = "junit"
     description = "JUnit XML test report: a test case per policy file, per change or per decision test"
 
-    def validation(self, report: ValidationReport) -> str:
-        from support_scope.report import ci
-
-        return render(ci.validation(report))
-
-    def check(self, report: CheckReport) -> str:
-        from support_scope.report import ci
-
-        return render(ci.check(report))
-
-    def diff(self, diff: Diff, old: str | None = None, new: str | None = None) -> str:
-        from support_scope.report import ci
-
-        return render(ci.diff(diff, old, new))
-
-    def import_result(self, result: ImportResult) -> str:
-        from support_scope.report import ci
-
-        return render(ci.import_result(result))
-
-    def decision_tests(self, report: DecisionTestReport) -> str:
-        from support_scope.report import ci
-
-        return render(ci.decision_tests(report))
+    def render(self, outcome: ci.Outcome) -> str:
+        return render(outcome)

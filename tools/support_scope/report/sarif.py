@@ -11,18 +11,12 @@ against the OASIS SARIF 2.1.0 JSON schema.
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
-from support_scope.report.base import Reporter
+from support_scope.report.outcome import OutcomeReporter
 
 if TYPE_CHECKING:
-    from support_scope.changes.result import Diff
-    from support_scope.decisiontests.result import DecisionTestReport
-    from support_scope.problems import ValidationReport
     from support_scope.report import ci
-    from support_scope.versions.gate import CheckReport
-    from support_scope.workbook.result import ImportResult
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT = "supportScopeChange/v1"
@@ -31,6 +25,7 @@ _LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
 
 def _uri(file: str) -> str:
     """A file name as a URI reference: relative paths stay relative (to the repository's root)."""
+    from pathlib import PurePosixPath, PureWindowsPath
     from urllib.parse import quote
 
     if PureWindowsPath(file).drive or file.startswith("/"):
@@ -99,31 +94,9 @@ def render(outcome: ci.Outcome) -> str:
     return json.dumps(sarif(outcome), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-class SarifReporter(Reporter):
+class SarifReporter(OutcomeReporter):
     name = "sarif"
     description = "SARIF 2.1.0 for code-scanning dashboards (rules with help texts, locations, fingerprints)"
 
-    def validation(self, report: ValidationReport) -> str:
-        from support_scope.report import ci
-
-        return render(ci.validation(report))
-
-    def check(self, report: CheckReport) -> str:
-        from support_scope.report import ci
-
-        return render(ci.check(report))
-
-    def diff(self, diff: Diff, old: str | None = None, new: str | None = None) -> str:
-        from support_scope.report import ci
-
-        return render(ci.diff(diff, old, new))
-
-    def import_result(self, result: ImportResult) -> str:
-        from support_scope.report import ci
-
-        return render(ci.import_result(result))
-
-    def decision_tests(self, report: DecisionTestReport) -> str:
-        from support_scope.report import ci
-
-        return render(ci.decision_tests(report))
+    def render(self, outcome: ci.Outcome) -> str:
+        return render(outcome)
