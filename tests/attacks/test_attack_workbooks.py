@@ -152,7 +152,7 @@ def _rtl(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
 # ---- 14: inert but hostile content
 
 
-def _hyperlink(book: Book, target: str) -> None:
+def _hyperlink(book: Book, target: str, escaped: str | None = None) -> None:
     part = book.sheet_part("Matrice")
     xml = book.sheet_xml("Matrice")
     link = f'<hyperlinks><hyperlink xmlns:r="{REL_NS}" ref="E2" r:id="rIdLink1"/></hyperlinks>'
@@ -163,7 +163,7 @@ def _hyperlink(book: Book, target: str) -> None:
         (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rIdLink1" Type="{HYPERLINK}" Target="{xml_text(target)}" TargetMode="External"/>'
+            f'<Relationship Id="rIdLink1" Type="{HYPERLINK}" Target="{escaped or xml_text(target)}" TargetMode="External"/>'
             "</Relationships>"
         ).encode(),
     )
@@ -172,6 +172,13 @@ def _hyperlink(book: Book, target: str) -> None:
 @case("14a-hyperlink-to-a-file", r"hyperlink to 'file:///etc/passwd'.*refused")
 def _link_file(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
     _hyperlink(book, "file:///etc/passwd")
+    return _save(book, tmp)
+
+
+@case("14a-hyperlink-to-a-file-behind-character-references", r"hyperlink to 'file:///etc/passwd'.*refused")
+def _link_file_referenced(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    # An XML reader decodes &#x66; to "f": the check must see the target the reader sees.
+    _hyperlink(book, "file:///etc/passwd", escaped="&#x66;ile:&#47;//etc/passwd")
     return _save(book, tmp)
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import gc
 import json
 import re
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from support_scope.errors import InputError, PolicyError
+from support_scope.fileio.regular import regular_file
 
 
 class DuplicateKeyError(ValueError):
@@ -40,27 +40,15 @@ def read_bytes(
     """The content of a regular file; anything else is an :class:`InputError` saying why.
 
     ``what`` is what the file should be, for the messages ("no such policy file", "is a
-    directory, not a policy file"). A device, a pipe or a socket is refused before it is opened
-    (``/dev/zero`` would never end, a FIFO would wait forever), as is a file over ``limit``.
+    directory, not a policy file"); see :func:`~support_scope.fileio.regular.regular_file`.
     """
     name = display or str(path)
-    try:
-        info = Path(path).stat()
-    except FileNotFoundError as e:
-        raise InputError(f"{name}: no such {what}") from e
-    except OSError as e:
-        raise InputError(f"{name}: cannot read: {e.strerror or e}") from e
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError(f"{name}: is a directory, not a {what}")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"{name}: not a regular file (a device, a pipe or a socket), not a {what}")
-    if info.st_size > limit:
-        raise InputError(f"{name}: {info.st_size:,} bytes, more than the {limit:,} a {what} may hold")
+    size = regular_file(path, name, what, limit)
     try:
         with Path(path).open("rb") as handle:
             # Sized by the file, not by the limit: read(n) reserves n bytes before reading.
-            data = handle.read(info.st_size + 1)
-            if len(data) > info.st_size:  # it grew since: read on, up to the limit
+            data = handle.read(size + 1)
+            if len(data) > size:  # it grew since: read on, up to the limit
                 data += handle.read(limit + 1 - len(data))
     except OSError as e:
         raise InputError(f"{name}: cannot read: {e.strerror or e}") from e

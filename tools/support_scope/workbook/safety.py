@@ -22,7 +22,6 @@ writes the workbook (see :mod:`support_scope.workbook`).
 from __future__ import annotations
 
 import re
-import stat
 import struct
 import zipfile
 import zlib
@@ -33,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from support_scope.errors import WorkbookError
+from support_scope.fileio.regular import regular_file
 
 MAX_TOTAL_UNCOMPRESSED = 2 * 1024**3  # a 10,000-category export is a few hundred MB of XML
 MAX_PART_RATIO = 250  # XML sheets compress 10-40x; far beyond is a bomb
@@ -150,20 +150,7 @@ def open_archive(
     """The workbook's archive, opened once the file is known to be a regular file of a sane size
     whose directory lists a sane number of parts; else a :class:`WorkbookError` (``not_zip``
     says what the file should have been when it is no zip archive)."""
-    try:
-        info = Path(path).stat()
-    except FileNotFoundError as e:
-        raise WorkbookError(f"{display}: no such workbook") from e
-    except OSError as e:
-        raise WorkbookError(f"{display}: cannot read: {e.strerror or e}") from e
-    if stat.S_ISDIR(info.st_mode):
-        raise WorkbookError(f"{display}: is a directory, not a workbook")
-    if not stat.S_ISREG(info.st_mode):
-        raise WorkbookError(f"{display}: not a regular file (a device, a pipe or a socket), not a workbook")
-    if info.st_size > MAX_WORKBOOK_BYTES:
-        raise WorkbookError(
-            f"{display}: {info.st_size:,} bytes, more than the {MAX_WORKBOOK_BYTES:,} a workbook may hold; refused"
-        )
+    regular_file(path, display, "workbook", MAX_WORKBOOK_BYTES, WorkbookError)
     declared = _declared_entries(path)
     if declared is not None and declared > MAX_PARTS:
         raise WorkbookError(f"{display}: the archive declares {declared:,} parts; refused")
@@ -279,7 +266,7 @@ def _check_relationships(rels: bytes, part: str, display: str) -> None:
 def _attributes(tag: bytes, part: str, display: str) -> dict[str, str]:
     try:
         return {
-            key.decode("ascii"): _unescape((double or single).decode("utf-8"))
+            key.decode("ascii"): unescape_xml((double or single).decode("utf-8"))
             for key, double, single in _ATTRIBUTE.findall(tag)
         }
     except UnicodeDecodeError as e:
@@ -383,14 +370,24 @@ def _sheet_parts(archive: zipfile.ZipFile, display: str) -> dict[str, str]:
     return parts
 
 
-def _unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
+_REFERENCE = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(lt|gt|amp|quot|apos));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _character(found: re.Match[str]) -> str:
+    decimal, hexadecimal, name = found.groups()
+    if name:
+        return _NAMED[name]
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return found.group(0)  # not a character: left as written, for the checks to see
+    return chr(code)
+
+
+def unescape_xml(text: str) -> str:
+    """An XML attribute's value as a reader sees it: the five named references and numeric
+    ones (``&#102;``, ``&#x66;``) replaced, in one pass (``&amp;lt;`` stays ``&lt;``)."""
+    return _REFERENCE.sub(_character, text) if "&" in text else text
 
 
 def _scan_sheet(

@@ -27,6 +27,7 @@ from support_scope.workbook.safety import (
     _read_small,
     column_index,
     open_archive,
+    unescape_xml,
 )
 
 
@@ -169,9 +170,9 @@ def number_kinds(archive: zipfile.ZipFile, display: str) -> Callable[[str | None
     styles = _read_small(archive, "xl/styles.xml", display)
     codes: dict[int, str] = {}
     for found in _NUM_FMT.finditer(styles):
-        codes[int(found.group(1))] = _unescape(found.group(2).decode("utf-8", "replace"))
+        codes[int(found.group(1))] = unescape_xml(found.group(2).decode("utf-8", "replace"))
     for found in _NUM_FMT_REVERSED.finditer(styles):
-        codes.setdefault(int(found.group(2)), _unescape(found.group(1).decode("utf-8", "replace")))
+        codes.setdefault(int(found.group(2)), unescape_xml(found.group(1).decode("utf-8", "replace")))
     block = _CELL_XFS.search(styles)
     kinds: list[str] = []
     for xf in _XF.finditer(block.group(1) if block else b""):
@@ -197,16 +198,6 @@ def number_kinds(archive: zipfile.ZipFile, display: str) -> Callable[[str | None
             return "n"
 
     return kind
-
-
-def _unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
 
 
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([0-9]{4}-[0-9]{2}-[0-9]{2})")
