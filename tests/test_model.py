@@ -251,3 +251,15 @@ def test_stages_import_only_what_they_build_on(stage: str, forbidden: tuple[str,
                 if t.startswith(forbidden) and not t.startswith(allowed if stage.endswith("model") else ())
             ]
             assert not bad, f"{module} imports {bad}"
+
+
+def test_the_readme_maps_every_stage() -> None:
+    """A folder or module added to the package without its line in the README's layout fails here."""
+    readme = (PACKAGE.parents[1] / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout") :]
+    layout = layout[: layout.index("\n## ", 1)]
+    folders = [p.name + "/" for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()]
+    modules = [p.name for p in PACKAGE.glob("*.py") if p.name != "__init__.py"]
+    missing = [name for name in [*folders, *modules] if f"`{name}`" not in layout]
+    assert not missing, f"README's layout does not name {missing}"
+    assert len(folders) >= 12  # the package's stages, read from the tree, not an empty list
