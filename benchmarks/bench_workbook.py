@@ -46,7 +46,23 @@ BUDGETS = {1000: 2.0}
 MEMORY_BUDGET_MIB = 1024
 EDITED_ROWS = 0.01
 LARGE = 10000
-META_PART = "xl/worksheets/sheet7.xml"  # Lisez-moi, Matrice, Catégories, Conditions, Termes, Listes, Meta
+
+
+def meta_part(archive: zipfile.ZipFile) -> str:
+    """The part of the hidden Meta sheet, read from the workbook (its place moves as sheets are added)."""
+    import re
+
+    from support_scope.workbook.layout import SHEET_META
+
+    sheets = archive.read("xl/workbook.xml").decode("utf-8")
+    found = re.search(rf'<sheet [^>]*name="{SHEET_META}"[^>]*r:id="([^"]+)"', sheets)
+    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    for relationship in re.findall(r"<Relationship [^>]*>", rels):
+        if found and f'Id="{found.group(1)}"' in relationship:
+            target = re.search(r'Target="([^"]+)"', relationship)
+            if target:
+                return "xl/" + target.group(1).removeprefix("/xl/")
+    raise AssertionError("the export has no Meta sheet where the benchmark looks for it")
 
 
 def edited_workbook(document: dict[str, Any], exported: bytes, target: Path, seed: int = 1) -> int:
@@ -68,10 +84,13 @@ def edited_workbook(document: dict[str, Any], exported: bytes, target: Path, see
             item["tier"] = "extended" if item["tier"] != "extended" else "standard"
     data, _ = export_workbook(edited)
     with zipfile.ZipFile(BytesIO(exported)) as original:
-        meta = original.read(META_PART)
+        part = meta_part(original)
+        meta = original.read(part)
     with zipfile.ZipFile(BytesIO(data)) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        if meta_part(source) != part:
+            raise AssertionError("the edited export's Meta sheet is not where the original's is")
         for info in source.infolist():
-            out.writestr(info, meta if info.filename == META_PART else source.read(info))
+            out.writestr(info, meta if info.filename == part else source.read(info))
     return len(chosen)
 
 

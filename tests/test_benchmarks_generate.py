@@ -143,3 +143,23 @@ def test_fast_schema_path_agrees_with_jsonschema(policy: dict[str, Any], change:
         del included["text"]["fr"]
     assert not Draft202012Validator(load_schema()).is_valid(document)
     assert schema_findings(document) != []
+
+
+def test_the_edited_workbook_carries_edits_the_import_sees(
+    generate: Any, policy: dict[str, Any], tmp_path: Path
+) -> None:
+    """The benchmark's "1% rows edited" row must time a merge: its workbook keeps the export's
+    Meta sheet (found by name, wherever the sheets put it) and brings edits the import applies."""
+    from support_scope.fileio.jsonfile import dump_json
+    from support_scope.workbook.export import export_workbook
+    from support_scope.workbook.importer import import_workbook
+
+    with benchmark_module("bench_workbook") as bench:
+        target = tmp_path / "policy.json"
+        target.write_text(dump_json(policy), encoding="utf-8")
+        exported, _ = export_workbook(policy)
+        edited = tmp_path / "edited.xlsx"
+        count = bench.edited_workbook(policy, exported, edited)
+        result = import_workbook(edited, target, dry_run=True)
+    assert count == 3  # 1% of the 20 categories' 300-odd items
+    assert result.ok and result.changed and not result.stale, result.problems[:3]
