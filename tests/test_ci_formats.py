@@ -99,7 +99,7 @@ def test_github_validation_annotates_the_line(run_cli: Any, tmp_path: Path) -> N
         f"::error file={file},line={line},col={column},title=unknown-tier::"
         "$.categories[0].items[1].tier: unknown tier 'gold' (known: extended, self-service, standard)"
     )
-    assert lines[-1] == "1 problem in 1 of 1 files"
+    assert lines[-1] == "1 problem in 1 of 1 file"
 
 
 def test_github_diff_one_annotation_per_change_on_its_line(run_cli: Any, pair: Any) -> None:

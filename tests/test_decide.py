@@ -771,3 +771,13 @@ def test_a_release_of_format_1_is_refused_with_what_to_do(tmp_path: Path) -> Non
         pytest.skip("no release of format 1 shipped")
     with pytest.raises(ReleaseError, match=r"release format 1 is an older format .*compile the policy again"):
         load_release(old)
+
+
+def test_a_context_without_equals_is_a_usage_error(run_cli: Any) -> None:
+    """The option's syntax is a usage error (2); a value the release refuses is wrong input (1)."""
+    question = ["decide", "--plan", "standard", "--category", "companion-app", "--request", "usage-help"]
+    malformed = run_cli(*question, "--context", "new_customer")
+    assert malformed.exit_code == 2
+    assert "'new_customer' is not KEY=VALUE (for example new_customer=oui)" in malformed.output
+    refused = run_cli(*question, "--context", "new_customer=perhaps")
+    assert refused.exit_code == 1

@@ -349,3 +349,73 @@ def test_every_block_is_run_or_says_why_not() -> None:
     """A plain fence (no language) is an example nobody runs: say what it is."""
     plain = [block.id for block in BLOCKS if block.language == "" and not block.directive]
     assert plain == [], f"fences without a language (console, sh, python, text): {plain}"
+
+
+# --------------------------------------------------------------------------- --help examples
+
+
+# What a command's examples need before they run, and the examples that cannot run here.
+def _editorial_change(root: Path) -> None:
+    """An English wording changed: a policy with something to release (a patch)."""
+
+    def edit(document: dict[str, Any]) -> None:
+        _item(document, "desktop-setup-kb-pages")["text"]["en"] += " (reviewed)"
+
+    _edit_policy(root, edit)
+
+
+_HELP_SETUPS: dict[str, Callable[[Path], None]] = {
+    "diff": setup_git_repository,  # HEAD:policies/... is one of its examples
+    "sign": setup_signing_key,
+    "release": _editorial_change,  # the shipped policy is released: nothing to release as it is
+}
+_HELP_NOT_RUN = {
+    "serve": "a server that runs until it is stopped; tests/serve/ run the service for real",
+}
+
+
+def _help_examples(command: str) -> list[str]:
+    """The ``support-scope`` lines of the Examples section of ``command --help``, continued lines
+    joined and a shell pipeline cut at its first ``|``."""
+    text = Cli()(command, "--help").output
+    if "Examples:" not in text:
+        return []
+    section = text[text.index("Examples:") :].split("\nOptions:")[0]
+    lines: list[str] = []
+    pending = ""
+    for raw in section.splitlines()[1:]:
+        line = pending + raw.strip()
+        if line.endswith("\\"):
+            pending = line[:-1] + " "
+            continue
+        pending = ""
+        if line.startswith("support-scope "):
+            lines.append(line.split(" | ")[0])
+    return lines
+
+
+def _command_names() -> list[str]:
+    from support_scope.cli.main import COMMANDS
+
+    return sorted(COMMANDS)
+
+
+@pytest.mark.parametrize("command", _command_names())
+def test_help_examples_run(command: str, project: Path) -> None:
+    """Every example a command's --help shows runs in a copy of the project: exit 0 (1 only for
+    an example that fails on purpose, with --fail-on), never a usage error or an error message."""
+    if command in _HELP_NOT_RUN:
+        pytest.skip(f"{command}: {_HELP_NOT_RUN[command]}")
+    examples = _help_examples(command)
+    assert examples, f"`support-scope {command} --help` shows no example"
+    shutil.copytree(REPO / "tests" / "decisions", project / "tests" / "decisions")
+    Cli()("export-xlsx", "-o", "review.xlsx")  # what import-xlsx's examples read
+    if command in _HELP_SETUPS:
+        _HELP_SETUPS[command](project)
+    for example in examples:
+        if "review.ods" in example:
+            continue  # the same import as the .xlsx ones; an .ods is made by LibreOffice (tests/test_realclients.py)
+        code, output, _ = _run(example)
+        expected = (0, 1) if "--fail-on" in example else (0,)
+        assert code in expected, f"`{example}` exited {code}:\n{output}"
+        assert "support-scope: error" not in output and "Usage:" not in output, f"`{example}`:\n{output}"

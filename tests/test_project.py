@@ -111,6 +111,17 @@ def test_several_policies_need_a_name(project: Path, run_cli: Any) -> None:
 
 @pytest.mark.parametrize(
     "command",
+    [["compile"], ["export-xlsx", "-o", "out.xlsx"], ["decide", *QUESTION], ["find", "app"], ["test"]],
+    ids=lambda c: c[0],
+)
+def test_an_unknown_policy_id_is_named_alike_everywhere(project: Path, run_cli: Any, command: list[str]) -> None:
+    result = run_cli(*command, "--policy", "nope")
+    assert result.exit_code == 1
+    assert result.output == "support-scope: error: no policy 'nope' in policies (has: act-premium-support-scope)\n"
+
+
+@pytest.mark.parametrize(
+    "command",
     [
         ["compile", "{dir}"],
         ["export-xlsx", "{dir}", "-o", "out.xlsx"],
@@ -151,6 +162,14 @@ def test_the_wrong_kind_of_document_is_named(project: Path, run_cli: Any) -> Non
     as_policy = run_cli("compile", release)
     assert as_policy.exit_code == 1
     assert f"{release}: is a compiled release, not a policy" in as_policy.output
+    # validate says the same, once: not the dozens of schema problems of a policy read from the top
+    validated = run_cli("validate", release)
+    assert validated.exit_code == 1
+    assert validated.output.splitlines() == [
+        f'{release}: is a compiled release, not a policy (its policy is under "policy"; '
+        "commands that read a release take --release)",
+        "1 problem in 1 of 1 file",
+    ]
     as_release = run_cli("decide", *QUESTION, "--release", policy)
     assert as_release.exit_code == 1
     assert f"{policy}: not a compiled release" in as_release.output

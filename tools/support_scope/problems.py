@@ -100,6 +100,7 @@ class ValidationReport:
 # The diff's rules are described in :data:`support_scope.changes.rules.RULES`.
 RULE_HELP: dict[str, str] = {
     # reading
+    "not-a-policy": "The file is a compiled release, not a policy: validate the policy it was compiled from, or verify the release with `support-scope check`.",
     "unreadable": "The file cannot be read as JSON: missing, not UTF-8, not valid JSON, a key repeated. Fix the file at the place given.",
     "no-policy": "No policy document (*.json) where one was expected (policies/).",
     # schema and meaning (validate)

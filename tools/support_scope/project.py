@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from support_scope.errors import InputError, ReleaseError
 from support_scope.fileio.jsonfile import parse_json, read_text
+from support_scope.model.release import wrong_kind
 from support_scope.model.semver import latest_version_file
 from support_scope.resources import data_dir
 
@@ -100,7 +101,8 @@ class Project:
 
     def latest_release(self, policy_id: str | None = None) -> Path:
         """The release of highest version of a policy (by default the only one of the project)."""
-        pid = check_id(self.policy_id(policy_id))
+        # A policy named that must exist: "run `release`" is no advice for a mistyped id.
+        pid = check_id(self.policy_id(policy_id)) if policy_id is None else self.policy_path(policy_id).stem
         directory = self.releases_dir / pid
         latest = latest_version_file(directory)
         if latest is None:
@@ -141,15 +143,7 @@ def read_document(path: Path, expected: Kind, display: str | None = None) -> tup
     document = parse_json(text, name)
     if not isinstance(document, dict):
         raise InputError(f"{name}:1:1: not a {expected}: a {expected} is a JSON object")
-    from support_scope.compile.verify import is_release
-
-    if expected == "policy" and is_release(document):
-        raise InputError(
-            f'{name}: is a compiled release, not a policy (its policy is under "policy"; '
-            "commands that read a release take --release)"
-        )
-    if expected == "release" and not is_release(document):
-        raise InputError(
-            f"{name}: is not a compiled release (no manifest): `support-scope compile` makes one"
-        )
+    reason = wrong_kind(document, expected)
+    if reason is not None:
+        raise InputError(f"{name}: {reason}")
     return document, text

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from support_scope.compile.verify import POLICY_FORMATS, is_release, verify_compiled, verify_release
+from support_scope.compile.verify import POLICY_FORMATS, verify_compiled, verify_release
 from support_scope.errors import InputError, PolicyError, ReleaseError
 from support_scope.fileio.jsonfile import parse_json, read_text
 from support_scope.model.paths import JsonPath
+from support_scope.model.release import is_release
 
 
 @dataclass(frozen=True)

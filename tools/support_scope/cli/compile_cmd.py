@@ -69,7 +69,7 @@ def compile(
     Examples:
       support-scope compile -o /tmp/act-premium.json
       support-scope compile -o /tmp/act-premium.json --vectors /tmp/act-premium.vectors.json
-      support-scope compile my-policy.json | python -m json.tool | less
+      support-scope compile policies/act-premium-support-scope.json | python -m json.tool | less
     """
     from support_scope.compile.compiler import compile_document
     from support_scope.fileio.atomic import write_atomic

@@ -21,6 +21,16 @@ from support_scope.cli.common import (
 )
 
 
+def _key_value_pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """The option's syntax, a usage error (exit 2) when wrong; what the values mean is the
+    release's to check (a fact it does not declare, a value of the wrong type: exit 1)."""
+    for value in values:
+        key, equals, _ = value.partition("=")
+        if not equals or not key.strip():
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE (for example new_customer=oui)")
+    return values
+
+
 @click.command()
 @click.option("--plan", required=True, help="The customer's plan: standard, extended or pro.")
 @click.option("--category", required=True, help="The category id (e.g. desktop-setup); `find` gives it.")
@@ -48,6 +58,7 @@ from support_scope.cli.common import (
     "contexts",
     multiple=True,
     metavar="KEY=VALUE",
+    callback=_key_value_pairs,
     help="A fact about the request, repeatable: new_customer=oui, days_since_first_invoice=12. Booleans read "
     "true/false, yes/no, oui/non, vrai/faux, 1/0 (any case); integers are whole numbers.",
 )

@@ -74,10 +74,11 @@ def diff(
     \b
     Examples:
       # what changed since the latest release (the most useful one):
-      support-scope diff releases/act-premium-support-scope/1.0.0.json policies/act-premium-support-scope.json
+      support-scope diff releases/act-premium-support-scope/2.0.1.json policies/act-premium-support-scope.json
       # what have I changed since the last commit?
       support-scope diff HEAD:policies/act-premium-support-scope.json policies/act-premium-support-scope.json --format markdown
-      support-scope diff releases/act-premium-support-scope/1.0.0.json policies/act-premium-support-scope.json --fail-on breaking
+      # what the policy's last major version changed, failing on a breaking change:
+      support-scope diff releases/act-premium-support-scope/1.0.0.json releases/act-premium-support-scope/2.0.0.json --fail-on breaking
       support-scope diff --rules
     """
     from support_scope.changes.rules import RULES

@@ -38,6 +38,7 @@ from support_scope.cli.common import EXIT_OK, emit, note_schema_engine, run_core
     "--date",
     "on",
     type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
     default=None,
     help="The date of the first release's CHANGELOG section (default: today).",
 )

@@ -38,6 +38,7 @@ from support_scope.model.vocab import BUMPS
     "--date",
     "on",
     type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
     default=None,
     help="The date of the CHANGELOG section (default: today).",
 )

@@ -43,9 +43,9 @@ def sign(release: Path, keys: tuple[Path, ...]) -> None:
       2  usage error
 
     \b
-    Example:
+    Examples:
       openssl genpkey -algorithm ed25519 -out signing-key.pem
-      support-scope sign releases/act-premium-support-scope/1.0.0.json --key signing-key.pem
+      support-scope sign releases/act-premium-support-scope/2.0.1.json --key signing-key.pem
     """
     from support_scope.compile.signing import (
         load_private_key,

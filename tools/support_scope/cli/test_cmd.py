@@ -86,7 +86,7 @@ def test(
     Examples:
       support-scope test
       support-scope test tests/decisions/act-premium-conformance.json --format github
-      support-scope test --release releases/act-premium-support-scope/1.0.0.json --min-coverage 50
+      support-scope test --release releases/act-premium-support-scope/2.0.1.json --min-coverage 50
     """
     from support_scope.decisiontests import (
         default_test_files,

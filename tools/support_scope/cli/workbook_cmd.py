@@ -61,9 +61,10 @@ def export_xlsx(policy: Path | None, policy_id: str | None, root: Path | None, o
     outside a project). The workbook has a bilingual "Lisez-moi" (read me) sheet that explains
     how to edit it; a "Matrice" sheet with one row per item (category, id, status, tier,
     texts, group, category conditions, referrals, see, billing, source notes, a reviewer
-    comment); "Catégories", "Conditions" and "Termes" sheets (titles, condition texts and
-    tests, general terms); dropdowns for status, tier and kinds; the id columns locked (sheet
-    protection without a password). A hidden "Meta" sheet records the policy id, version,
+    comment); "Catégories", "Conditions", "Termes" and "Vocabulaire" sheets (titles, condition
+    texts and tests, general terms, search vocabulary); dropdowns for status, tier and kinds;
+    the id columns grey and refusing typing (a data validation, not a sheet protection: a
+    reviewer can still sort, filter, insert rows and add notes). A hidden "Meta" sheet records the policy id, version,
     digest, a checksum per row and the exported policy itself, so `import-xlsx` knows what the
     reviewer started from.
 

@@ -58,11 +58,6 @@ def release_digest(release: Any) -> str:
     return digest_of(canonical_json({**release, "manifest": manifest}))
 
 
-def is_release(document: object) -> bool:
-    """A compiled release has a manifest and embeds its policy (a policy has neither)."""
-    return isinstance(document, dict) and "manifest" in document and "policy" in document
-
-
 @dataclass(frozen=True)
 class VerifiedRelease:
     """A release whose checks passed: its compiled part and manifest, and its policy and search

@@ -261,3 +261,21 @@ Release = TypedDict(
     "Release",
     {"$schema": str, "compiled": Compiled, "manifest": Manifest, "policy": dict[str, object]},
 )
+
+
+def is_release(document: object) -> bool:
+    """A compiled release has a manifest and embeds its policy (a policy has neither)."""
+    return isinstance(document, dict) and "manifest" in document and "policy" in document
+
+
+def wrong_kind(document: object, expected: Literal["policy", "release"]) -> str | None:
+    """Why ``document`` is not the kind of document expected, in the words every command uses
+    (a release given where a policy is expected, or the reverse); None when it is that kind."""
+    if expected == "policy" and is_release(document):
+        return (
+            'is a compiled release, not a policy (its policy is under "policy"; '
+            "commands that read a release take --release)"
+        )
+    if expected == "release" and not is_release(document):
+        return "is not a compiled release (no manifest): `support-scope compile` makes one"
+    return None

@@ -101,7 +101,7 @@ def validation(report: ValidationReport) -> Outcome:
     summary = (
         f"ok: {files} file{'s' if files != 1 else ''} valid"
         if report.ok
-        else f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {sum(1 for f in report.files if not f.ok)} of {files} files"
+        else f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {sum(1 for f in report.files if not f.ok)} of {files} file{'s' if files != 1 else ''}"
     )
     return Outcome("validate", _file_cases("validate", [f.file for f in report.files], problems), summary)
 

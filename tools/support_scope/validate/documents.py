@@ -9,6 +9,7 @@ from typing import Any
 from support_scope.errors import InputError
 from support_scope.fileio.jsonfile import parse_json, read_text
 from support_scope.fileio.locate import locate_all
+from support_scope.model.release import wrong_kind
 from support_scope.problems import FileResult, Problem, ValidationReport
 from support_scope.validate.findings import Finding
 from support_scope.validate.meaning import meaning_findings
@@ -43,6 +44,10 @@ def _validated_text(text: str, display: str) -> tuple[Any, FileResult]:
         document = parse_json(text, display)
     except InputError as e:
         result.problems.append(_unreadable(display, str(e)))
+        return None, result
+    reason = wrong_kind(document, "policy")
+    if reason is not None:  # its policy's own problems would be dozens of misleading ones
+        result.problems.append(Problem(display, reason, "not-a-policy"))
         return None, result
     result.problems.extend(locate_findings(document_findings(document), text, display))
     return document, result
