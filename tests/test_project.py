@@ -114,10 +114,15 @@ def test_several_policies_need_a_name(project: Path, run_cli: Any) -> None:
     [["compile"], ["export-xlsx", "-o", "out.xlsx"], ["decide", *QUESTION], ["find", "app"], ["test"]],
     ids=lambda c: c[0],
 )
-def test_an_unknown_policy_id_is_named_alike_everywhere(project: Path, run_cli: Any, command: list[str]) -> None:
+def test_an_unknown_policy_id_is_named_alike_everywhere(
+    project: Path, run_cli: Any, command: list[str]
+) -> None:
     result = run_cli(*command, "--policy", "nope")
     assert result.exit_code == 1
-    assert result.output == "support-scope: error: no policy 'nope' in policies (has: act-premium-support-scope)\n"
+    assert (
+        result.output
+        == "support-scope: error: no policy 'nope' in policies (has: act-premium-support-scope)\n"
+    )
 
 
 @pytest.mark.parametrize(
