@@ -488,7 +488,7 @@ def test_cli_decide_text(run_cli, release_path: Path) -> None:
     lines = result.output.splitlines()
     assert lines[0].startswith("NIVEAU SUPÉRIEUR REQUIS : Non inclus dans l'offre « Assistance standard »")
     assert "Assistance d'installation et de configuration" in lines[1]
-    assert lines[2].startswith("  Source : p. 2, l. 38 ; Repose sur les lignes 38")
+    assert lines[2].startswith("  Source : p. 2, l. 38 ; Repose sur la ligne 38")
     assert "À vérifier" not in result.output
     # Without the facts, the headline says the answer is open, and which facts to ask.
     open_answer = run_cli(*ask).output.splitlines()

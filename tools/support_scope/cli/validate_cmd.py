@@ -45,10 +45,12 @@ def validate(paths: tuple[Path, ...], root: Path | None, output_format: str) -> 
       support-scope validate
       support-scope validate policies/act-premium-support-scope.json --format json
     """
-    from support_scope.validate.documents import validate_paths
+    from support_scope.validate.documents import no_policy, validate_paths
 
     found = project(root)
     note_schema_engine()
-    report = validate_paths(list(paths) or found.policy_files() or [found.policies_dir])
+    report = validate_paths(list(paths) or found.policy_files())
+    if not paths and not report.files:  # the project's policies/ is empty, or missing
+        report.files.append(no_policy(found.policies_dir))
     emit(reporter(output_format).validation(report))
     raise SystemExit(EXIT_OK if report.ok else EXIT_FAILED)

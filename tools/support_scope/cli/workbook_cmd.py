@@ -21,25 +21,8 @@ from support_scope.cli.common import (
     root_option,
     run_core,
 )
-
-
-def _unwritable(output: Path) -> str | None:
-    """Why ``output`` cannot be written, known before any work is done (no directory is created)."""
-    if output.is_dir():
-        return f"{output}: is a directory; name a file to write"
-    directory = output.parent if str(output.parent) else Path()
-    if not directory.is_dir():
-        return f"{output}: directory {directory} does not exist"
-    return None
-
-
-def _unreadable(path: Path, what: str) -> str | None:
-    """Why ``path`` cannot be read as the input ``what`` (the words every command uses), or None."""
-    if path.is_dir():
-        return f"{path}: is a directory, not a {what}"
-    if not path.exists():
-        return f"{path}: no such {what}"
-    return None
+from support_scope.fileio.atomic import unwritable
+from support_scope.fileio.regular import unreadable
 
 
 @click.command("export-xlsx")
@@ -91,11 +74,11 @@ def export_xlsx(policy: Path | None, policy_id: str | None, root: Path | None, o
 
     if policy is not None and policy_id is not None:
         raise click.UsageError("name the policy once: a POLICY file or --policy ID")
-    unwritable = _unwritable(output)
-    if unwritable is None and output.suffix.lower() != ".xlsx":
+    cannot_write = unwritable(output)
+    if cannot_write is None and output.suffix.lower() != ".xlsx":
         raise click.BadParameter("the workbook must be an .xlsx file", param_hint="'-o'")
     source = policy if policy is not None else run_core(project(root).policy_path, policy_id)
-    fail_all(_unreadable(source, "policy file"), unwritable)
+    fail_all(unreadable(source, "policy file"), cannot_write)
     document, text = run_core(read_document, source, "policy")
     note_schema_engine()
     data, summary = run_core(export_workbook, document, str(source), text)
@@ -177,7 +160,7 @@ def import_xlsx(
     from support_scope.workbook.importer import import_workbook, workbook_policy_id
 
     fail_all(
-        _unreadable(workbook, "workbook"), _unreadable(policy, "policy file") if policy is not None else None
+        unreadable(workbook, "workbook"), unreadable(policy, "policy file") if policy is not None else None
     )
     if policy is None:
         found = project(root)

@@ -257,16 +257,20 @@ class Ruleset:
             found = self._category_tests[category] = (conditions, notes)
         return found
 
+    def _known_customer(self, plan: str | None, product: str | None) -> None:
+        """An :class:`UnknownIdError` for a plan or product the release does not name."""
+        if plan is not None and plan not in self.plans:
+            raise UnknownIdError(f"unknown plan {plan!r} (known: {', '.join(self.plans)})")
+        if product is not None and product not in self.products:
+            raise UnknownIdError(f"unknown product {product!r} (known: {', '.join(self.products)})")
+
     def _rule(self, plan: str, category: str, item: str | None, product: str | None) -> Rule | None:
         """The rule for the question, None for an unlisted request; unknown ids raise."""
-        if plan not in self.plans:
-            raise UnknownIdError(f"unknown plan {plan!r} (known: {', '.join(self.plans)})")
+        self._known_customer(plan, product)
         if category not in self.categories:
             raise UnknownIdError(
                 f"unknown category {category!r} ({len(self.categories)} categories; try `find`)"
             )
-        if product is not None and product not in self.products:
-            raise UnknownIdError(f"unknown product {product!r} (known: {', '.join(self.products)})")
         if item is None:
             return None
         rules = self._rules.get(category)
@@ -298,10 +302,7 @@ class Ruleset:
         the others in its ``same``. At most ``limit`` matches. With ``plan``, each item
         carries its decision for that plan (and ``product``), each grant its verdict.
         """
-        if plan is not None and plan not in self.plans:
-            raise UnknownIdError(f"unknown plan {plan!r} (known: {', '.join(self.plans)})")
-        if product is not None and product not in self.products:
-            raise UnknownIdError(f"unknown product {product!r} (known: {', '.join(self.products)})")
+        self._known_customer(plan, product)
         if type(limit) is not int:
             raise InputError("limit is a whole number of matches")
         try:

@@ -141,6 +141,17 @@ def sync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
+def unwritable(path: Path) -> str | None:
+    """Why ``path`` cannot be written, known before any work is done (no directory is created),
+    or None."""
+    if path.is_dir():
+        return f"{path}: is a directory; name a file to write"
+    directory = write_target(path).parent
+    if not directory.is_dir():
+        return f"{path}: directory {directory} does not exist"
+    return None
+
+
 def write_atomic(
     path: Path,
     data: bytes,
@@ -168,8 +179,10 @@ def write_atomic(
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise cannot_write(path, e) from e
-    elif not directory.is_dir():
-        raise InputError(f"{path}: directory {directory} does not exist")
+    else:
+        reason = unwritable(path)
+        if reason is not None:
+            raise InputError(reason)
     refuse_read_only(target, path)
     if clean:
         remove_stray_temporaries(target)

@@ -8,6 +8,17 @@ from pathlib import Path
 from support_scope.errors import InputError
 
 
+def unreadable(path: Path, what: str) -> str | None:
+    """Why ``path`` cannot be read as the input ``what``, in :func:`regular_file`'s words, or
+    None: for commands that check all their files before any work (the size is checked on
+    reading)."""
+    try:
+        regular_file(path, str(path), what, limit=1 << 62)
+    except InputError as e:
+        return str(e)
+    return None
+
+
 def regular_file(path: Path, name: str, what: str, limit: int, error: type[InputError] = InputError) -> int:
     """The size of ``path``, once it is known to be a regular file of at most ``limit`` bytes;
     else ``error`` saying why, in the words of ``what`` the file should be ("policy file",

@@ -37,6 +37,7 @@ LABELS = {
         "row": "ligne",
         "via": "par renvoi de",
         "rests": "Repose sur les lignes",
+        "rests_one": "Repose sur la ligne",
         "if": "SI",
         "if_facts": "les faits à demander le confirment",
         "check": "À vérifier (le contexte ne le dit pas)",
@@ -61,6 +62,7 @@ LABELS = {
         "row": "row",
         "via": "referred to by",
         "rests": "Rests on lines",
+        "rests_one": "Rests on line",
         "if": "IF",
         "if_facts": "the facts to ask confirm it",
         "check": "Left to check (the context does not say)",
@@ -148,7 +150,8 @@ def decision_lines(
         source += f" ({labels['via']} {citation.via})"
     if decision.cites:
         separator = " ;" if lang == "fr" else ";"
-        source += f"{separator} {labels['rests']} {', '.join(map(str, decision.cites))}"
+        rests = labels["rests_one" if len(decision.cites) == 1 else "rests"]
+        source += f"{separator} {rests} {', '.join(map(str, decision.cites))}"
     lines.append(source)
     # find states the checks every match shares (eligibility, the general terms) once, above.
     pending = [c for c in decision.pending if eligibility or c.scope not in ("eligibility", "term")]

@@ -92,6 +92,13 @@ def validate_file(path: Path, display: str | None = None) -> FileResult:
     return load_validated(path, display)[1]
 
 
+def no_policy(directory: Path) -> FileResult:
+    """The result for a directory (missing or not) that holds no policy to validate."""
+    return FileResult(
+        str(directory), [Problem(str(directory), "no policy (*.json) in this directory", "no-policy")]
+    )
+
+
 def validate_paths(paths: Iterable[Path]) -> ValidationReport:
     """Validate every file; a directory stands for the ``*.json`` files in it."""
     report = ValidationReport()
@@ -99,11 +106,7 @@ def validate_paths(paths: Iterable[Path]) -> ValidationReport:
         if path.is_dir():
             files = sorted(path.glob("*.json"))
             if not files:
-                report.files.append(
-                    FileResult(
-                        str(path), [Problem(str(path), "no policy (*.json) in this directory", "no-policy")]
-                    )
-                )
+                report.files.append(no_policy(path))
             for file in files:
                 report.files.append(validate_file(file))
         else:
