@@ -115,6 +115,9 @@ class _Check:
             if isinstance(fact.get("id"), str):
                 self.facts.setdefault(fact["id"], fact.get("type"))
         self.items: dict[str, dict[str, dict[str, Any]]] = {}  # category -> item id -> item
+        # Categories whose `items` is not a list: the schema says so once; a reference into them
+        # cannot be judged, and reporting every one as unresolved would bury that one problem.
+        self.unreadable: set[str] = set()
         self.notes: dict[str, dict[str, object]] = {}  # category -> note id -> its kind
         self.references: list[tuple[JsonPath, dict[str, Any]]] = []  # every item's `see`
         self.scoped: list[tuple[Entity, str]] = []  # conditions and notes naming items of their category
@@ -296,6 +299,8 @@ class _Check:
                     seen_texts[key] = index
         if entity.id is not None:
             self.items.setdefault(entity.id, items)
+            if not isinstance(entity.record.get("items"), list):
+                self.unreadable.add(entity.id)
             self.notes.setdefault(
                 entity.id,
                 {n["id"]: n.get("kind") for _, n in records(record, "notes") if isinstance(n.get("id"), str)},
@@ -316,6 +321,8 @@ class _Check:
             return
         if target not in self.items:
             self.reference((*path, "category"), target, self.items, "category")
+            return
+        if target in self.unreadable:
             return
         for index, item_id in enumerate(_list(see.get("items"))):
             if not isinstance(item_id, str):
@@ -440,6 +447,8 @@ class _Check:
     def named_items(self, entity: Entity, name: str) -> None:
         """The items a condition or note names must be items of its category (an excluded one is
         never restricted: conditions and resolution rules apply to included lines only)."""
+        if entity.owner in self.unreadable:
+            return
         items = self.items.get(str(entity.owner), {})
         for index, item_id in enumerate(_list(entity.record.get(name))):
             if not isinstance(item_id, str):
