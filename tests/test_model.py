@@ -263,3 +263,20 @@ def test_the_readme_maps_every_stage() -> None:
     missing = [name for name in [*folders, *modules] if f"`{name}`" not in layout]
     assert not missing, f"README's layout does not name {missing}"
     assert len(folders) >= 12  # the package's stages, read from the tree, not an empty list
+
+
+def test_the_model_does_no_io() -> None:
+    """The README says `model/` reads and writes nothing: no module there imports a file or OS
+    API, at its top or inside a function."""
+    io_modules = {"os", "pathlib", "shutil", "subprocess", "io", "glob", "tempfile", "zipfile", "socket"}
+    for path in (PACKAGE / "model").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            bad = [name for name in names if name.split(".")[0] in io_modules]
+            assert not bad, f"{path.name} imports {bad}"

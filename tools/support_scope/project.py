@@ -23,8 +23,8 @@ from typing import Any, Literal
 
 from support_scope.errors import InputError, ReleaseError
 from support_scope.fileio.jsonfile import parse_json, read_text
+from support_scope.fileio.versionfiles import latest_version_file
 from support_scope.model.release import wrong_kind
-from support_scope.model.semver import latest_version_file
 from support_scope.resources import data_dir
 
 _ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # the schema's id pattern, matched whole

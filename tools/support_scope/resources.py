@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from support_scope.errors import ReleaseError
-from support_scope.model.semver import latest_version_file
+from support_scope.fileio.versionfiles import latest_version_file
 
 POLICY_SCHEMA = "support-scope.schema.json"
 SHIPPED_POLICY_ID = "act-premium-support-scope"

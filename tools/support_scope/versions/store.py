@@ -9,7 +9,7 @@ from typing import Any
 from support_scope.compile.verify import check_release_bytes
 from support_scope.errors import InputError, ReleaseError
 from support_scope.fileio.jsonfile import read_bytes
-from support_scope.model.semver import latest_version_file
+from support_scope.fileio.versionfiles import latest_version_file
 
 CHANGELOG = "CHANGELOG.md"
 
