@@ -111,7 +111,14 @@ def test_several_policies_need_a_name(project: Path, run_cli: Any) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [["compile"], ["export-xlsx", "-o", "out.xlsx"], ["decide", *QUESTION], ["find", "app"], ["test"]],
+    [
+        ["validate"],
+        ["compile"],
+        ["export-xlsx", "-o", "out.xlsx"],
+        ["decide", *QUESTION],
+        ["find", "app"],
+        ["test"],
+    ],
     ids=lambda c: c[0],
 )
 def test_an_unknown_policy_id_is_named_alike_everywhere(
