@@ -49,20 +49,23 @@ LARGE = 10000
 
 
 def meta_part(archive: zipfile.ZipFile) -> str:
-    """The part of the hidden Meta sheet, read from the workbook (its place moves as sheets are added)."""
-    import re
+    """The part of the hidden Meta sheet, read from the workbook (its place moves as sheets are
+    added): the sheet named Meta in workbook.xml, and the part its relationship targets."""
+    import xml.etree.ElementTree as ET
 
     from support_scope.workbook.layout import SHEET_META
 
-    sheets = archive.read("xl/workbook.xml").decode("utf-8")
-    found = re.search(rf'<sheet [^>]*name="{SHEET_META}"[^>]*r:id="([^"]+)"', sheets)
-    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-    for relationship in re.findall(r"<Relationship [^>]*>", rels):
-        if found and f'Id="{found.group(1)}"' in relationship:
-            target = re.search(r'Target="([^"]+)"', relationship)
-            if target:
-                return "xl/" + target.group(1).removeprefix("/xl/")
-    raise AssertionError("the export has no Meta sheet where the benchmark looks for it")
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    relation = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    sheets = ET.fromstring(archive.read("xl/workbook.xml"))  # our own export: trusted input
+    ids = [sheet.get(relation) for sheet in sheets.iter(f"{main}sheet") if sheet.get("name") == SHEET_META]
+    if len(ids) != 1:
+        raise AssertionError(f"the export has {len(ids)} sheets named {SHEET_META}")
+    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = [r.get("Target", "") for r in rels if r.get("Id") == ids[0]]
+    if len(targets) != 1:
+        raise AssertionError(f"no relationship {ids[0]} for the {SHEET_META} sheet")
+    return "xl/" + targets[0].removeprefix("/xl/")
 
 
 def edited_workbook(document: dict[str, Any], exported: bytes, target: Path, seed: int = 1) -> int:

@@ -779,5 +779,8 @@ def test_a_context_without_equals_is_a_usage_error(run_cli: Any) -> None:
     malformed = run_cli(*question, "--context", "new_customer")
     assert malformed.exit_code == 2
     assert "'new_customer' is not KEY=VALUE (for example new_customer=oui)" in malformed.output
+    nameless = run_cli(*question, "--context", "=oui")
+    assert nameless.exit_code == 2
+    assert "'=oui' is not KEY=VALUE" in nameless.output
     refused = run_cli(*question, "--context", "new_customer=perhaps")
     assert refused.exit_code == 1

@@ -17,7 +17,7 @@ from support_scope.changes.render import render_markdown, render_text
 from support_scope.changes.rules import RULES
 from support_scope.changes.words import Segment, word_diff
 from support_scope.errors import InputError, ReleaseError
-from support_scope.model.conditions import compare_tests
+from support_scope.model.conditions import compare_tests, fact_domains
 from support_scope.validate import document_findings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -982,6 +982,24 @@ def test_compare_tests() -> None:
     assert compare_tests([le30], [{"not": {"fact": "d", "op": "gt", "value": 30}}]) == "same"
     assert compare_tests([], [le30]) == "tightened"
     assert compare_tests([le30], [{"fact": "d", "op": "ge", "value": 10}]) == "changed"
+
+
+def test_fact_domains_try_each_value_that_tells_contexts_apart() -> None:
+    tests = [
+        {"fact": "d", "op": "le", "value": 30},
+        {"all": [{"fact": "n", "op": "eq", "value": True}, {"fact": "p", "op": "ne", "value": "cloud"}]},
+        {"fact": "w", "op": "eq", "value": 1},
+        {"fact": "w", "op": "eq", "value": True},  # an invalid document's mixed types stay apart
+        {"fact": "r", "op": "le", "value": 1.5},  # and a constant of no declared type is tried as it is
+    ]
+    domains = fact_domains(tests)
+    assert set(domains) == {"d", "n", "p", "w", "r"}
+    assert sorted(domains["d"]) == [29, 30, 31]
+    assert set(domains["n"]) == {True, False}
+    assert set(domains["p"]) == {"cloud", "\x00other"}
+    assert [(type(v), v) for v in domains["w"] if type(v) is bool] == [(bool, False), (bool, True)]
+    assert sorted(v for v in domains["w"] if type(v) is int) == [0, 1, 2]
+    assert sorted(domains["r"]) == [0.5, 1.5, 2.5]
 
 
 def test_color_only_when_asked() -> None:

@@ -18,6 +18,7 @@ setup a ``<!-- doc-test: setup NAME -->`` comment just above it names (a functio
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 import shutil
@@ -409,7 +410,8 @@ def test_help_examples_run(command: str, project: Path) -> None:
     examples = _help_examples(command)
     assert examples, f"`support-scope {command} --help` shows no example"
     shutil.copytree(REPO / "tests" / "decisions", project / "tests" / "decisions")
-    Cli()("export-xlsx", "-o", "review.xlsx")  # what import-xlsx's examples read
+    exported = Cli()("export-xlsx", "-o", "review.xlsx")  # what import-xlsx's examples read
+    assert exported.exit_code == 0, exported.output
     if command in _HELP_SETUPS:
         _HELP_SETUPS[command](project)
     for example in examples:
@@ -419,3 +421,20 @@ def test_help_examples_run(command: str, project: Path) -> None:
         expected = (0, 1) if "--fail-on" in example else (0,)
         assert code in expected, f"`{example}` exited {code}:\n{output}"
         assert "support-scope: error" not in output and "Usage:" not in output, f"`{example}`:\n{output}"
+
+
+def test_a_help_example_said_to_use_the_latest_release_names_it() -> None:
+    """An example introduced as "the latest release" names the latest one shipped: cutting a
+    release without updating the help fails here."""
+    from support_scope.fileio.versionfiles import latest_version_file
+
+    latest = latest_version_file(REPO / "releases" / "act-premium-support-scope")
+    assert latest is not None
+    claimed = 0
+    for command in _command_names():
+        lines = Cli()(command, "--help").output.splitlines()
+        for comment, example in itertools.pairwise(lines):
+            if comment.strip().startswith("#") and "latest release" in comment:
+                claimed += 1
+                assert f"releases/act-premium-support-scope/{latest.name}" in example, (command, example)
+    assert claimed >= 1  # diff's first example says so

@@ -280,3 +280,5 @@ def test_the_model_does_no_io() -> None:
             )
             bad = [name for name in names if name.split(".")[0] in io_modules]
             assert not bad, f"{path.name} imports {bad}"
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                assert node.func.id not in ("open", "__import__"), f"{path.name} calls {node.func.id}()"

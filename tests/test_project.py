@@ -132,6 +132,17 @@ def test_an_unknown_policy_id_is_named_alike_everywhere(
     )
 
 
+def test_a_policy_known_only_by_its_releases_still_answers(project: Path, run_cli: Any) -> None:
+    """A service's directory may keep the releases of a policy whose file moved on: --policy
+    names the releases; only an id with neither is unknown."""
+    shutil.copytree(
+        project / "releases" / "act-premium-support-scope", project / "releases" / "retired-scope"
+    )
+    result = run_cli("decide", *QUESTION, "--policy", "retired-scope", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith("(releases/retired-scope/2.0.1.json)")
+
+
 @pytest.mark.parametrize(
     "command",
     [
@@ -179,7 +190,7 @@ def test_the_wrong_kind_of_document_is_named(project: Path, run_cli: Any) -> Non
     assert validated.exit_code == 1
     assert validated.output.splitlines() == [
         f'{release}: is a compiled release, not a policy (its policy is under "policy"; '
-        "commands that read a release take --release)",
+        "`support-scope check` verifies releases)",
         "1 problem in 1 of 1 file",
     ]
     as_release = run_cli("decide", *QUESTION, "--release", policy)
@@ -197,3 +208,21 @@ def test_messages_speak_json_not_python(project: Path, run_cli: Any, text: str) 
     assert output.startswith("support-scope: error: broken.json:1:")
     for internal in ("Expecting", "Unterminated", "delimiter", "starting at", "line 1 column"):
         assert internal not in output, output
+
+
+def test_validate_names_policies_once(tmp_path: Path, run_cli: Any) -> None:
+    both = run_cli("validate", "policies/x.json", "--policy", "x")
+    assert both.exit_code == 2
+    assert "name the policies once: PATHS or --policy ID" in both.output
+    (tmp_path / "empty").mkdir()
+    missing = run_cli("validate", "--root", str(tmp_path / "empty"))
+    assert missing.exit_code == 1
+    assert (
+        missing.output.splitlines()[0] == f"{tmp_path / 'empty' / 'policies'}: no such directory of policies"
+    )
+    (tmp_path / "empty" / "policies").mkdir()
+    empty = run_cli("validate", "--root", str(tmp_path / "empty"))
+    assert (
+        empty.output.splitlines()[0]
+        == f"{tmp_path / 'empty' / 'policies'}: no policy (*.json) in this directory"
+    )

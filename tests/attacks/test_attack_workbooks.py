@@ -152,7 +152,7 @@ def _rtl(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
 # ---- 14: inert but hostile content
 
 
-def _hyperlink(book: Book, target: str, escaped: str | None = None) -> None:
+def _hyperlink(book: Book, target: str, escaped: str | None = None, mode: str = "External") -> None:
     part = book.sheet_part("Matrice")
     xml = book.sheet_xml("Matrice")
     link = f'<hyperlinks><hyperlink xmlns:r="{REL_NS}" ref="E2" r:id="rIdLink1"/></hyperlinks>'
@@ -163,7 +163,7 @@ def _hyperlink(book: Book, target: str, escaped: str | None = None) -> None:
         (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rIdLink1" Type="{HYPERLINK}" Target="{escaped or xml_text(target)}" TargetMode="External"/>'
+            f'<Relationship Id="rIdLink1" Type="{HYPERLINK}" Target="{escaped or xml_text(target)}" TargetMode="{mode}"/>'
             "</Relationships>"
         ).encode(),
     )
@@ -175,10 +175,24 @@ def _link_file(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
     return _save(book, tmp)
 
 
-@case("14a-hyperlink-to-a-file-behind-character-references", r"hyperlink to 'file:///etc/passwd'.*refused")
+@case("14j-hyperlink-target-in-character-references", r"hyperlink to 'file:///etc/passwd'.*refused")
 def _link_file_referenced(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
-    # An XML reader decodes &#x66; to "f": the check must see the target the reader sees.
+    # An XML reader decodes &#x66; to "f": the message names the target the reader sees.
     _hyperlink(book, "file:///etc/passwd", escaped="&#x66;ile:&#47;//etc/passwd")
+    return _save(book, tmp)
+
+
+@case("14k-external-mode-in-character-references", r"hyperlink to 'file:///etc/passwd'.*refused")
+def _link_mode_referenced(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    # TargetMode="&#69;xternal" is "External" to every reader: read as written, the link was
+    # taken for an internal one and never checked.
+    _hyperlink(book, "file:///etc/passwd", mode="&#69;xternal")
+    return _save(book, tmp)
+
+
+@case("14l-external-mode-in-zero-padded-references", r"hyperlink to 'file:///etc/passwd'.*refused")
+def _link_mode_padded(book: Book, project: Path, tmp: Path) -> tuple[Path, list[str]]:
+    _hyperlink(book, "file:///etc/passwd", mode="&#x0000045;xternal")
     return _save(book, tmp)
 
 

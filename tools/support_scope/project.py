@@ -101,10 +101,13 @@ class Project:
 
     def latest_release(self, policy_id: str | None = None) -> Path:
         """The release of highest version of a policy (by default the only one of the project)."""
-        # A policy named that must exist: "run `release`" is no advice for a mistyped id.
-        pid = check_id(self.policy_id(policy_id)) if policy_id is None else self.policy_path(policy_id).stem
+        pid = check_id(self.policy_id(policy_id))
         directory = self.releases_dir / pid
         latest = latest_version_file(directory)
+        if latest is None and policy_id is not None:
+            # Releases alone answer (a service's directory may hold no policy); with neither,
+            # the id is unknown, and "run `release`" would be no advice for a mistyped one.
+            self.policy_path(policy_id)
         if latest is None:
             advice = (
                 "run `support-scope release` to cut one"

@@ -170,19 +170,15 @@ def write_atomic(
     runs left for this file first (only under the project lock: another run may be writing it).
     """
     path = Path(path)
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory; name a file to write")
     target = write_target(path)
-    directory = target.parent if str(target.parent) else Path()
-    if make_parents:
+    if make_parents and not path.is_dir():
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise cannot_write(path, e) from e
-    else:
-        reason = unwritable(path)
-        if reason is not None:
-            raise InputError(reason)
+    reason = unwritable(path)
+    if reason is not None:
+        raise InputError(reason)
     refuse_read_only(target, path)
     if clean:
         remove_stray_temporaries(target)
@@ -200,7 +196,7 @@ def write_atomic(
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    sync_directory(directory)
+    sync_directory(target.parent)
 
 
 def create_exclusive(path: Path, temporary: Path) -> None:

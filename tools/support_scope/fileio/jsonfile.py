@@ -53,7 +53,7 @@ def read_bytes(
     except OSError as e:
         raise InputError(f"{name}: cannot read: {e.strerror or e}") from e
     if len(data) > limit:
-        raise InputError(f"{name}: more than the {limit:,} bytes a {what} may hold")
+        raise InputError(f"{name}: more than the {limit:,} bytes a {what} may hold; refused")
     return data
 
 

@@ -175,28 +175,30 @@ def fact_domains(expressions: Iterable[object]) -> dict[str, tuple[Any, ...]]:
     """The values worth trying for each fact the tests read, in a stable order.
 
     A test only tells contexts apart at the constants it compares with, so these values reach
-    every outcome: a boolean fact true and false; an integer fact just below, at and above each
-    constant; a text fact at each constant and at one value none of them equals.
+    every outcome: a boolean fact true and false; a number just below, at and above each
+    constant; a text fact at each constant and at one value none of them equals. An odd
+    constant an invalid document may hold (a list, null) is tried as it is. Values are kept
+    apart by type: ``1`` and ``True`` are two values to try, not one.
     """
-    found: dict[str, set[Any]] = {}
+    found: dict[str, list[object]] = {}
     for expression in expressions:
         for comparison in comparisons(expression):
-            value = comparison.get("value")
-            hashable = value if isinstance(value, (bool, int, str)) or value is None else repr(value)
-            found.setdefault(comparison["fact"], set()).add(hashable)
+            found.setdefault(comparison["fact"], []).append(comparison.get("value"))
     domains: dict[str, tuple[Any, ...]] = {}
     for fact, values in found.items():
-        domain: set[Any] = set()
+        domain: dict[tuple[str, str], object] = {}  # (type, repr) -> value: unhashables too
         for value in values:
             if isinstance(value, bool):
-                domain |= {True, False}
-            elif isinstance(value, int):
-                domain |= {value - 1, value, value + 1}
+                tried: list[object] = [True, False]
+            elif isinstance(value, (int, float)):
+                tried = [value - 1, value, value + 1]
             elif isinstance(value, str):
-                domain |= {value, "\x00other"}
+                tried = [value, "\x00other"]
             else:
-                domain.add(value)  # an invalid document's odd constant: tried as it is
-        domains[fact] = tuple(sorted(domain, key=repr))
+                tried = [value]
+            for each in tried:
+                domain.setdefault((type(each).__name__, repr(each)), each)
+        domains[fact] = tuple(domain[key] for key in sorted(domain))
     return domains
 
 

@@ -268,14 +268,19 @@ def is_release(document: object) -> bool:
     return isinstance(document, dict) and "manifest" in document and "policy" in document
 
 
-def wrong_kind(document: object, expected: Literal["policy", "release"]) -> str | None:
+def wrong_kind(
+    document: object,
+    expected: Literal["policy", "release"],
+    advice: str = "commands that read a release take --release",
+) -> str | None:
     """Why ``document`` is not the kind of document expected, in the words every command uses
-    (a release given where a policy is expected, or the reverse); None when it is that kind."""
+    (a release given where a policy is expected, or the reverse), ending with ``advice`` for a
+    release given as a policy (what the command at hand offers); None when it is that kind."""
     if expected == "policy" and is_release(document):
-        return (
-            'is a compiled release, not a policy (its policy is under "policy"; '
-            "commands that read a release take --release)"
-        )
+        return f'is a compiled release, not a policy (its policy is under "policy"; {advice})'
     if expected == "release" and not is_release(document):
-        return "is not a compiled release (no manifest): `support-scope compile` makes one"
+        return (
+            "is not a compiled release (a release has a manifest and embeds its policy): "
+            "`support-scope compile` makes one"
+        )
     return None

@@ -17,9 +17,6 @@ from support_scope.report.outcome import OutcomeReporter
 if TYPE_CHECKING:
     from support_scope.report import ci
 
-if TYPE_CHECKING:
-    pass
-
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 

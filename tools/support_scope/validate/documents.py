@@ -45,7 +45,7 @@ def _validated_text(text: str, display: str) -> tuple[Any, FileResult]:
     except InputError as e:
         result.problems.append(_unreadable(display, str(e)))
         return None, result
-    reason = wrong_kind(document, "policy")
+    reason = wrong_kind(document, "policy", "`support-scope check` verifies releases")
     if reason is not None:  # its policy's own problems would be dozens of misleading ones
         result.problems.append(Problem(display, reason, "not-a-policy"))
         return None, result
@@ -94,9 +94,10 @@ def validate_file(path: Path, display: str | None = None) -> FileResult:
 
 def no_policy(directory: Path) -> FileResult:
     """The result for a directory (missing or not) that holds no policy to validate."""
-    return FileResult(
-        str(directory), [Problem(str(directory), "no policy (*.json) in this directory", "no-policy")]
+    message = (
+        "no policy (*.json) in this directory" if directory.is_dir() else "no such directory of policies"
     )
+    return FileResult(str(directory), [Problem(str(directory), message, "no-policy")])
 
 
 def validate_paths(paths: Iterable[Path]) -> ValidationReport:

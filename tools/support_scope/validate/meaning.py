@@ -298,8 +298,10 @@ class _Check:
                 else:
                     seen_texts[key] = index
         if entity.id is not None:
-            self.items.setdefault(entity.id, items)
-            if not isinstance(entity.record.get("items"), list):
+            # A repeated category id (reported as such) keeps the first one's items.
+            if self.items.setdefault(entity.id, items) is items and not isinstance(
+                entity.record.get("items"), list
+            ):
                 self.unreadable.add(entity.id)
             self.notes.setdefault(
                 entity.id,

@@ -370,7 +370,9 @@ def _sheet_parts(archive: zipfile.ZipFile, display: str) -> dict[str, str]:
     return parts
 
 
-_REFERENCE = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(lt|gt|amp|quot|apos));")
+# Leading zeros are legal and unbounded in XML (`&#x0000045;` is "E"): skipped, then at most
+# the digits a character takes; a longer reference is left as written (no parser reads it).
+_REFERENCE = re.compile(r"&(?:#0*([0-9]{1,7})|#[xX]0*([0-9a-fA-F]{1,6})|(lt|gt|amp|quot|apos));")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
@@ -378,7 +380,7 @@ def _character(found: re.Match[str]) -> str:
     decimal, hexadecimal, name = found.groups()
     if name:
         return _NAMED[name]
-    code = int(decimal) if decimal else int(hexadecimal, 16)
+    code = int(decimal) if decimal is not None else int(hexadecimal, 16)
     if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
         return found.group(0)  # not a character: left as written, for the checks to see
     return chr(code)
