@@ -16,6 +16,7 @@ from typing import Any, get_args, get_type_hints
 
 import pytest
 
+from builders import imported_names
 from support_scope.model import policy as p
 from support_scope.model import release as r
 from support_scope.model import vocab as v
@@ -271,14 +272,7 @@ def test_the_model_does_no_io() -> None:
     io_modules = {"os", "pathlib", "shutil", "subprocess", "io", "glob", "tempfile", "zipfile", "socket"}
     for path in (PACKAGE / "model").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = (
-                [node.module or ""]
-                if isinstance(node, ast.ImportFrom)
-                else [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else []
-            )
-            bad = [name for name in names if name.split(".")[0] in io_modules]
+            bad = [name for name in imported_names(node) if name.split(".")[0] in io_modules]
             assert not bad, f"{path.name} imports {bad}"
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 assert node.func.id not in ("open", "__import__"), f"{path.name} calls {node.func.id}()"

@@ -755,6 +755,7 @@ def test_nothing_but_the_serve_command_imports_the_serve_stage() -> None:
     rest of the package never needs the serve extra."""
     import ast
 
+    from builders import imported_names
     from conftest import REPO
 
     package = REPO / "tools" / "support_scope"
@@ -763,13 +764,7 @@ def test_nothing_but_the_serve_command_imports_the_serve_stage() -> None:
         if path.parent.name == "serve" and path.parent.parent == package:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = (
-                [node.module or ""]
-                if isinstance(node, ast.ImportFrom)
-                else [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else []
-            )
+            names = imported_names(node)
             if any(
                 name == "support_scope.serve" or name.startswith("support_scope.serve.") for name in names
             ):
