@@ -1,4 +1,4 @@
-"""Deciding on a loaded release, loading a release, and `support-scope find` as a whole command.
+"""Deciding on a loaded release, and loading a release.
 
 Rows:
 
@@ -9,14 +9,13 @@ Rows:
   service asking thousands of times a second gets. ``decide, first time`` times the first
   asking (the decision built), ``decide with context`` the path that evaluates conditions.
 - ``load_release``: reading, verifying the digest and indexing a release; budget 1 s at 10,000.
-- ``find command, cold``: ``support-scope find`` in a fresh process on the shipped policy's
-  release, best of several; budget 0.1 s. ``python -c pass`` is given beside it for scale.
+
+The cold ``support-scope find`` command is timed once, with the search (``bench_find.py``).
 """
 
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +23,13 @@ from generate import DATA_DIR, policy_path
 from support_scope import Ruleset, load_release
 from support_scope.compile.compiler import compile_file
 from support_scope.resources import shipped_policy
-from timing import best_of, row, run_command, support_scope_command
+from timing import best_of, row
 
 CALLS = 1_000_000
 SAMPLE = 100_000
 DECIDE_BUDGET = 1.0
 CONTEXT_BUDGET = 5.0  # seconds per 1,000,000: 5 µs a decision with a 4-fact context
 LOAD_BUDGETS = {10000: 1.0}
-FIND_BUDGET = 0.1
 
 
 def release_for(policy: Path, name: str) -> Path:
@@ -124,35 +122,10 @@ def _decide_rows(ruleset: Ruleset, size: int | str, sample: int | None) -> list[
     return rows
 
 
-def _find_rows(release: Path) -> list[dict[str, Any]]:
-    find = [
-        *support_scope_command(),
-        "find",
-        "boîte de dialogue",
-        "--plan",
-        "standard",
-        "--release",
-        str(release),
-    ]
-    baseline = best_of(lambda: run_command([sys.executable, "-c", "pass"]), 5)
-    seconds = best_of(lambda: run_command(find), 7)
-    return [
-        row(
-            "find command, cold",
-            "shipped",
-            seconds,
-            FIND_BUDGET,
-            "support-scope find ... --plan standard, best of 7",
-        ),
-        row("  python -c pass", "shipped", baseline, note="the interpreter alone, for scale"),
-    ]
-
-
 def run(sizes: list[int]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     shipped = release_for(shipped_policy(), "shipped")
     rows.extend(_decide_rows(load_release(shipped), "shipped", None))
-    rows.extend(_find_rows(shipped))
     holder: list[Ruleset] = []  # the ruleset last loaded
     for size in sizes:
         release = release_for(policy_path(size), f"synthetic-{size}")
